@@ -1,0 +1,79 @@
+# shellcheck shell=bash
+# Shared set-up for the scripts in this folder: the repository root, the virtualenv, apt packages,
+# and the collection path that ansible needs (…/ansible_collections/aliyun/ram).
+
+REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VENV=${ALIYUN_RAM_VENV:-$REPO_ROOT/.venv}
+COLLECTIONS_DIR=$REPO_ROOT/.cache/collections
+export REPO_ROOT VENV COLLECTIONS_DIR
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# Python 3.12 is the primary toolchain. It may be on PATH or only under pyenv.
+find_python312() {
+    local candidate
+    for candidate in "${ALIYUN_RAM_PYTHON:-}" "$(command -v python3.12 2>/dev/null || true)"; do
+        if [ -n "$candidate" ] && "$candidate" -c 'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
+            echo "$candidate"; return 0
+        fi
+    done
+    local root
+    root=$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")
+    for candidate in "$root"/versions/3.12*/bin/python3.12; do
+        if [ -x "$candidate" ]; then echo "$candidate"; return 0; fi
+    done
+    return 1
+}
+
+# Install Debian packages that are missing (we run as root on the project's machines).
+ensure_apt() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    [ "$(id -u)" -eq 0 ] || die "missing Debian packages: ${missing[*]} (run as root or install them)"
+    log "apt-get install ${missing[*]}"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# Create or refresh the virtualenv from the pinned requirements (mirrors come from pip's own config).
+ensure_venv() {
+    local stamp="$VENV/.requirements.sha256" want
+    want=$(cat "$REPO_ROOT/requirements-dev.txt" "$REPO_ROOT/meta/ee-requirements.txt" "$REPO_ROOT/emulator/pyproject.toml" | sha256sum | cut -d' ' -f1)
+    if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+        return 0
+    fi
+    local python
+    python=$(find_python312) || die "Python 3.12 not found (PATH or pyenv); set ALIYUN_RAM_PYTHON"
+    log "creating virtualenv $VENV with $python"
+    [ -x "$VENV/bin/python" ] || "$python" -m venv "$VENV"
+    "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
+    "$VENV/bin/python" -m pip install -q -r "$REPO_ROOT/requirements-dev.txt" 2>&1 | grep -v '^WARNING: Location' || true
+    "$VENV/bin/python" -m pip install -q -e "$REPO_ROOT/emulator" 2>&1 | grep -v '^WARNING: Location' || true
+    "$VENV/bin/python" -m pip check >/dev/null || die "pip check failed in $VENV"
+    echo "$want" > "$stamp"
+}
+
+# ansible finds the collection only under a path ending in ansible_collections/aliyun/ram.
+ensure_collection_link() {
+    mkdir -p "$COLLECTIONS_DIR/ansible_collections/aliyun"
+    ln -sfn "$REPO_ROOT" "$COLLECTIONS_DIR/ansible_collections/aliyun/ram"
+}
+
+activate() {
+    ensure_venv
+    ensure_collection_link
+    # shellcheck disable=SC1091
+    . "$VENV/bin/activate"
+    export ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS_DIR
+    export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
+    export ANSIBLE_REMOTE_TMP=${ANSIBLE_REMOTE_TMP:-/tmp/.ansible-aliyun-ram/tmp}
+    export ANSIBLE_LOCAL_TEMP=${ANSIBLE_LOCAL_TEMP:-/tmp/.ansible-aliyun-ram/local}
+    export ANSIBLE_PIPELINING=1
+    export ANSIBLE_HOST_KEY_CHECKING=false
+    # The SDK passes HTTP(S)_PROXY to every request and ignores NO_PROXY: the emulator is local.
+    unset HTTP_PROXY HTTPS_PROXY http_proxy https_proxy ALL_PROXY all_proxy
+}
