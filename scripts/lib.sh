@@ -42,7 +42,8 @@ ensure_apt() {
 # Create or refresh the virtualenv from the pinned requirements (mirrors come from pip's own config).
 ensure_venv() {
     local stamp="$VENV/.requirements.sha256" want
-    want=$(cat "$REPO_ROOT/requirements-dev.txt" "$REPO_ROOT/meta/ee-requirements.txt" "$REPO_ROOT/emulator/pyproject.toml" | sha256sum | cut -d' ' -f1)
+    want=$(for f in requirements-dev.txt meta/ee-requirements.txt emulator/pyproject.toml; do
+        [ ! -f "$REPO_ROOT/$f" ] || cat "$REPO_ROOT/$f"; done | sha256sum | cut -d' ' -f1)
     if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
         return 0
     fi
@@ -52,7 +53,9 @@ ensure_venv() {
     [ -x "$VENV/bin/python" ] || "$python" -m venv "$VENV"
     "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
     "$VENV/bin/python" -m pip install -q -r "$REPO_ROOT/requirements-dev.txt" 2>&1 | grep -v '^WARNING: Location' || true
-    "$VENV/bin/python" -m pip install -q -e "$REPO_ROOT/emulator" 2>&1 | grep -v '^WARNING: Location' || true
+    if [ -f "$REPO_ROOT/emulator/pyproject.toml" ]; then
+        "$VENV/bin/python" -m pip install -q -e "$REPO_ROOT/emulator" 2>&1 | grep -v '^WARNING: Location' || true
+    fi
     "$VENV/bin/python" -m pip check >/dev/null || die "pip check failed in $VENV"
     echo "$want" > "$stamp"
 }
