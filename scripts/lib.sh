@@ -39,6 +39,16 @@ ensure_apt() {
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
+# pip is noisy about this machine's extra indexes; show its output only when it fails.
+venv_pip() {
+    local out
+    out=$(mktemp)
+    if ! "$VENV/bin/python" -m pip "$@" >"$out" 2>&1; then
+        cat "$out" >&2; rm -f "$out"; die "pip $* failed"
+    fi
+    rm -f "$out"
+}
+
 # Create or refresh the virtualenv from the pinned requirements (mirrors come from pip's own config).
 ensure_venv() {
     local stamp="$VENV/.requirements.sha256" want
@@ -51,10 +61,10 @@ ensure_venv() {
     python=$(find_python312) || die "Python 3.12 not found (PATH or pyenv); set ALIYUN_RAM_PYTHON"
     log "creating virtualenv $VENV with $python"
     [ -x "$VENV/bin/python" ] || "$python" -m venv "$VENV"
-    "$VENV/bin/python" -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
-    "$VENV/bin/python" -m pip install -q -r "$REPO_ROOT/requirements-dev.txt" 2>&1 | grep -v '^WARNING: Location' || true
+    venv_pip install --upgrade pip
+    venv_pip install -r "$REPO_ROOT/requirements-dev.txt"
     if [ -f "$REPO_ROOT/emulator/pyproject.toml" ]; then
-        "$VENV/bin/python" -m pip install -q -e "$REPO_ROOT/emulator" 2>&1 | grep -v '^WARNING: Location' || true
+        venv_pip install -e "$REPO_ROOT/emulator"
     fi
     "$VENV/bin/python" -m pip check >/dev/null || die "pip check failed in $VENV"
     echo "$want" > "$stamp"
