@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The whole test suite. Creates its own virtualenv and installs the Debian packages it needs.
+# Usage: scripts/test.sh            every stage
+#        scripts/test.sh unit lint  only the named stages
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+ALL_STAGES=(lint changelog sanity emulator unit integration molecule)
+
+# pytest exits 5 when it collected nothing: an empty selection must fail, not pass.
+run_pytest() {
+    local rc=0
+    python -m pytest -p no:cacheprovider "$@" || rc=$?
+    if [ "$rc" -eq 5 ]; then
+        die "pytest collected no tests for: $*"
+    fi
+    return "$rc"
+}
+
+stage_lint() {
+    log "ansible-lint (production profile)"
+    (cd "$REPO_ROOT" && ansible-lint --offline --profile production)
+}
+
+stage_changelog() {
+    log "antsibull-changelog lint"
+    (cd "$REPO_ROOT" && antsibull-changelog lint)
+}
+
+stage_sanity() {
+    "$REPO_ROOT/scripts/sanity.sh"
+}
+
+stage_emulator() {
+    log "emulator tests"
+    run_pytest -q "$REPO_ROOT/emulator/tests"
+}
+
+stage_unit() {
+    log "unit tests"
+    run_pytest -q "$REPO_ROOT/tests/unit"
+}
+
+stage_integration() {
+    log "integration targets against the emulator"
+    run_pytest -q "$REPO_ROOT/tests/integration"
+}
+
+stage_molecule() {
+    local scenarios=()
+    for dir in "$REPO_ROOT"/extensions/molecule/*/; do
+        name=$(basename "$dir")
+        [ -f "$dir/molecule.yml" ] && [ "$name" != default ] && scenarios+=("$name")
+    done
+    [ ${#scenarios[@]} -gt 0 ] || die "no molecule scenarios found"
+    ensure_apt debootstrap
+    "$REPO_ROOT/tests/hosts/hostctl" image
+    trap '"$REPO_ROOT/tests/hosts/hostctl" down-all >/dev/null 2>&1 || true' EXIT
+    for name in "${scenarios[@]}"; do
+        log "molecule test -s $name"
+        (cd "$REPO_ROOT" && molecule test -s "$name")
+    done
+}
+
+main() {
+    activate
+    local stages=("$@")
+    [ ${#stages[@]} -gt 0 ] || stages=("${ALL_STAGES[@]}")
+    local started stage
+    for stage in "${stages[@]}"; do
+        declare -F "stage_$stage" >/dev/null || die "unknown stage '$stage' (stages: ${ALL_STAGES[*]})"
+    done
+    for stage in "${stages[@]}"; do
+        started=$SECONDS
+        "stage_$stage"
+        log "stage $stage passed in $((SECONDS - started)) s"
+    done
+    log "all stages passed: ${stages[*]}"
+}
+
+main "$@"

@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Start the RAM/STS emulator as a subprocess and drive its admin API (tests and benchmarks)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+
+def read_env_file(path):
+    """Parse the KEY=value lines of the emulator's key files (optionally prefixed by `export`)."""
+    values = {}
+    with open(path, encoding='utf-8') as handle:
+        for line in handle:
+            line = line.strip()
+            if not line or line.startswith('#') or '=' not in line:
+                continue
+            if line.startswith('export '):
+                line = line[len('export '):]
+            key, value = line.split('=', 1)
+            values[key.strip()] = shlex.split(value)[0] if value.strip() else ''
+    return values
+
+
+class Emulator:
+    """One `ram-emulator` process on a free port, with its state and key files in a private directory."""
+
+    def __init__(self, host='127.0.0.1', extra_args=(), state_dir=None):
+        self.host = host
+        self.extra_args = list(extra_args)
+        self.state_dir = state_dir or tempfile.mkdtemp(prefix='ram-emulator-')
+        self.process = None
+        self.port = None
+        self.root_env = {}
+        self.admin_env = {}
+
+    @property
+    def endpoint(self):
+        return '%s:%d' % (self.host, self.port)
+
+    def start(self, timeout=30.0):
+        port_file = os.path.join(self.state_dir, 'port')
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        cmd = [sys.executable, '-m', 'ram_emulator', '--host', self.host, '--port', '0', '--port-file', port_file,
+               '--state', os.path.join(self.state_dir, 'state.json'),
+               '--root-key-file', os.path.join(self.state_dir, 'root.env'),
+               '--admin-key-file', os.path.join(self.state_dir, 'admin.env')] + self.extra_args
+        log = open(os.path.join(self.state_dir, 'emulator.log'), 'ab')  # pylint: disable=consider-using-with
+        self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # pylint: disable=consider-using-with
+        log.close()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError('ram-emulator exited with %s; log: %s' % (self.process.returncode, self.log_text()))
+            try:
+                with open(port_file, encoding='utf-8') as handle:
+                    text = handle.read().strip()
+                if text:
+                    self.port = int(text)
+                    break
+            except FileNotFoundError:
+                pass
+            time.sleep(0.02)
+        else:
+            self.stop()
+            raise RuntimeError('ram-emulator did not start within %ss; log: %s' % (timeout, self.log_text()))
+        self.root_env = read_env_file(os.path.join(self.state_dir, 'root.env'))
+        self.admin_env = read_env_file(os.path.join(self.state_dir, 'admin.env'))
+        return self
+
+    def log_text(self):
+        try:
+            with open(os.path.join(self.state_dir, 'emulator.log'), encoding='utf-8', errors='replace') as handle:
+                return handle.read()[-4000:]
+        except FileNotFoundError:
+            return ''
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # Admin API -------------------------------------------------------------------------------
+    def admin(self, method, path, payload=None):
+        data = None if payload is None else json.dumps(payload).encode()
+        request = urllib.request.Request('http://%s/_emulator/%s' % (self.endpoint, path), data=data, method=method,
+                                         headers={'Content-Type': 'application/json'})
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(request, timeout=10) as response:
+            body = response.read()
+        return json.loads(body) if body else {}
+
+    def counters(self):
+        return self.admin('GET', 'counters')
+
+    def reset_counters(self):
+        return self.admin('POST', 'counters/reset', {})
+
+    def reset(self):
+        return self.admin('POST', 'reset', {})
+
+    def set_faults(self, **faults):
+        return self.admin('POST', 'faults', faults)
+
+    def clear_faults(self):
+        return self.admin('DELETE', 'faults')
+
+    def secrets(self):
+        return self.admin('GET', 'secrets')['secrets']
+
+    def state(self):
+        return self.admin('GET', 'state')
+
+    def env_for(self, identity='admin'):
+        """Environment variables that point the collection's modules at this emulator."""
+        source = self.admin_env if identity == 'admin' else self.root_env
+        return {
+            'ALIBABA_CLOUD_ACCESS_KEY_ID': source['ALIBABA_CLOUD_ACCESS_KEY_ID'],
+            'ALIBABA_CLOUD_ACCESS_KEY_SECRET': source['ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
+            'ALIBABA_CLOUD_RAM_ENDPOINT': 'http://' + self.endpoint,
+            'ALIBABA_CLOUD_STS_ENDPOINT': 'http://' + self.endpoint,
+        }
