@@ -1,0 +1,3 @@
+from ram_emulator.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,272 @@
+"""HTTP front end: one port for RAM 2015-05-01, STS 2015-04-01 and the /_emulator/ admin API.
+
+Every response (headers and body) goes out in ONE socket write with Content-Length and
+TCP_NODELAY: a keep-alive client otherwise stalls ~40 ms per call (Nagle + delayed ACK).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import sys
+import threading
+import time
+import traceback
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Iterable, Optional
+from urllib.parse import parse_qsl
+
+from ram_emulator import admin, errors
+from ram_emulator.actions import Context, authorize, find_action
+from ram_emulator.auth import NonceCache, SignedRequest, authenticate
+from ram_emulator.faults import Counters, Faults
+from ram_emulator.store import Store, format_date
+
+MAX_BODY_BYTES = 1 << 20
+ADMIN_PREFIX = "/_emulator/"
+HOST_IDS = {"2015-04-01": "sts.aliyuncs.com"}
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, address, store: Store, faults: Optional[Faults] = None, verbose: bool = False,
+                 admin_allow: Iterable[str] = ()):
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
+        super().__init__(address, Handler)
+        self.store = store
+        self.faults = faults or Faults()
+        self.counters = Counters()
+        self.nonces = NonceCache()
+        self.verbose = verbose
+        self.admin_networks = admin.bound_networks(address[0], admin_allow)
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def log(self, line: str) -> None:
+        if self.verbose:
+            sys.stderr.write(f"ram-emulator: {line}\n")
+            sys.stderr.flush()
+
+
+def new_request_id() -> str:
+    return str(uuid.uuid4()).upper()
+
+
+def error_body(error: errors.ApiError, request_id: str, host_id: str) -> dict:
+    product = "Sts" if host_id.startswith("sts") else "Ram"
+    return {"RequestId": request_id, "HostId": host_id, "Code": error.code, "Message": error.message,
+            "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}&product={product}&requestId={request_id}"}
+
+
+def decode_params(raw: str) -> dict:
+    """Wire query/form -> decoded parameters (``+`` is a space); non UTF-8 is an error."""
+    try:
+        return dict(parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict"))
+    except (UnicodeDecodeError, ValueError):
+        raise errors.ApiError(400, "InvalidParameter", "The request parameters are not valid UTF-8.") from None
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server_version = "ram-emulator"
+    server: EmulatorServer
+
+    def setup(self):
+        super().setup()
+        try:
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        except OSError:
+            pass
+
+    # BaseHTTPRequestHandler logs every request to stderr with the full path (V2 signatures!).
+    def log_message(self, format, *args):  # noqa: A002 - stdlib signature
+        pass
+
+    def send_error(self, code, message=None, explain=None):
+        """Malformed HTTP (bad request line, huge headers, unknown method): JSON error, then close."""
+        request_id = new_request_id()
+        error = errors.ApiError(code, "InvalidRequest" if code < 500 else "InternalError",
+                                message or self.responses.get(code, ("Error",))[0])
+        self._respond(code, error_body(error, request_id, "ram.aliyuncs.com"), request_id, close=True)
+        self.server.log(f"{self.client_address[0]} - {code} malformed request")
+
+    def do_POST(self):
+        self._dispatch()
+
+    do_GET = do_PUT = do_DELETE = do_HEAD = do_PATCH = do_POST
+
+    # -- plumbing -----------------------------------------------------------------------------
+    def _respond(self, status: int, body: dict, request_id: str, close: bool = False,
+                 extra_headers: Iterable = ()) -> None:
+        payload = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        lines = [f"HTTP/1.1 {status} {self.responses.get(status, ('Error',))[0]}",
+                 "Content-Type: application/json;charset=utf-8", f"Content-Length: {len(payload)}",
+                 f"Date: {self.date_time_string()}", "Server: ram-emulator", f"x-acs-request-id: {request_id}"]
+        lines.extend(f"{name}: {value}" for name, value in extra_headers)
+        if close:
+            self.close_connection = True
+            lines.append("Connection: close")
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        try:
+            self.wfile.write(head + (b"" if self.command == "HEAD" else payload))
+        except OSError:
+            self.close_connection = True
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            raise errors.ApiError(411, "InvalidRequest", "Chunked request bodies are not supported.")
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            raise errors.ApiError(400, "InvalidRequest", "Invalid Content-Length.") from None
+        if length < 0 or length > MAX_BODY_BYTES:
+            raise errors.ApiError(413, "InvalidRequest", "The request body is too large.")
+        return self.rfile.read(length) if length else b""
+
+    def _drop_connection(self) -> None:
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+
+    def _dispatch(self) -> None:
+        started = time.monotonic()
+        path, _, query = self.path.partition("?")
+        request_id = new_request_id()
+        try:
+            body = self._read_body()
+        except errors.ApiError as error:
+            self._respond(error.status, error_body(error, request_id, "ram.aliyuncs.com"), request_id, close=True)
+            return
+        if path.startswith(ADMIN_PREFIX):
+            status = self._admin(path, body, request_id)
+            self.server.log(f"{self.client_address[0]} {self.command} {path} {status}")
+            return
+        label, status = self._api(path, query, body, request_id)
+        self.server.log(f"{self.client_address[0]} {label} {status} {(time.monotonic() - started) * 1000:.1f}ms")
+
+    # -- API ----------------------------------------------------------------------------------
+    def _api(self, path: str, query: str, body: bytes, request_id: str):
+        server = self.server
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        host_id = "ram.aliyuncs.com"
+        label = "-"
+        try:
+            params = decode_params(query)
+            if body and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
+                try:
+                    params.update(decode_params(body.decode("utf-8")))
+                except UnicodeDecodeError:
+                    raise errors.ApiError(400, "InvalidParameter", "The request body is not valid UTF-8.") from None
+            version = headers.get("x-acs-version") or params.get("Version")
+            host_id = HOST_IDS.get(version or "", host_id)
+            if path not in ("", "/"):
+                raise errors.action_not_found()
+            act = find_action(version, headers.get("x-acs-action") or params.get("Action"))
+            label = act.name
+            principal = authenticate(SignedRequest(self.command, "/", params, headers, body),
+                                     server.store, server.nonces)
+            if principal.kind != "AssumedRoleUser":
+                with server.store.lock:
+                    key = server.store.state["access_keys"].get(principal.access_key_id)
+                    used = server.store.now_str()
+                    if key is not None and key["last_used"] != used:
+                        key["last_used"] = used
+                        server.store.save()
+            server.counters.record(act.name, act.write)
+            latency = server.faults.latency_seconds()
+            if latency:
+                time.sleep(latency)
+            server.faults.check(act.name, principal.access_key_id)
+            authorize(server.store, principal, act)
+            with server.store.lock:
+                result = act.handler(Context(server.store, principal, params))
+                if act.write:
+                    server.store.save()
+            if server.faults.take_drop(act.name):
+                self._drop_connection()
+                return label, "dropped"
+            result["RequestId"] = request_id
+            self._respond(200, result, request_id)
+            return label, 200
+        except errors.ApiError as error:
+            extra = [("x-acs-retry-after", str(error.retry_after_ms))] if error.retry_after_ms > 0 else []
+            self._respond(error.status, error_body(error, request_id, host_id), request_id, extra_headers=extra)
+            return label, f"{error.status} {error.code}"
+        except Exception:  # noqa: BLE001 - the server must answer, never crash
+            sys.stderr.write(f"ram-emulator: internal error in {label}\n")
+            if server.verbose:
+                traceback.print_exc()
+            self._respond(500, error_body(errors.internal_error(), request_id, host_id), request_id)
+            return label, 500
+
+    # -- admin API ----------------------------------------------------------------------------
+    def _admin(self, path: str, body: bytes, request_id: str) -> int:
+        server = self.server
+        if not admin.client_allowed(self.client_address[0], server.admin_networks):
+            self._respond(403, {"error": "admin API is only available from loopback or the local subnet"}, request_id)
+            return 403
+        route = (self.command, path[len(ADMIN_PREFIX):].rstrip("/"))
+        try:
+            payload = json.loads(body.decode("utf-8")) if body.strip() else {}
+        except (UnicodeDecodeError, ValueError):
+            self._respond(400, {"error": "body must be JSON"}, request_id)
+            return 400
+        try:
+            result = self._admin_route(route, payload)
+        except ValueError as exc:
+            self._respond(400, {"error": str(exc)}, request_id)
+            return 400
+        if result is None:
+            self._respond(404, {"error": f"no admin route {route[0]} {path}"}, request_id)
+            return 404
+        self._respond(200, result, request_id)
+        return 200
+
+    def _admin_route(self, route, payload):
+        server = self.server
+        if route == ("GET", "health"):
+            return {"ok": True}
+        if route == ("GET", "counters"):
+            return server.counters.snapshot()
+        if route == ("POST", "counters/reset"):
+            server.counters.reset()
+            return {"ok": True}
+        if route == ("POST", "reset"):
+            server.store.reset()
+            return {"ok": True}
+        if route == ("GET", "faults"):
+            return server.faults.snapshot()
+        if route == ("POST", "faults"):
+            return server.faults.merge(payload)
+        if route == ("DELETE", "faults"):
+            server.faults.clear()
+            return server.faults.snapshot()
+        if route == ("GET", "secrets"):
+            return {"secrets": server.store.issued_secrets()}
+        if route == ("GET", "state"):
+            return server.store.dump()
+        if route == ("GET", "clock"):
+            return {"offset_seconds": server.store.clock_offset, "now": format_date(server.store.now())}
+        if route == ("POST", "clock"):
+            offset = payload.get("offset_seconds") if isinstance(payload, dict) else None
+            if isinstance(offset, bool) or not isinstance(offset, (int, float)):
+                raise ValueError("offset_seconds must be a number")
+            server.store.clock_offset = float(offset)
+            return {"offset_seconds": server.store.clock_offset, "now": format_date(server.store.now())}
+        return None
+
+
+def start_in_thread(store: Store, host: str = "127.0.0.1", port: int = 0, **kwargs):
+    """Start a server on a background daemon thread; returns it (``server.shutdown()`` to stop)."""
+    server = EmulatorServer((host, port), store, **kwargs)
+    thread = threading.Thread(target=server.serve_forever, name="ram-emulator", daemon=True)
+    thread.start()
+    return server

@@ -1,0 +1,137 @@
+"""Parameter validation with the real InvalidParameter.* codes (ram-api.md section 5)."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Mapping, Optional
+
+from ram_emulator import errors
+
+USER_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
+GROUP_NAME_RE = re.compile(r"^[A-Za-z0-9-]+$")
+POLICY_NAME_RE = re.compile(r"^[A-Za-z0-9-]+$")
+ROLE_NAME_RE = re.compile(r"^[A-Za-z0-9.-]+$")
+SESSION_NAME_RE = re.compile(r"^[A-Za-z0-9.@_-]+$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+MOBILE_RE = re.compile(r"^[0-9]{1,4}-[0-9]{4,20}$")
+
+MAX_USERS = 1000
+MAX_KEYS_PER_PRINCIPAL = 2
+MAX_GROUPS_PER_USER = 5
+MAX_SYSTEM_POLICIES_PER_ENTITY = 20
+MAX_CUSTOM_POLICIES_PER_ENTITY = 10
+MAX_GROUPS = 50
+MAX_ROLES = 1000
+MAX_CUSTOM_POLICIES = 1500
+MAX_POLICY_DOCUMENT = 6144
+
+
+def required(params: Mapping[str, str], name: str) -> str:
+    value = params.get(name)
+    if value is None or value == "":
+        raise errors.missing_parameter(name)
+    return value
+
+
+def optional(params: Mapping[str, str], name: str) -> Optional[str]:
+    value = params.get(name)
+    return None if value is None or value == "" else value
+
+
+def name(value: str, param: str, pattern: re.Pattern, max_len: int) -> str:
+    if len(value) > max_len:
+        raise errors.too_long(param)
+    if not pattern.match(value):
+        raise errors.invalid_chars(param)
+    return value
+
+
+def user_name(value: str, param: str = "UserName") -> str:
+    return name(value, param, USER_NAME_RE, 64)
+
+
+def group_name(value: str, param: str = "GroupName") -> str:
+    return name(value, param, GROUP_NAME_RE, 64)
+
+
+def policy_name(value: str, param: str = "PolicyName") -> str:
+    return name(value, param, POLICY_NAME_RE, 128)
+
+
+def role_name(value: str, param: str = "RoleName") -> str:
+    return name(value, param, ROLE_NAME_RE, 64)
+
+
+def length(value: str, param: str, max_len: int, min_len: int = 1) -> str:
+    if not min_len <= len(value) <= max_len:
+        raise errors.too_long(param)
+    return value
+
+
+def email(value: str, param: str = "Email") -> str:
+    if len(value) > 128 or not EMAIL_RE.match(value):
+        raise errors.bad_format(param)
+    return value
+
+
+def mobile_phone(value: str, param: str = "MobilePhone") -> str:
+    if not MOBILE_RE.match(value):
+        raise errors.bad_format(param)
+    return value
+
+
+def choice(value: str, param: str, allowed: tuple) -> str:
+    if value not in allowed:
+        raise errors.invalid_value(param)
+    return value
+
+
+def boolean(params: Mapping[str, str], param: str, default: bool = False) -> bool:
+    """The SDK sends Python ``str(bool)``; the gateway accepts any case."""
+    value = params.get(param)
+    if value is None or value == "":
+        return default
+    lowered = value.lower()
+    if lowered not in ("true", "false"):
+        raise errors.invalid_value(param)
+    return lowered == "true"
+
+
+def integer(params: Mapping[str, str], param: str, default: int, low: int, high: int) -> int:
+    value = params.get(param)
+    if value is None or value == "":
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise errors.invalid_value(param) from None
+    if not low <= number <= high:
+        raise errors.invalid_value(param)
+    return number
+
+
+def password(value: str) -> str:
+    """The default RAM password policy: 8-32 characters with lower, upper case letters and digits."""
+    strong = (8 <= len(value) <= 32 and re.search(r"[a-z]", value) and re.search(r"[A-Z]", value)
+              and re.search(r"[0-9]", value))
+    if not strong:
+        raise errors.ApiError(400, "InvalidParameter.Password.TooWeak",
+                              "The password does not satisfy the password policy.")
+    return value
+
+
+def policy_document(value: str, param: str = "PolicyDocument") -> dict:
+    if len(value) > MAX_POLICY_DOCUMENT:
+        raise errors.too_long(param)
+    try:
+        document = json.loads(value)
+    except ValueError:
+        document = None
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    if not isinstance(statements, list) or not statements or not all(isinstance(s, dict) for s in statements):
+        raise errors.ApiError(400, "MalformedPolicyDocument", f'The parameter - "{param}" is malformed.')
+    for statement in statements:
+        if statement.get("Effect") not in ("Allow", "Deny") or "Action" not in statement:
+            raise errors.ApiError(400, "MalformedPolicyDocument", f'The parameter - "{param}" is malformed.')
+    return document
