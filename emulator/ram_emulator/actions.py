@@ -150,9 +150,11 @@ def paginate(items: list, sort_key: Callable[[dict], str], params: Mapping[str, 
     ordered = sorted(items, key=sort_key)
     if marker is not None:
         try:
-            start_key = base64.urlsafe_b64decode(marker.encode("ascii")).decode("utf-8")
+            start_key = base64.b64decode(marker.encode("ascii"), altchars=b"-_", validate=True).decode("utf-8")
         except (binascii.Error, UnicodeError, ValueError):
             raise errors.invalid_value("Marker") from None
+        if not start_key:
+            raise errors.invalid_value("Marker")
         ordered = [item for item in ordered if sort_key(item) >= start_key]
     page = ordered[:max_items]
     result = {"page": page, "IsTruncated": len(ordered) > max_items}
