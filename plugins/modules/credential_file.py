@@ -1,0 +1,294 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: credential_file
+short_description: Write or remove one Alibaba Cloud AccessKey profile in one credential file
+version_added: 1.0.0
+author: aliyun.ram contributors (@aliyun-ram)
+description:
+  - Writes (or removes) one AccessKey profile in a credential file read by an Alibaba Cloud tool, merging into what
+    the file already holds.
+  - Other profiles, sections, unknown keys and comments are kept byte-for-byte in the INI, ossfs and env formats;
+    the JSON of the aliyun CLI keeps other profiles and unknown keys and is written tab-indented as the CLI writes it.
+  - The file is written atomically (temporary file in the same directory, final owner and mode set before any content
+    is written, then renamed over the target), so readers never see a partial file or a file with a wider mode.
+  - Runs on the target host and needs only the Python standard library.
+  - The diff shows the file before and after with every secret replaced by C(********).
+options:
+  format:
+    description:
+      - Which consumer the file is for.
+      - V(aliyun_cli) is the aliyun CLI C(config.json), also read by the official SDK credential chain and Terraform.
+      - V(sdk) is the INI file of the official SDK credential libraries (C([profile]), C(type = access_key)).
+      - V(ossutil) is C(.ossutilconfig), the C([Credentials]) section of ossutil 1.x or, with O(extra.ossutil_version=2),
+        the C([default]) or C([profile NAME]) sections of ossutil 2.0.
+      - V(ossfs) is the s3fs-style password file of ossfs 1.x, one C(bucket:AccessKeyId:AccessKeySecret) line per bucket.
+      - V(env) is a C(NAME=value) file for systemd C(EnvironmentFile=) or a shell.
+    type: str
+    required: true
+    choices: [aliyun_cli, sdk, ossutil, ossfs, env]
+  path:
+    description:
+      - The credential file.
+      - Defaults, in the home directory of O(owner) (looked up in the user database) or of the user the module runs as,
+        are V(aliyun_cli) C(~/.aliyun/config.json);
+        V(sdk) both C(~/.alibabacloud/credentials.ini) (read by Python) and C(~/.alibabacloud/credentials) (read by Go and Java);
+        V(ossutil) C(~/.ossutilconfig); V(ossfs) C(/etc/passwd-ossfs).
+      - Required for O(format=env).
+      - With O(format=sdk), giving O(path) writes only that file.
+      - Missing parent directories are created with mode C(0700), owned by O(owner) and O(group).
+      - A symbolic link is followed; the file it points to is replaced.
+    type: path
+  profile:
+    description:
+      - The profile to write or remove. Defaults to V(default).
+      - For O(format=ossfs) it is the bucket name; omitted or empty means the bare C(AccessKeyId:AccessKeySecret) line used for every bucket.
+      - O(format=ossutil) 1.x has only the C([Credentials]) section and O(format=env) has no profiles, so both accept only V(default).
+      - 1 to 64 letters, digits, dots, dashes or underscores.
+    type: str
+  access_key_id:
+    description:
+      - The AccessKey ID. Required when O(state=present).
+    type: str
+  access_key_secret:
+    description:
+      - The AccessKey secret. Required when O(state=present).
+      - Never returned and never shown in diffs or error messages.
+      - Must not contain control characters or surrounding whitespace; the INI formats also reject C(#) and C(;)
+        (comment characters for their readers, Python's reader cuts values at C(#)), O(format=sdk) rejects C(%)
+        (Python's configparser interpolation), O(format=ossfs) rejects C(:) and O(format=env) rejects C(').
+    type: str
+  region:
+    description:
+      - Region ID such as V(cn-hangzhou).
+      - Required for a new O(format=aliyun_cli) profile (the CLI rejects an AK profile without C(region_id)) and for a new
+        ossutil 2.0 profile (V4 signing needs it).
+      - For ossutil 1.x it sets C(endpoint=oss-REGION.aliyuncs.com) unless O(extra.endpoint) is given.
+      - For O(format=env) it is written to O(extra.region_var). Not used by O(format=sdk) and O(format=ossfs).
+    type: str
+  extra:
+    description:
+      - Format-specific settings; unknown keys are an error.
+    type: dict
+    suboptions:
+      current:
+        description:
+          - O(format=aliyun_cli) only. V(true) makes this the CLI's C(current) profile; V(false) never changes C(current).
+          - When unset, C(current) is set only if it is empty (for example in a new file).
+        type: bool
+      output_format:
+        description: O(format=aliyun_cli) only. C(output_format) of the profile; a new profile gets V(json).
+        type: str
+      language:
+        description:
+          - O(format=aliyun_cli) C(language) (V(en) or V(zh); a new profile gets V(en)), or ossutil 1.x C(language) (V(EN) or V(CH)).
+        type: str
+      ossutil_version:
+        description:
+          - O(format=ossutil) only. V(1) writes the C([Credentials]) section; V(2) writes the ossutil 2.0 profile sections.
+          - Defaults to V(1).
+        type: int
+        choices: [1, 2]
+      endpoint:
+        description: O(format=ossutil) only. The OSS endpoint, for example V(oss-cn-hangzhou.aliyuncs.com).
+        type: str
+      access_key_id_var:
+        description: O(format=env) only. Variable for the AccessKey ID, default C(ALIBABA_CLOUD_ACCESS_KEY_ID).
+        type: str
+      access_key_secret_var:
+        description: O(format=env) only. Variable for the AccessKey secret, default C(ALIBABA_CLOUD_ACCESS_KEY_SECRET).
+        type: str
+      region_var:
+        description: O(format=env) only. Variable for O(region), written only when O(region) is set; default C(ALIBABA_CLOUD_REGION_ID).
+        type: str
+      export:
+        description: O(format=env) only. Prefix the lines with C(export) for shells (systemd does not accept it). Defaults to V(false).
+        type: bool
+  state:
+    description:
+      - V(present) writes the profile; V(absent) removes it.
+      - V(absent) removes only the profile (for O(format=env) the key pair variables, for ossutil 1.x the C([Credentials]) section);
+        the file itself is kept, even when it ends up empty, and a missing file stays missing.
+    type: str
+    choices: [present, absent]
+    default: present
+  force:
+    description:
+      - Overwrite an existing file that cannot be parsed, losing its content.
+      - When V(false), such a file is an error naming the path and the line number.
+    type: bool
+    default: false
+  mode:
+    description:
+      - The permissions of the credential file, as for M(ansible.builtin.file).
+      - Defaults to V(0600), or V(0640) for C(/etc/passwd-ossfs) owned by root (what ossfs accepts).
+      - O(format=ossfs) rejects modes that ossfs refuses to mount with (any permission for others; group permissions except on C(/etc/passwd-ossfs)).
+    type: raw
+  owner:
+    description:
+      - Owner of the credential file and of parent directories this module creates.
+      - Also selects the home directory of the default O(path).
+      - When the file exists and O(owner) is not given, the current owner is kept.
+    type: str
+  group:
+    description:
+      - Group of the credential file and of parent directories this module creates.
+      - Defaults to the primary group of O(owner) for a new file when O(owner) is given; an existing file keeps its group.
+    type: str
+extends_documentation_fragment:
+  - ansible.builtin.files
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  platform:
+    platforms: posix
+notes:
+  - Register results and set C(no_log) on tasks that pass the secret; with C(diff) the secret is redacted, but the task
+    arguments still contain it.
+  - The aliyun CLI reads C(config.json) only as the whole JSON document, so its formatting is rewritten when the content changes.
+seealso:
+  - module: aliyun.ram.credential_file_info
+"""
+
+EXAMPLES = r"""
+- name: Deploy an AccessKey for the aliyun CLI of user app
+  aliyun.ram.credential_file:
+    format: aliyun_cli
+    owner: app
+    profile: default
+    access_key_id: "{{ ram_key.access_key_id }}"
+    access_key_secret: "{{ ram_key.access_key_secret }}"
+    region: cn-hangzhou
+  no_log: true
+
+- name: Deploy the same key for the SDKs (credentials.ini and credentials)
+  aliyun.ram.credential_file:
+    format: sdk
+    owner: app
+    profile: prod
+    access_key_id: "{{ ram_key.access_key_id }}"
+    access_key_secret: "{{ ram_key.access_key_secret }}"
+  no_log: true
+
+- name: ossutil 2.0 profile
+  aliyun.ram.credential_file:
+    format: ossutil
+    owner: app
+    profile: backup
+    access_key_id: "{{ ram_key.access_key_id }}"
+    access_key_secret: "{{ ram_key.access_key_secret }}"
+    region: cn-shanghai
+    extra:
+      ossutil_version: 2
+  no_log: true
+
+- name: ossfs password line for one bucket
+  aliyun.ram.credential_file:
+    format: ossfs
+    profile: my-bucket
+    access_key_id: "{{ ram_key.access_key_id }}"
+    access_key_secret: "{{ ram_key.access_key_secret }}"
+  no_log: true
+
+- name: EnvironmentFile for a systemd service
+  aliyun.ram.credential_file:
+    format: env
+    path: /etc/myapp/alibaba.env
+    owner: myapp
+    mode: "0600"
+    access_key_id: "{{ ram_key.access_key_id }}"
+    access_key_secret: "{{ ram_key.access_key_secret }}"
+    extra:
+      access_key_id_var: OSS_ACCESS_KEY_ID
+      access_key_secret_var: OSS_ACCESS_KEY_SECRET
+  no_log: true
+
+- name: Remove the profile again
+  aliyun.ram.credential_file:
+    format: aliyun_cli
+    owner: app
+    profile: default
+    state: absent
+"""
+
+RETURN = r"""
+path:
+  description: The file written, or the first of them for O(format=sdk) with the default paths.
+  returned: always
+  type: str
+  sample: /home/app/.aliyun/config.json
+paths:
+  description: Every file handled.
+  returned: always
+  type: list
+  elements: str
+  sample: [/home/app/.alibabacloud/credentials.ini, /home/app/.alibabacloud/credentials]
+profile:
+  description: The profile (bucket name for O(format=ossfs)) after defaults were applied.
+  returned: always
+  type: str
+  sample: default
+format:
+  description: The value of O(format).
+  returned: always
+  type: str
+  sample: aliyun_cli
+state:
+  description: Type of RV(path) after the run (added by Ansible for every module that returns a path); C(file) for a credential file.
+  returned: when RV(path) exists
+  type: str
+  sample: file
+mode:
+  description: Mode of RV(path), four octal digits.
+  returned: when RV(path) exists
+  type: str
+  sample: "0600"
+owner:
+  description: Owner of RV(path).
+  returned: when RV(path) exists
+  type: str
+  sample: app
+group:
+  description: Group of RV(path).
+  returned: when RV(path) exists
+  type: str
+  sample: app
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.aliyun.ram.plugins.module_utils._credential_file import EXTRA_OPTIONS, FORMATS
+from ansible_collections.aliyun.ram.plugins.module_utils._credential_file_host import run_credential_file
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            format=dict(type='str', required=True, choices=list(FORMATS)),
+            path=dict(type='path'),
+            profile=dict(type='str'),
+            access_key_id=dict(type='str', no_log=False),
+            access_key_secret=dict(type='str', no_log=True),
+            region=dict(type='str'),
+            extra=dict(type='dict', options=EXTRA_OPTIONS),
+            state=dict(type='str', choices=['present', 'absent'], default='present'),
+            force=dict(type='bool', default=False),
+        ),
+        add_file_common_args=True,
+        required_if=[('state', 'present', ('access_key_id', 'access_key_secret'))],
+        supports_check_mode=True,
+    )
+    run_credential_file(module)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,201 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: credential_file_info
+short_description: Read one Alibaba Cloud AccessKey profile back from a credential file
+version_added: 1.0.0
+author: aliyun.ram contributors (@aliyun-ram)
+description:
+  - Reads the profile that M(aliyun.ram.credential_file) writes, in any of its formats, and returns the AccessKey ID
+    (and, only on request, the secret), so a play can tell which key a host already holds.
+  - A missing file or profile is not an error; RV(exists) is V(false).
+  - A file that cannot be parsed is an error naming the path and the line number, never the content.
+  - Runs on the target host and needs only the Python standard library.
+options:
+  format:
+    description:
+      - The file format, as for M(aliyun.ram.credential_file).
+    type: str
+    required: true
+    choices: [aliyun_cli, sdk, ossutil, ossfs, env]
+  path:
+    description:
+      - The credential file.
+      - Defaults as for M(aliyun.ram.credential_file) in the home directory of O(owner) (or of the user the module runs as);
+        for O(format=sdk) the default is C(~/.alibabacloud/credentials.ini), the file the Python SDK reads.
+      - Required for O(format=env).
+    type: path
+  profile:
+    description:
+      - The profile to read. Defaults to V(default); for O(format=ossfs) the bucket name, omitted or empty for the bare default line.
+    type: str
+  owner:
+    description:
+      - User whose home directory holds the default O(path).
+    type: str
+  extra:
+    description:
+      - Format-specific settings, as for M(aliyun.ram.credential_file); the same dictionary can be passed to both modules.
+      - Only O(extra.ossutil_version) and the C(*_var) names affect reading; unknown keys are an error.
+    type: dict
+    suboptions:
+      current:
+        description:
+          - O(format=aliyun_cli) only. V(true) makes this the CLI's C(current) profile; V(false) never changes C(current).
+          - When unset, C(current) is set only if it is empty (for example in a new file).
+        type: bool
+      output_format:
+        description: O(format=aliyun_cli) only. C(output_format) of the profile; a new profile gets V(json).
+        type: str
+      language:
+        description:
+          - O(format=aliyun_cli) C(language) (V(en) or V(zh); a new profile gets V(en)), or ossutil 1.x C(language) (V(EN) or V(CH)).
+        type: str
+      ossutil_version:
+        description:
+          - O(format=ossutil) only. V(1) writes the C([Credentials]) section; V(2) writes the ossutil 2.0 profile sections.
+          - Defaults to V(1).
+        type: int
+        choices: [1, 2]
+      endpoint:
+        description: O(format=ossutil) only. The OSS endpoint, for example V(oss-cn-hangzhou.aliyuncs.com).
+        type: str
+      access_key_id_var:
+        description: O(format=env) only. Variable for the AccessKey ID, default C(ALIBABA_CLOUD_ACCESS_KEY_ID).
+        type: str
+      access_key_secret_var:
+        description: O(format=env) only. Variable for the AccessKey secret, default C(ALIBABA_CLOUD_ACCESS_KEY_SECRET).
+        type: str
+      region_var:
+        description: O(format=env) only. Variable for O(region), written only when O(region) is set; default C(ALIBABA_CLOUD_REGION_ID).
+        type: str
+      export:
+        description: O(format=env) only. Prefix the lines with C(export) for shells (systemd does not accept it). Defaults to V(false).
+        type: bool
+  return_secret:
+    description:
+      - Also return RV(access_key_secret).
+      - The result then contains a secret in clear text; set C(no_log) on the task and do not print the registered variable.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: The module only reads.
+  diff_mode:
+    support: none
+  platform:
+    platforms: posix
+seealso:
+  - module: aliyun.ram.credential_file
+"""
+
+EXAMPLES = r"""
+- name: Which key does the aliyun CLI of user app hold?
+  aliyun.ram.credential_file_info:
+    format: aliyun_cli
+    owner: app
+  register: held
+
+- name: Show it
+  ansible.builtin.debug:
+    msg: "{{ held.access_key_id if held.exists else 'no key' }}"
+
+- name: Read the secret too (keep it out of logs)
+  aliyun.ram.credential_file_info:
+    format: sdk
+    owner: app
+    profile: prod
+    return_secret: true
+  register: held_sdk
+  no_log: true
+"""
+
+RETURN = r"""
+path:
+  description: The file read.
+  returned: always
+  type: str
+  sample: /home/app/.aliyun/config.json
+profile:
+  description: The profile looked up, after defaults were applied.
+  returned: always
+  type: str
+  sample: default
+format:
+  description: The value of O(format).
+  returned: always
+  type: str
+  sample: aliyun_cli
+file_exists:
+  description: Whether the file exists.
+  returned: always
+  type: bool
+  sample: true
+exists:
+  description: Whether the profile exists in the file.
+  returned: always
+  type: bool
+  sample: true
+access_key_id:
+  description: The AccessKey ID of the profile.
+  returned: when RV(exists) is true
+  type: str
+  sample: LTAI5tExampleKeyId01
+access_key_secret:
+  description: The AccessKey secret of the profile. Set C(no_log) on the task.
+  returned: when RV(exists) is true and O(return_secret=true)
+  type: str
+region:
+  description: The region stored with the profile, if the format stores one (aliyun CLI C(region_id), ossutil 2.0 C(region), env region variable).
+  returned: when RV(exists) is true
+  type: str
+  sample: cn-hangzhou
+mode:
+  description: The file mode, four octal digits.
+  returned: when RV(file_exists) is true
+  type: str
+  sample: "0600"
+owner:
+  description: The file owner's name (the numeric ID when it has no name).
+  returned: when RV(file_exists) is true
+  type: str
+  sample: app
+group:
+  description: The file group's name (the numeric ID when it has no name).
+  returned: when RV(file_exists) is true
+  type: str
+  sample: app
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.aliyun.ram.plugins.module_utils._credential_file import EXTRA_OPTIONS, FORMATS
+from ansible_collections.aliyun.ram.plugins.module_utils._credential_file_host import run_credential_file_info
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            format=dict(type='str', required=True, choices=list(FORMATS)),
+            path=dict(type='path'),
+            profile=dict(type='str'),
+            owner=dict(type='str'),
+            extra=dict(type='dict', options=EXTRA_OPTIONS),
+            return_secret=dict(type='bool', default=False, no_log=False),
+        ),
+        supports_check_mode=True,
+    )
+    run_credential_file_info(module)
+
+
+if __name__ == '__main__':
+    main()

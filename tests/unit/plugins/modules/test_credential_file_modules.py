@@ -1,0 +1,255 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""credential_file and credential_file_info modules end to end through main(), on real files under tmp_path."""
+
+from __future__ import annotations
+
+import grp
+import json
+import os
+import pwd
+import stat
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.aliyun.ram.plugins.modules import credential_file, credential_file_info
+
+KEY_ID = 'LTAI5tModuleTestKeyId01'
+SECRET = 'ModuleTestSecret0123456789abcd'
+ME = pwd.getpwuid(os.geteuid())
+MY_GROUP = grp.getgrgid(os.getegid()).gr_name
+
+
+@pytest.fixture
+def run(capsys):
+    def runner(module, args, check=False, diff=True):
+        args = dict(args)
+        args['_ansible_check_mode'] = check
+        args['_ansible_diff'] = diff
+        with patch_module_args(args):
+            with pytest.raises(SystemExit):
+                module.main()
+        out = capsys.readouterr().out
+        return json.loads(out), out
+    return runner
+
+
+def present(path, fmt='aliyun_cli', **kwargs):
+    args = {'format': fmt, 'path': str(path), 'access_key_id': KEY_ID, 'access_key_secret': SECRET}
+    if fmt == 'aliyun_cli':
+        args['region'] = 'cn-hangzhou'
+    args.update(kwargs)
+    return args
+
+
+def file_mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def leftovers(directory):
+    return sorted(name for name in os.listdir(directory) if name.endswith('.tmp'))
+
+
+def test_create_then_idempotent(run, tmp_path):
+    path = tmp_path / 'home' / '.aliyun' / 'config.json'
+    result, out = run(credential_file, present(path, owner=ME.pw_name))
+    assert result['changed'] is True and result['path'] == str(path) and result['paths'] == [str(path)]
+    assert (result['profile'], result['format'], result['state'], result['mode'], result['owner']) == (
+        'default', 'aliyun_cli', 'file', '0600', ME.pw_name)
+    assert SECRET not in out
+    assert file_mode(path) == 0o600
+    assert file_mode(path.parent) == 0o700 and file_mode(path.parent.parent) == 0o700
+    assert json.loads(path.read_text())['profiles'][0]['access_key_secret'] == SECRET
+    assert leftovers(path.parent) == []
+
+    again, dummy = run(credential_file, present(path, owner=ME.pw_name))
+    assert again['changed'] is False and again['diff'] == []
+
+
+def test_check_mode_writes_nothing_and_diff_is_redacted(run, tmp_path):
+    path = tmp_path / 'cfg' / 'config.json'
+    result, out = run(credential_file, present(path), check=True)
+    assert result['changed'] is True
+    assert not path.parent.exists()
+    after = result['diff'][0]['after']
+    assert KEY_ID in after and '********' in after and SECRET not in out
+    assert result['diff'][0]['before'] == ''
+
+
+def test_update_shows_redacted_before_and_after(run, tmp_path):
+    path = tmp_path / 'credentials.ini'
+    path.write_text('# mine\n[default]\naccess_key_id = LTAIold\naccess_key_secret = OldSecretValue42\n[keep]\nx = 1\n')
+    path.chmod(0o600)
+    result, out = run(credential_file, present(path, 'sdk'))
+    assert result['changed'] is True
+    diff = result['diff'][0]
+    assert 'OldSecretValue42' not in out and SECRET not in out
+    assert 'access_key_secret = ********' in diff['before'] and 'access_key_secret = ********' in diff['after']
+    assert path.read_text() == ('# mine\n[default]\naccess_key_id = %s\naccess_key_secret = %s\nenable = true\ntype = access_key\n'
+                                '[keep]\nx = 1\n' % (KEY_ID, SECRET))
+
+
+def test_mode_only_change_is_a_change_and_check_mode_leaves_it(run, tmp_path):
+    path = tmp_path / 'config.json'
+    run(credential_file, present(path))
+    path.chmod(0o644)
+    checked, dummy = run(credential_file, present(path), check=True)
+    assert checked['changed'] is True and file_mode(path) == 0o644
+    fixed, dummy = run(credential_file, present(path))
+    assert fixed['changed'] is True and file_mode(path) == 0o600
+    assert (fixed['diff'][0]['before'], fixed['diff'][0]['after']) == ({'mode': '0644'}, {'mode': '0600'})
+    assert run(credential_file, present(path))[0]['changed'] is False
+
+
+@pytest.mark.parametrize('mode, expected', [('0640', 0o640), ('0400', 0o400), ('u=rw', 0o600), (0o640, 0o640)])
+def test_requested_mode_is_in_place_before_the_rename(run, tmp_path, monkeypatch, mode, expected):
+    path = tmp_path / 'credentials'
+    seen = []
+    real_replace = os.replace
+
+    def spy(src, dst):
+        seen.append((file_mode(src), open(src).read()))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, 'replace', spy)
+    run(credential_file, present(path, 'sdk', mode=mode, group=MY_GROUP))
+    assert seen == [(expected, path.read_text())] and file_mode(path) == expected
+
+
+def test_failed_write_leaves_no_temp_file_and_the_old_content(run, tmp_path, monkeypatch):
+    path = tmp_path / 'config.json'
+    run(credential_file, present(path))
+    before = path.read_text()
+
+    def broken(src, dst):
+        raise OSError(28, 'No space left on device')
+
+    monkeypatch.setattr(os, 'replace', broken)
+    result, dummy = run(credential_file, present(path, region='cn-beijing'))
+    assert result['failed'] is True and result['msg'] == 'cannot write %s: No space left on device' % path
+    assert path.read_text() == before and leftovers(tmp_path) == []
+
+
+def test_unparseable_file_fails_with_line_number_and_force_overwrites(run, tmp_path):
+    path = tmp_path / '.ossutilconfig'
+    path.write_text('[Credentials]\naccessKeyID=LTAIx\nLeakyLine LeakedSecretValue99\n')
+    result, out = run(credential_file, present(path, 'ossutil'))
+    assert result['failed'] is True
+    assert str(path) in result['msg'] and 'line 3' in result['msg'] and 'force' in result['msg']
+    assert 'LeakedSecretValue99' not in out
+    assert 'LeakyLine' in path.read_text()
+
+    forced, out = run(credential_file, present(path, 'ossutil', force=True))
+    assert forced['changed'] is True and 'LeakedSecretValue99' not in out
+    assert forced['diff'][0]['before'] == '<unparseable content (3 lines) not shown>\n'
+    assert path.read_text() == '[Credentials]\naccessKeyID=%s\naccessKeySecret=%s\n' % (KEY_ID, SECRET)
+
+
+def test_invalid_input_fails_before_touching_anything(run, tmp_path):
+    path = tmp_path / 'passwd-ossfs'
+    result, out = run(credential_file, present(path, 'ossfs', access_key_secret='has:colon'))
+    assert result['failed'] is True and "':'" in result['msg'] and not path.exists()
+    result, dummy = run(credential_file, present(path, 'ossfs', mode='0644'))
+    assert result['failed'] is True and 'others' in result['msg'] and not path.exists()
+    result, dummy = run(credential_file, {'format': 'env', 'access_key_id': KEY_ID, 'access_key_secret': SECRET})
+    assert result['failed'] is True and 'path' in result['msg']
+    result, dummy = run(credential_file, {'format': 'sdk', 'path': str(path)})
+    assert result['failed'] is True and 'access_key_id' in result['msg']
+
+
+def test_absent_removes_only_the_profile_and_keeps_the_file(run, tmp_path):
+    path = tmp_path / 'app.env'
+    path.write_text('OTHER=1\n')
+    run(credential_file, present(path, 'env', region='cn-hangzhou'))
+    assert path.read_text() == 'OTHER=1\nALIBABA_CLOUD_ACCESS_KEY_ID=%s\nALIBABA_CLOUD_ACCESS_KEY_SECRET=%s\nALIBABA_CLOUD_REGION_ID=cn-hangzhou\n' % (
+        KEY_ID, SECRET)
+    removed, dummy = run(credential_file, {'format': 'env', 'path': str(path), 'state': 'absent'})
+    assert removed['changed'] is True and path.read_text() == 'OTHER=1\nALIBABA_CLOUD_REGION_ID=cn-hangzhou\n'
+    assert run(credential_file, {'format': 'env', 'path': str(path), 'state': 'absent'})[0]['changed'] is False
+    missing = tmp_path / 'missing.env'
+    assert run(credential_file, {'format': 'env', 'path': str(missing), 'state': 'absent'})[0]['changed'] is False
+    assert not missing.exists()
+
+
+def test_default_paths_come_from_the_owners_home(run, tmp_path, monkeypatch):
+    fake = pwd.struct_passwd((ME.pw_name, ME.pw_passwd, ME.pw_uid, ME.pw_gid, ME.pw_gecos, str(tmp_path), ME.pw_shell))
+    monkeypatch.setattr(pwd, 'getpwnam', lambda name: fake if name == ME.pw_name else pwd.getpwuid(-1))
+    result, dummy = run(credential_file, {'format': 'sdk', 'owner': ME.pw_name, 'profile': 'prod',
+                                          'access_key_id': KEY_ID, 'access_key_secret': SECRET})
+    expected = [str(tmp_path / '.alibabacloud' / 'credentials.ini'), str(tmp_path / '.alibabacloud' / 'credentials')]
+    assert result['paths'] == expected and result['path'] == expected[0]
+    assert all(file_mode(p) == 0o600 for p in expected) and file_mode(tmp_path / '.alibabacloud') == 0o700
+    assert [len(result['diff']), result['changed']] == [2, True]
+
+    info, dummy = run(credential_file_info, {'format': 'sdk', 'owner': ME.pw_name, 'profile': 'prod'})
+    assert info['path'] == expected[0] and info['access_key_id'] == KEY_ID
+
+
+def test_unknown_owner_fails_clearly(run):
+    result, dummy = run(credential_file, {'format': 'aliyun_cli', 'owner': 'no-such-user-xyz', 'region': 'cn-hangzhou',
+                                          'access_key_id': KEY_ID, 'access_key_secret': SECRET})
+    assert result['failed'] is True and 'no-such-user-xyz does not exist' in result['msg']
+
+
+def test_symlink_is_followed(run, tmp_path):
+    target = tmp_path / 'real.ini'
+    target.write_text('[other]\nx = 1\n')
+    link = tmp_path / 'link.ini'
+    link.symlink_to(target)
+    result, dummy = run(credential_file, present(link, 'sdk'))
+    assert result['path'] == str(target) and link.is_symlink()
+    assert target.read_text().startswith('[other]\nx = 1\n\n[default]\n')
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='needs root to hand a file to another uid')
+def test_rewrite_keeps_the_existing_owner_when_none_is_given(run, tmp_path):
+    path = tmp_path / 'config.json'
+    run(credential_file, present(path))
+    os.chown(path, 54321, 54321)
+    result, dummy = run(credential_file, present(path, region='cn-beijing'))
+    assert result['changed'] is True
+    assert (os.stat(path).st_uid, os.stat(path).st_gid) == (54321, 54321)
+
+
+def test_info_missing_present_secret_and_parse_error(run, tmp_path):
+    path = tmp_path / 'passwd-ossfs'
+    missing, dummy = run(credential_file_info, {'format': 'ossfs', 'path': str(path), 'profile': 'bucket-a'})
+    assert (missing['exists'], missing['file_exists'], missing['changed']) == (False, False, False)
+    assert 'mode' not in missing and 'access_key_id' not in missing
+
+    run(credential_file, present(path, 'ossfs', profile='bucket-a'))
+    info, out = run(credential_file_info, {'format': 'ossfs', 'path': str(path), 'profile': 'bucket-a'})
+    assert (info['exists'], info['access_key_id'], info['mode'], info['owner'], info['group']) == (
+        True, KEY_ID, '0600', ME.pw_name, grp.getgrgid(os.stat(path).st_gid).gr_name)
+    assert 'access_key_secret' not in info and SECRET not in out
+    other, dummy = run(credential_file_info, {'format': 'ossfs', 'path': str(path), 'profile': 'bucket-b'})
+    assert (other['exists'], other['file_exists']) == (False, True)
+
+    with_secret, dummy = run(credential_file_info, {'format': 'ossfs', 'path': str(path), 'profile': 'bucket-a', 'return_secret': True})
+    assert with_secret['access_key_secret'] == SECRET
+
+    path.write_text('bucket-a:%s:%s\nnot a valid line %s\n' % (KEY_ID, SECRET, SECRET))
+    broken, out = run(credential_file_info, {'format': 'ossfs', 'path': str(path), 'profile': 'bucket-a'})
+    assert broken['failed'] is True and str(path) in broken['msg'] and 'line 2' in broken['msg'] and SECRET not in out
+
+
+def test_info_accepts_the_same_extra_as_the_writer(run, tmp_path):
+    path = tmp_path / '.ossutilconfig'
+    extra = {'ossutil_version': 2, 'endpoint': 'oss-cn-hangzhou.aliyuncs.com'}
+    run(credential_file, present(path, 'ossutil', profile='backup', region='cn-hangzhou', extra=extra))
+    info, dummy = run(credential_file_info, {'format': 'ossutil', 'path': str(path), 'profile': 'backup', 'extra': extra})
+    assert (info['exists'], info['access_key_id'], info['region']) == (True, KEY_ID, 'cn-hangzhou')
+
+
+def test_attribute_failure_inside_the_write_removes_the_temp_file(run, tmp_path, monkeypatch):
+    def refuse(path, uid, gid):
+        raise OSError(1, 'Operation not permitted')
+
+    monkeypatch.setattr(os, 'lchown', refuse)
+    result, dummy = run(credential_file, present(tmp_path / 'config.json', group='54321'))
+    assert result['failed'] is True and result['msg'] == 'chgrp failed'
+    assert os.listdir(tmp_path) == []
