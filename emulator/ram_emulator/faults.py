@@ -75,6 +75,7 @@ class Faults:
         self._config.update(validate(initial))
         self._random = random.Random()
         self._recent = collections.defaultdict(collections.deque)
+        self.clock = time.monotonic  # replaceable in tests
 
     def snapshot(self) -> dict:
         with self._lock:
@@ -107,7 +108,7 @@ class Faults:
             retry_after = config["throttle_retry_after_ms"]
             if config["qps_limit"]:
                 window = self._recent[access_key_id]
-                now = time.monotonic()
+                now = self.clock()
                 while window and window[0] <= now - 1.0:
                     window.popleft()
                 if len(window) >= config["qps_limit"]:
