@@ -1,0 +1,100 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+
+    # Authentication and connection options shared by every RAM/STS module.
+    DOCUMENTATION = r'''
+options:
+  access_key_id:
+    description:
+      - ID of the AccessKey used to call the API.
+      - If not set, the value of the E(ALIBABA_CLOUD_ACCESS_KEY_ID), E(ALICLOUD_ACCESS_KEY) or
+        E(ALICLOUD_ACCESS_KEY_ID) environment variable is used.
+      - Must be given together with O(access_key_secret). An explicit key pair (including one from the environment)
+        takes precedence over O(profile), O(ecs_role_name) and the default credential chain.
+      - Alibaba Cloud recommends the AccessKey of a RAM user, not the root AccessKey of the account
+        (see M(aliyun.ram.sts_caller_info) and its O(aliyun.ram.sts_caller_info#module:fail_on_root) option).
+    type: str
+    aliases: [alicloud_access_key, access_key]
+  access_key_secret:
+    description:
+      - Secret of the AccessKey used to call the API.
+      - If not set, the value of the E(ALIBABA_CLOUD_ACCESS_KEY_SECRET) or E(ALICLOUD_SECRET_KEY) environment variable is used.
+    type: str
+    aliases: [alicloud_secret_key, secret_key]
+  security_token:
+    description:
+      - STS security token, for temporary credentials (O(access_key_id) is then an C(STS.) key id).
+      - If not set, the value of the E(ALIBABA_CLOUD_SECURITY_TOKEN) or E(ALICLOUD_SECURITY_TOKEN) environment variable is used.
+    type: str
+  profile:
+    description:
+      - Name of a profile to take the credentials from, looked up first in the aliyun CLI configuration
+        C(~/.aliyun/config.json) and then in the C(~/.alibabacloud/credentials.ini) file of the controller user.
+      - If not set, the value of the E(ALIBABA_CLOUD_PROFILE) or E(ALICLOUD_PROFILE) environment variable is used.
+      - When neither an AccessKey, a profile nor O(ecs_role_name) is given, the default credential chain of the
+        C(alibabacloud-credentials) library is used (environment, OIDC, CLI profile, credentials file, ECS instance role).
+    type: str
+  assume_role_arn:
+    description:
+      - ARN of a RAM role to assume (STS AssumeRole) with the credentials found as described above; the modules then
+        act as that role.
+      - For example V(acs:ram::123456789012****:role/ram-admin).
+    type: str
+  role_session_name:
+    description:
+      - Session name used with O(assume_role_arn). Defaults to V(ansible-aliyun-ram).
+    type: str
+  ecs_role_name:
+    description:
+      - Name of the RAM role attached to the ECS instance the modules run on; credentials come from the instance
+        metadata service.
+    type: str
+  region:
+    description:
+      - Region ID, for example V(cn-hangzhou). RAM is a global service, so this is optional.
+    type: str
+  endpoint:
+    description:
+      - RAM API endpoint, as V(host[:port]) or V(http(s\)://host[:port]). Defaults to V(ram.aliyuncs.com) over HTTPS.
+      - Without a scheme a host name is reached over HTTPS and an IP address or V(localhost) over HTTP (a local emulator).
+      - If not set, the value of the E(ALIBABA_CLOUD_RAM_ENDPOINT) environment variable is used.
+    type: str
+  sts_endpoint:
+    description:
+      - STS API endpoint (for O(assume_role_arn) and M(aliyun.ram.sts_caller_info)), in the same forms as O(endpoint).
+        Defaults to V(sts.aliyuncs.com) over HTTPS.
+      - If not set, the value of the E(ALIBABA_CLOUD_STS_ENDPOINT) environment variable is used.
+    type: str
+  timeout:
+    description:
+      - Connect and read timeout of each API request, in seconds.
+    type: float
+    default: 10
+  max_retries:
+    description:
+      - How many times a failed request is retried, with jittered exponential backoff (honouring the server's
+        C(x-acs-retry-after)).
+      - Reads are retried on throttling, 5xx answers and network errors. A write is resent only when the failure
+        proves it was not applied (throttling, 503, connection refused); after an ambiguous failure (timeout, dropped
+        connection) the module looks at the resulting state instead of resending blindly.
+    type: int
+    default: 5
+requirements:
+  - alibabacloud-ram20150501 >= 1.2.0 (on the controller, or wherever the module runs)
+  - alibabacloud-sts20150401 (for O(assume_role_arn) and M(aliyun.ram.sts_caller_info))
+  - alibabacloud-credentials
+notes:
+  - These modules call the Alibaba Cloud API from wherever they run. Run them on the controller
+    (C(delegate_to) V(localhost), usually with C(run_once) V(true)); environment variables and credential files are
+    read there too.
+  - Options shared by all modules of the collection can be set once with C(module_defaults) and the action group
+    C(group/aliyun.ram.ram).
+  - No secret is ever written to a message or log; failures report the RAM error code, the HTTP status and the request ID.
+'''

@@ -1,0 +1,398 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the aliyun.ram collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""RAM/STS clients: endpoints, credential resolution, and one retrying call path for every API action.
+
+``RamApi`` is what the rest of the collection talks to: ``read``/``write``/``paginate`` with CamelCase
+wire parameter names, returning the response body as a plain dict.  It is thread-safe (a batch module
+may share one between worker threads).  The SDK sits behind ``SdkTransport``; unit tests swap in a fake.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import threading
+import traceback
+
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import (
+    ApiError,
+    ValidationError,
+    is_sdk_exception,
+    translate,
+)
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_retry import (
+    FAIL,
+    RECONCILE,
+    RETRY,
+    RetryPolicy,
+    read_disposition,
+    write_disposition,
+)
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import unwrap_list
+
+try:
+    from alibabacloud_tea_openapi.utils_models import Config as SdkConfig
+    from darabonba.runtime import RuntimeOptions
+    from alibabacloud_credentials.client import Client as CredentialClient
+    from alibabacloud_credentials.provider import (
+        CLIProfileCredentialsProvider,
+        EcsRamRoleCredentialsProvider,
+        ProfileCredentialsProvider,
+    )
+except ImportError:
+    HAS_OPENAPI_SDK = False
+    OPENAPI_SDK_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_OPENAPI_SDK = True
+    OPENAPI_SDK_IMPORT_ERROR = None
+
+try:
+    from alibabacloud_ram20150501.client import Client as RamSdkClient
+    from alibabacloud_ram20150501 import models as ram_sdk_models
+except ImportError:
+    HAS_RAM_SDK = False
+    RAM_SDK_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_RAM_SDK = True
+    RAM_SDK_IMPORT_ERROR = None
+
+try:
+    from alibabacloud_sts20150401.client import Client as StsSdkClient
+    from alibabacloud_sts20150401 import models as sts_sdk_models
+except ImportError:
+    HAS_STS_SDK = False
+    STS_SDK_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_STS_SDK = True
+    STS_SDK_IMPORT_ERROR = None
+
+DEFAULT_ENDPOINTS = {'ram': 'ram.aliyuncs.com', 'sts': 'sts.aliyuncs.com'}
+DEFAULT_ROLE_SESSION_NAME = 'ansible-aliyun-ram'
+ROLE_SESSION_SECONDS = 3600
+USER_AGENT = 'AnsibleCollection/aliyun.ram'
+
+# pip package names, for missing_required_lib()
+SERVICE_PACKAGES = {'ram': 'alibabacloud-ram20150501', 'sts': 'alibabacloud-sts20150401'}
+
+
+def missing_sdk(services):
+    """(package name, import traceback) of the first SDK the given services need that is not importable."""
+    if not HAS_OPENAPI_SDK:
+        return 'alibabacloud-tea-openapi', OPENAPI_SDK_IMPORT_ERROR
+    if 'ram' in services and not HAS_RAM_SDK:
+        return SERVICE_PACKAGES['ram'], RAM_SDK_IMPORT_ERROR
+    if 'sts' in services and not HAS_STS_SDK:
+        return SERVICE_PACKAGES['sts'], STS_SDK_IMPORT_ERROR
+    return None, None
+
+
+_HOST_PORT = re.compile(r'^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(?P<port>[0-9]{1,5}))?$')
+
+
+def _is_local_address(host):
+    if host.lower() == 'localhost':
+        return True
+    try:
+        ipaddress.ip_address(host.strip('[]'))
+    except ValueError:
+        return False
+    return True
+
+
+def parse_endpoint(value, option):
+    """``host[:port]`` or ``http(s)://host[:port]`` -> (``host[:port]``, protocol).
+
+    The SDK signs the Host header literally, so the scheme must never reach it.  Without a scheme a host
+    name means https (every Alibaba Cloud endpoint); an IP address or localhost means http, which is what
+    a local emulator speaks.
+    """
+    text = (value or '').strip()
+    scheme = None
+    if '://' in text:
+        scheme, text = text.split('://', 1)
+        scheme = scheme.lower()
+        if scheme not in ('http', 'https'):
+            raise ValidationError('%s: unsupported scheme %r (use http or https)' % (option, scheme))
+    text = text.rstrip('/')
+    match = _HOST_PORT.match(text)
+    if not match:
+        raise ValidationError('%s must be host[:port] or http(s)://host[:port], got %r' % (option, value))
+    port = match.group('port')
+    if port is not None and not 0 < int(port) < 65536:
+        raise ValidationError('%s: port %s is out of range' % (option, port))
+    if scheme is None:
+        scheme = 'http' if _is_local_address(match.group('host')) else 'https'
+    return text, scheme
+
+
+class Connection(object):
+    """Where to send requests and how long to wait."""
+
+    def __init__(self, endpoint=None, sts_endpoint=None, region=None, timeout=10.0):
+        self.endpoints = {
+            'ram': parse_endpoint(endpoint, 'endpoint') if endpoint else (DEFAULT_ENDPOINTS['ram'], 'https'),
+            'sts': parse_endpoint(sts_endpoint, 'sts_endpoint') if sts_endpoint else (DEFAULT_ENDPOINTS['sts'], 'https'),
+        }
+        self.region = region
+        if timeout is None or timeout <= 0:
+            raise ValidationError('timeout must be a positive number of seconds, got %r' % (timeout,))
+        self.timeout_ms = int(float(timeout) * 1000)
+
+    def describe(self, service):
+        host, protocol = self.endpoints[service]
+        return '%s://%s' % (protocol, host)
+
+
+class Auth(object):
+    """Which credentials to use.  Explicit keys win; then profile, ECS role, and the SDK's default chain."""
+
+    def __init__(self, access_key_id=None, access_key_secret=None, security_token=None, profile=None,
+                 assume_role_arn=None, role_session_name=None, ecs_role_name=None, key_id_option='access_key_id'):
+        self.access_key_id = access_key_id or None
+        self.access_key_secret = access_key_secret or None
+        self.security_token = security_token or None
+        self.profile = profile or None
+        self.assume_role_arn = assume_role_arn or None
+        self.role_session_name = role_session_name or DEFAULT_ROLE_SESSION_NAME
+        self.ecs_role_name = ecs_role_name or None
+        self.key_id_option = key_id_option
+
+    def validate(self):
+        if self.access_key_id and not self.access_key_secret:
+            raise ValidationError('%s is set but access_key_secret is not: give both or neither' % self.key_id_option)
+        if self.access_key_secret and not self.access_key_id:
+            extra = ''
+            if self.key_id_option != 'access_key_id':
+                extra = (' (in this module access_key_id names the managed key; pass the credential key id as %s '
+                         'or in ALIBABA_CLOUD_ACCESS_KEY_ID)' % self.key_id_option)
+            raise ValidationError('access_key_secret is set but %s is not: give both or neither%s' % (self.key_id_option, extra))
+        if self.security_token and not self.access_key_id:
+            raise ValidationError('security_token needs %s and access_key_secret' % self.key_id_option)
+        if self.role_session_name and not re.match(r'^[A-Za-z0-9._@-]{2,64}$', self.role_session_name):
+            raise ValidationError('role_session_name must be 2-64 characters of letters, digits and . _ @ -')
+        if self.assume_role_arn and not self.assume_role_arn.startswith('acs:ram::'):
+            raise ValidationError('assume_role_arn must look like acs:ram::<account id>:role/<role name>')
+
+    def secrets(self):
+        return [s for s in (self.access_key_secret, self.security_token) if s]
+
+    def source_kind(self):
+        if self.access_key_id:
+            return 'static'
+        if self.profile:
+            return 'profile'
+        if self.ecs_role_name:
+            return 'ecs_role'
+        return 'default_chain'
+
+
+class _FirstAvailableProvider(object):
+    """Try credential providers in order (a profile may live in the CLI config.json or the INI file)."""
+
+    def __init__(self, providers, name):
+        self._providers = providers
+        self._name = name
+
+    def get_credentials(self):
+        problems = []
+        for provider in self._providers:
+            try:
+                credentials = provider.get_credentials()
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                problems.append('%s: %s' % (type(provider).__name__, exc))
+                continue
+            if credentials is not None:
+                return credentials
+        raise ValueError('%s could not be loaded: %s' % (self._name, '; '.join(problems)))
+
+    async def get_credentials_async(self):
+        return self.get_credentials()
+
+    def get_provider_name(self):
+        return self._name
+
+
+def credential_config(auth):
+    """Keyword arguments for the SDK Config carrying the credentials ``auth`` describes (no network)."""
+    kind = auth.source_kind()
+    if kind == 'static':
+        return {'access_key_id': auth.access_key_id, 'access_key_secret': auth.access_key_secret,
+                'security_token': auth.security_token}
+    if kind == 'profile':
+        provider = _FirstAvailableProvider(
+            [CLIProfileCredentialsProvider(profile_name=auth.profile), ProfileCredentialsProvider(profile_name=auth.profile)],
+            'profile %s' % auth.profile)
+        return {'credential': CredentialClient(provider=provider)}
+    if kind == 'ecs_role':
+        return {'credential': CredentialClient(provider=EcsRamRoleCredentialsProvider(role_name=auth.ecs_role_name))}
+    return {'credential': CredentialClient()}
+
+
+def _snake_action(action):
+    return re.sub(r'(?<!^)(?=[A-Z])', '_', action).lower()
+
+
+class SdkTransport(object):
+    """Sends one request through the official SDK and returns the body as a CamelCase dict."""
+
+    def __init__(self, connection, credentials):
+        self.connection = connection
+        self._credentials = credentials
+        self._clients = {}
+        self._lock = threading.Lock()
+
+    def with_credentials(self, credentials):
+        return SdkTransport(self.connection, credentials)
+
+    def endpoint(self, service):
+        return self.connection.describe(service)
+
+    def _client(self, service):
+        with self._lock:
+            client = self._clients.get(service)
+            if client is None:
+                host, protocol = self.connection.endpoints[service]
+                config = SdkConfig(endpoint=host, protocol=protocol, region_id=self.connection.region,
+                                   read_timeout=self.connection.timeout_ms, connect_timeout=self.connection.timeout_ms,
+                                   user_agent=USER_AGENT, **self._credentials)
+                client = (RamSdkClient if service == 'ram' else StsSdkClient)(config)
+                self._clients[service] = client
+            return client
+
+    def invoke(self, service, action, params):
+        client = self._client(service)
+        models = ram_sdk_models if service == 'ram' else sts_sdk_models
+        method = getattr(client, _snake_action(action) + '_with_options')
+        runtime = RuntimeOptions(read_timeout=self.connection.timeout_ms, connect_timeout=self.connection.timeout_ms)
+        request_class = getattr(models, action + 'Request', None)
+        if request_class is None:
+            response = method(runtime)
+        else:
+            response = method(request_class().from_map(dict((k, v) for k, v in params.items() if v is not None)), runtime)
+        body = getattr(response, 'body', None)
+        return body.to_map() if body is not None else {}
+
+
+class RamApi(object):
+    """Every RAM/STS call goes through here: error translation, retries, reconciliation, paging."""
+
+    def __init__(self, transport, policy=None, secrets=()):
+        self.transport = transport
+        self.policy = policy or RetryPolicy()
+        self._secrets = set(s for s in secrets if s)
+        self._lock = threading.Lock()
+        self.retries = 0
+
+    def remember_secret(self, secret):
+        """Secrets obtained at run time (STS credentials) are scrubbed from error texts too."""
+        if secret:
+            with self._lock:
+                self._secrets.add(secret)
+
+    def _count_retry(self):
+        with self._lock:
+            self.retries += 1
+
+    def _invoke(self, service, action, params, write):
+        try:
+            return self.transport.invoke(service, action, params)
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            if not is_sdk_exception(exc):
+                raise
+            with self._lock:
+                secrets = list(self._secrets)
+            raise translate(exc, action, endpoint=self.transport.endpoint(service), write=write, secrets=secrets) from None
+
+    def read(self, action, service='ram', **params):
+        """A call without side effects: retried on every transient failure, up to max_retries."""
+        retry_number = 0
+        while True:
+            try:
+                return self._invoke(service, action, params, write=False)
+            except ApiError as err:
+                if retry_number >= self.policy.max_retries or read_disposition(err) != RETRY:
+                    err.retries = retry_number
+                    raise
+                self.policy.pause(retry_number, err)
+                retry_number += 1
+                self._count_retry()
+
+    def read_optional(self, action, missing, service='ram', **params):
+        """A read whose 'does not exist' error codes (``missing``) mean None rather than failure."""
+        try:
+            return self.read(action, service=service, **params)
+        except ApiError as err:
+            if err.code in missing:
+                return None
+            raise
+
+    def write(self, action, verify=None, service='ram', **params):
+        """A call that changes state.
+
+        Resent only when the failure proves it was not applied.  After an ambiguous failure ``verify()`` is
+        asked: it returns the result to use when the change is in place, or None when it is not (it may
+        also clean up, e.g. delete a half-created key); None means resend, within max_retries.
+        """
+        retry_number = 0
+        while True:
+            try:
+                return self._invoke(service, action, params, write=True)
+            except ApiError as err:
+                disposition = write_disposition(err)
+                if disposition == RECONCILE and verify is not None:
+                    outcome = verify()
+                    if outcome is not None:
+                        return outcome
+                elif disposition in (RECONCILE, FAIL):
+                    err.retries = retry_number
+                    raise
+                if retry_number >= self.policy.max_retries:
+                    err.retries = retry_number
+                    raise
+                self.policy.pause(retry_number, err)
+                retry_number += 1
+                self._count_retry()
+
+    def paginate(self, action, outer, inner, page_size=100, **params):
+        """All items of a Marker/IsTruncated list action."""
+        items = []
+        seen_markers = set()
+        marker = None
+        while True:
+            query = dict(params, MaxItems=page_size)
+            if marker:
+                query['Marker'] = marker
+            body = self.read(action, **query)
+            items.extend(unwrap_list(body, outer, inner))
+            truncated = body.get('IsTruncated') in (True, 'true', 'True')
+            marker = body.get('Marker')
+            if not truncated or not marker:
+                return items
+            if marker in seen_markers:
+                raise ApiError(action, code='UnexpectedResponse', message='the service returned the same Marker twice')
+            seen_markers.add(marker)
+
+
+def connect(auth, connection, policy=None):
+    """A RamApi for ``auth``; with assume_role_arn the role is assumed once, here."""
+    auth.validate()
+    api = RamApi(SdkTransport(connection, credential_config(auth)), policy=policy, secrets=auth.secrets())
+    if auth.assume_role_arn:
+        body = api.read('AssumeRole', service='sts', RoleArn=auth.assume_role_arn,
+                        RoleSessionName=auth.role_session_name, DurationSeconds=ROLE_SESSION_SECONDS)
+        creds = body.get('Credentials') or {}
+        if not creds.get('AccessKeyId') or not creds.get('AccessKeySecret'):
+            raise ApiError('AssumeRole', code='UnexpectedResponse', message='the response carries no credentials')
+        api.remember_secret(creds.get('AccessKeySecret'))
+        api.remember_secret(creds.get('SecurityToken'))
+        api.transport = api.transport.with_credentials({
+            'access_key_id': creds['AccessKeyId'], 'access_key_secret': creds['AccessKeySecret'],
+            'security_token': creds.get('SecurityToken')})
+    return api

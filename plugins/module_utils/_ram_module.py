@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the aliyun.ram collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""AnsibleModule for the RAM/STS modules: shared auth/connection options, client set-up, failure reporting."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_client import (
+    Auth,
+    Connection,
+    connect,
+    missing_sdk,
+)
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import (
+    ApiError,
+    ConflictError,
+    ValidationError,
+    scrub,
+)
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_retry import RetryPolicy
+
+KEY_ID_ENV = ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALICLOUD_ACCESS_KEY', 'ALICLOUD_ACCESS_KEY_ID']
+
+
+def auth_argument_spec(key_id_option='access_key_id'):
+    """The auth/connection options every module shares (documented in the aliyun.ram.auth fragment).
+
+    ``key_id_option`` renames the credential key id for ram_access_key, whose own ``access_key_id``
+    names the managed key.
+    """
+    if key_id_option == 'access_key_id':
+        key_id_aliases = ['alicloud_access_key', 'access_key']
+    else:
+        key_id_aliases = [alias for alias in ('alicloud_access_key', 'access_key') if alias != key_id_option]
+    return {
+        key_id_option: dict(type='str', aliases=key_id_aliases, no_log=False, fallback=(env_fallback, KEY_ID_ENV)),
+        'access_key_secret': dict(type='str', aliases=['alicloud_secret_key', 'secret_key'], no_log=True,
+                                  fallback=(env_fallback, ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_SECRET_KEY'])),
+        'security_token': dict(type='str', no_log=True,
+                               fallback=(env_fallback, ['ALIBABA_CLOUD_SECURITY_TOKEN', 'ALICLOUD_SECURITY_TOKEN'])),
+        'profile': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_PROFILE', 'ALICLOUD_PROFILE'])),
+        'assume_role_arn': dict(type='str'),
+        'role_session_name': dict(type='str'),
+        'ecs_role_name': dict(type='str'),
+        'region': dict(type='str'),
+        'endpoint': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_RAM_ENDPOINT'])),
+        'sts_endpoint': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_STS_ENDPOINT'])),
+        'timeout': dict(type='float', default=10.0),
+        'max_retries': dict(type='int', default=5),
+    }
+
+
+class AliyunRamModule(AnsibleModule):
+    """Runs one handler ``handler(module) -> result`` and turns every known failure into a clean fail_json."""
+
+    def __init__(self, argument_spec, key_id_option='access_key_id', services=('ram',), **kwargs):
+        spec = auth_argument_spec(key_id_option)
+        spec.update(argument_spec)
+        self._key_id_option = key_id_option
+        self._services = tuple(services)
+        self._api = None
+        self._auth = None
+        super().__init__(argument_spec=spec, **kwargs)
+
+    def auth(self):
+        if self._auth is None:
+            p = self.params
+            self._auth = Auth(
+                access_key_id=p[self._key_id_option], access_key_secret=p['access_key_secret'],
+                security_token=p['security_token'], profile=p['profile'], assume_role_arn=p['assume_role_arn'],
+                role_session_name=p['role_session_name'], ecs_role_name=p['ecs_role_name'],
+                key_id_option=self._key_id_option)
+        return self._auth
+
+    def api(self):
+        """The RamApi for this task (created once, after the module's own input checks)."""
+        if self._api is None:
+            auth = self.auth()
+            auth.validate()
+            services = self._services + (('sts',) if auth.assume_role_arn else ())
+            package, import_error = missing_sdk(services)
+            if package:
+                self.fail_json(msg=missing_required_lib(package), exception=import_error)
+            if self.params['max_retries'] < 0:
+                raise ValidationError('max_retries must be 0 or more, got %d' % self.params['max_retries'])
+            connection = Connection(endpoint=self.params['endpoint'], sts_endpoint=self.params['sts_endpoint'],
+                                    region=self.params['region'], timeout=self.params['timeout'])
+            self._api = connect(auth, connection, RetryPolicy(max_retries=self.params['max_retries']))
+        return self._api
+
+    def _secrets(self):
+        secrets = list(self.auth().secrets())
+        if self._api is not None:
+            secrets.extend(self._api._secrets)  # pylint: disable=protected-access
+        return secrets
+
+    def run(self, handler):
+        retries = {}
+        try:
+            result = handler(self)
+        except ValidationError as err:
+            self.fail_json(msg=scrub(str(err), self._secrets()))
+        except ConflictError as err:
+            if self._api is not None:
+                retries['retries'] = self._api.retries
+            self.fail_json(msg=scrub(str(err), self._secrets()), **dict(err.details, **retries))
+        except ApiError as err:
+            if self._api is not None:
+                retries['retries'] = self._api.retries
+            self.fail_json(msg=scrub(str(err), self._secrets()), error=err.as_result(), **retries)
+        if self._api is not None:
+            result['retries'] = self._api.retries
+        self.exit_json(**result)
