@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import socket
+import socketserver
 import sys
 import threading
 import time
@@ -44,6 +45,11 @@ class EmulatorServer(ThreadingHTTPServer):
         self.verbose = verbose
         self.admin_networks = admin.bound_networks(address[0], admin_allow)
 
+    def server_bind(self):
+        # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can hang on isolated networks.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
+
     @property
     def port(self) -> int:
         return self.server_address[1]
@@ -70,6 +76,14 @@ def decode_params(raw: str) -> dict:
         return dict(parse_qsl(raw, keep_blank_values=True, encoding="utf-8", errors="strict"))
     except (UnicodeDecodeError, ValueError):
         raise errors.ApiError(400, "InvalidParameter", "The request parameters are not valid UTF-8.") from None
+
+
+def wire_text(value: str) -> str:
+    """http.client decodes header bytes as latin-1; clients sign the UTF-8 text."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -155,7 +169,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- API ----------------------------------------------------------------------------------
     def _api(self, path: str, query: str, body: bytes, request_id: str):
         server = self.server
-        headers = {name.lower(): value for name, value in self.headers.items()}
+        headers = {name.lower(): wire_text(value) for name, value in self.headers.items()}
         host_id = "ram.aliyuncs.com"
         label = "-"
         try:
