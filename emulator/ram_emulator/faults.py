@@ -7,7 +7,6 @@ import copy
 import random
 import threading
 import time
-from typing import Optional
 
 from ram_emulator import errors
 
