@@ -41,7 +41,7 @@ EXTRA_OPTIONS = dict(
     language=dict(type='str'),
     ossutil_version=dict(type='int', choices=[1, 2]),
     endpoint=dict(type='str'),
-    access_key_id_var=dict(type='str'),
+    access_key_id_var=dict(type='str', no_log=False),
     access_key_secret_var=dict(type='str', no_log=False),
     region_var=dict(type='str'),
     export=dict(type='bool'),

@@ -147,6 +147,20 @@ def _plan_file(module, spec, path, force):
     return path, before, after
 
 
+def _narrow_mode_first(module, path, mode, diff):
+    """Drop unrequested permission bits before owner/group change, so a new owner or group never sees a wider mode."""
+    wanted = mode_number(mode)
+    if wanted is None or module.check_mode:
+        return False
+    current = stat.S_IMODE(os.stat(path).st_mode)
+    if current & ~wanted == 0:
+        return False
+    os.chmod(path, current & wanted)
+    diff['before']['mode'] = '%04o' % current
+    diff['after']['mode'] = '%04o' % wanted
+    return True
+
+
 def run_credential_file(module):
     params = module.params
     try:
@@ -199,7 +213,8 @@ def run_credential_file(module):
                     _fail(module, 'cannot write %s: %s' % (path, exc.strerror or exc))
         elif before is not None and spec.state == 'present':
             attribute_diff = {'before_header': path, 'after_header': path, 'before': {}, 'after': {}}
-            if module.set_fs_attributes_if_different(file_args, False, diff=attribute_diff):
+            narrowed = _narrow_mode_first(module, path, file_args['mode'], attribute_diff)
+            if module.set_fs_attributes_if_different(file_args, narrowed, diff=attribute_diff):
                 changed = True
                 diffs.append(attribute_diff)
 

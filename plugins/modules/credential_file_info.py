@@ -73,7 +73,7 @@ options:
         description: O(format=env) only. Variable for the AccessKey secret, default C(ALIBABA_CLOUD_ACCESS_KEY_SECRET).
         type: str
       region_var:
-        description: O(format=env) only. Variable for O(region), written only when O(region) is set; default C(ALIBABA_CLOUD_REGION_ID).
+        description: O(format=env) only. Variable for the region; default C(ALIBABA_CLOUD_REGION_ID).
         type: str
       export:
         description: O(format=env) only. Prefix the lines with C(export) for shells (systemd does not accept it). Defaults to V(false).

@@ -253,3 +253,23 @@ def test_attribute_failure_inside_the_write_removes_the_temp_file(run, tmp_path,
     result, dummy = run(credential_file, present(tmp_path / 'config.json', group='54321'))
     assert result['failed'] is True and result['msg'] == 'chgrp failed'
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason='needs root to change the group to an arbitrary gid')
+def test_in_place_group_change_happens_only_after_the_mode_is_narrowed(run, tmp_path, monkeypatch):
+    path = tmp_path / 'config.json'
+    run(credential_file, present(path))
+    path.chmod(0o664)
+    modes_at_chown = []
+    real_lchown = os.lchown
+
+    def spy(target, uid, gid):
+        modes_at_chown.append(file_mode(target))
+        return real_lchown(target, uid, gid)
+
+    monkeypatch.setattr(os, 'lchown', spy)
+    result, dummy = run(credential_file, present(path, group='54321', mode='0640'))
+    assert result['changed'] is True and modes_at_chown == [0o640]
+    assert (file_mode(path), os.stat(path).st_gid) == (0o640, 54321)
+    assert result['diff'][0]['before']['mode'] == '0664' and result['diff'][0]['after']['mode'] == '0640'
+    assert run(credential_file, present(path, group='54321', mode='0640'))[0]['changed'] is False
