@@ -215,7 +215,7 @@ OSSUTIL_V1 = (
     "accessKeyId=LTAIold\n"
     "access_key_secret=" + OTHER_SECRET + "\n"
     "stsToken=stale\n"
-    "outputDir=/tmp/out\n"
+    "outputDir=ossutil_output\n"
     "[Bucket-Endpoint]\n"
     "bucket1=oss-cn-beijing.aliyuncs.com\n"
 )
@@ -308,7 +308,7 @@ def test_ossfs_validation():
 def test_ossfs_modes():
     assert default_mode('ossfs', '/etc/passwd-ossfs', True) == 0o640
     assert default_mode('ossfs', '/etc/passwd-ossfs', False) == 0o600
-    assert default_mode('ossfs', '/root/.passwd-ossfs', True) == 0o600
+    assert default_mode('ossfs', '/home/a/.passwd-ossfs', True) == 0o600
     assert mode_problem('ossfs', '/etc/passwd-ossfs', 0o640) is None
     assert 'others' in mode_problem('ossfs', '/etc/passwd-ossfs', 0o644)
     assert mode_problem('ossfs', '/etc/passwd-ossfs', 0o660)
