@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import datetime
 
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError, ConflictError
+from ansible_collections.aliyun.ram.plugins.module_utils import _ram_validation as validate
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError, ConflictError, ValidationError
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import (
     age_days,
     parse_date,
@@ -260,3 +261,32 @@ def access_key_info(api, user_name, include_last_used=False, now=None):
             body = api.read_optional('GetAccessKeyLastUsed', _KEY_GONE, UserName=user_name, UserAccessKeyId=key['access_key_id'])
             key['last_used_date'] = ((body or {}).get('AccessKeyLastUsed') or {}).get('LastUsedDate') or None
     return keys
+
+
+def access_key_spec(params):
+    """Validated spec for ensure_access_key/remove_access_key (raises ValidationError)."""
+    validate.user_name(params['user_name'], 'user_name')
+    if params.get('access_key_id'):
+        validate.access_key_id(params['access_key_id'])
+    if params.get('max_age_days') is not None and params['max_age_days'] < 1:
+        raise ValidationError('max_age_days must be 1 or more, got %d' % params['max_age_days'])
+    if params.get('state') != 'absent' and params.get('status') == 'inactive' and not params.get('access_key_id'):
+        raise ValidationError('status=inactive needs access_key_id: name the key to deactivate')
+    if params.get('state') == 'absent' and not params.get('access_key_id'):
+        raise ValidationError('state=absent needs access_key_id: name the key to delete')
+    return dict(params)
+
+
+def run_ram_access_key(module):
+    """The ram_access_key module."""
+    spec = access_key_spec(module.params)
+    if spec['state'] == 'absent':
+        return remove_access_key(module.api(), spec, module.check_mode)
+    return ensure_access_key(module.api(), spec, module.check_mode)
+
+
+def run_ram_access_key_info(module):
+    """The ram_access_key_info module."""
+    user_name = validate.user_name(module.params['user_name'], 'user_name')
+    keys = access_key_info(module.api(), user_name, include_last_used=module.params['include_last_used'])
+    return {'changed': False, 'user_name': user_name, 'user_exists': keys is not None, 'access_keys': keys or []}

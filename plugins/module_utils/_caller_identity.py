@@ -34,3 +34,8 @@ def caller_identity(api, fail_on_root=False):
             % identity['account_id'], **identity)
     identity['changed'] = False
     return identity
+
+
+def run_sts_caller_info(module):
+    """The sts_caller_info module."""
+    return caller_identity(module.api(), fail_on_root=module.params['fail_on_root'])

@@ -63,7 +63,7 @@ class ApiError(Exception):
         if details:
             text += ' (%s)' % ', '.join(details)
         if self.message:
-            text += ': %s' % self.message
+            text += ': %s' % self.message.rstrip('. ')
         if self.retries:
             text += ' [gave up after %d retr%s]' % (self.retries, 'y' if self.retries == 1 else 'ies')
         hint = error_hint(self)
@@ -75,7 +75,10 @@ class ApiError(Exception):
         return self.describe()
 
     def as_result(self):
-        return {'code': self.code, 'status': self.status, 'request_id': self.request_id, 'action': self.action}
+        result = {'code': self.code, 'status': self.status, 'request_id': self.request_id, 'action': self.action}
+        if self.transport:
+            result['transport'] = self.transport
+        return result
 
     def scrubbed(self, secrets):
         self.message = scrub(self.message, secrets)

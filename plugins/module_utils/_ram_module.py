@@ -103,19 +103,23 @@ class AliyunRamModule(AnsibleModule):
         return secrets
 
     def run(self, handler):
-        retries = {}
+        failure = None
         try:
             result = handler(self)
         except ValidationError as err:
-            self.fail_json(msg=scrub(str(err), self._secrets()))
+            failure = (str(err), {})
         except ConflictError as err:
-            if self._api is not None:
-                retries['retries'] = self._api.retries
-            self.fail_json(msg=scrub(str(err), self._secrets()), **dict(err.details, **retries))
+            failure = (str(err), dict(err.details))
         except ApiError as err:
+            failure = (str(err), {'error': err.as_result()})
+        # fail outside the except block: no SDK exception or traceback is attached to the result
+        if failure is not None:
+            msg, details = failure
             if self._api is not None:
-                retries['retries'] = self._api.retries
-            self.fail_json(msg=scrub(str(err), self._secrets()), error=err.as_result(), **retries)
+                details['retries'] = self._api.retries
+            self.fail_json(msg=scrub(msg, self._secrets()), **details)
+        for warning in result.pop('warnings', None) or []:
+            self.warn(warning)
         if self._api is not None:
             result['retries'] = self._api.retries
         self.exit_json(**result)

@@ -1,0 +1,117 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: ram_access_key_info
+short_description: List the AccessKeys of an Alibaba Cloud RAM user
+version_added: 1.0.0
+description:
+  - Lists the AccessKeys of a RAM user with their status, creation date and age in days, oldest first.
+  - Optionally adds when each key was last used (one GetAccessKeyLastUsed call per key).
+  - Never returns secrets; Alibaba Cloud returns a secret only when the key is created.
+author:
+  - aliyun.ram contributors (@aliyun-ram)
+options:
+  user_name:
+    description:
+      - Name of the RAM user. A user that does not exist gives an empty list and RV(user_exists=false).
+    type: str
+    required: true
+  include_last_used:
+    description:
+      - Add RV(access_keys[].last_used_date) to each key. Costs one API call per key.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - aliyun.ram.auth
+  - aliyun.ram.attributes
+  - aliyun.ram.attributes.action_group
+  - aliyun.ram.attributes.info_module
+seealso:
+  - module: aliyun.ram.ram_access_key
+  - module: aliyun.ram.ram_user_info
+'''
+
+EXAMPLES = r'''
+- name: Keys of backup-job with their last use
+  aliyun.ram.ram_access_key_info:
+    user_name: backup-job
+    include_last_used: true
+  delegate_to: localhost
+  run_once: true
+  register: backup_keys
+
+- name: Report active keys older than 90 days
+  ansible.builtin.debug:
+    msg: "{{ item.access_key_id }} is {{ item.age_days }} days old, last used {{ item.last_used_date | default('never', true) }}"
+  loop: "{{ backup_keys.access_keys }}"
+  when: item.status == 'Active' and item.age_days > 90
+'''
+
+RETURN = r'''
+access_keys:
+  description: The user's keys, oldest first.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    access_key_id:
+      description: AccessKey ID.
+      type: str
+      sample: LTAI5tAbCdEfGh****
+    status:
+      description: V(Active) or V(Inactive).
+      type: str
+      sample: Active
+    create_date:
+      description: Creation time (UTC).
+      type: str
+      sample: "2026-01-23T12:33:18Z"
+    age_days:
+      description: Whole days since creation.
+      type: int
+      sample: 12
+    last_used_date:
+      description: Last time the key was used (UTC); null when never used.
+      type: str
+      returned: with O(include_last_used=true)
+user_name:
+  description: The user.
+  returned: always
+  type: str
+user_exists:
+  description: Whether the user exists.
+  returned: always
+  type: bool
+retries:
+  description: How many API requests were retried.
+  returned: always
+  type: int
+error:
+  description: The failed API call (C(code), C(status), C(request_id), C(action)).
+  returned: on an API failure
+  type: dict
+'''
+
+from ansible_collections.aliyun.ram.plugins.module_utils._access_keys import run_ram_access_key_info
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
+
+
+def main():
+    module = AliyunRamModule(
+        argument_spec=dict(
+            user_name=dict(type='str', required=True),
+            include_last_used=dict(type='bool', default=False),
+        ),
+        supports_check_mode=True,
+    )
+    module.run(run_ram_access_key_info)
+
+
+if __name__ == '__main__':
+    main()
