@@ -30,7 +30,7 @@ description:
     and age) or to delete the oldest inactive key that is not the held one.
   - With O(state=absent), the key O(access_key_id) is deleted if it exists.
   - The secret is returned only by the run that created the key. Register the result with C(no_log) V(true).
-  - A lost CreateAccessKey response (timeout, dropped connection) never leaves an orphan key: the module lists the
+  - A lost CreateAccessKey response (timeout, dropped connection) never leaves an orphan key. The module lists the
     user's keys, deletes the key that appeared without a readable secret, and creates again.
 author:
   - aliyun.ram contributors (@aliyun-ram)
