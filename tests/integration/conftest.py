@@ -51,15 +51,38 @@ class PlaybookRun:
         self.log_path = log_path
 
 
+def emulator_context(emulator, name):
+    """Fresh emulator state for one run; returns (env, extra vars) pointing the modules at it."""
+    emulator.reset()
+    emulator.clear_faults()
+    emulator.reset_counters()
+    emulator.admin('POST', 'clock', {'offset_seconds': 0})
+    env = emulator.env_for('admin')
+    env['ALIYUN_RAM_TEST_ROOT_ACCESS_KEY_ID'] = emulator.root_env['ALIBABA_CLOUD_ACCESS_KEY_ID']
+    env['ALIYUN_RAM_TEST_ROOT_ACCESS_KEY_SECRET'] = emulator.root_env['ALIBABA_CLOUD_ACCESS_KEY_SECRET']
+    extra_vars = {
+        'aliyun_ram_test_backend': 'emulator',
+        'emulator_admin_url': 'http://%s/_emulator' % emulator.endpoint,
+        'emulator_endpoint': 'http://%s' % emulator.endpoint,
+        'resource_prefix': 'it-%s' % name.replace('_', '-'),
+    }
+    return env, extra_vars
+
+
 def run_target(name, env, extra_vars, output_dir):
     """Run one target as a role in a generated playbook, at -vvvv, capturing all output."""
-    playbook = output_dir / ('%s.yml' % name)
-    playbook.write_text(yaml.safe_dump([{
+    return run_playbook(name, [{
         'name': 'Integration target %s' % name,
         'hosts': 'localhost',
         'gather_facts': False,
         'roles': [{'role': str(TARGETS_DIR / name)}],
-    }]))
+    }], env, extra_vars, output_dir)
+
+
+def run_playbook(name, plays, env, extra_vars, output_dir):
+    """Run generated ``plays`` on localhost at -vvvv; the output includes the ansible log."""
+    playbook = output_dir / ('%s.yml' % name)
+    playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
     log_path = output_dir / ('%s.log' % name)
     cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-vvvv', '-i', 'localhost,', '-c', 'local',
            '-e', '@%s' % write_vars(output_dir / ('%s.vars.yml' % name), extra_vars), str(playbook)]
@@ -75,6 +98,20 @@ def run_target(name, env, extra_vars, output_dir):
     if ansible_log.exists():
         output += ansible_log.read_text(errors='replace')
     return PlaybookRun(proc.returncode, output, log_path)
+
+
+def assert_no_secret_leaked(output, secrets, where):
+    leaked = [s for s in secrets if s and s in output]
+    assert not leaked, '%d AccessKeySecret(s) issued during the test appear in %s' % (len(leaked), where)
+
+
+def failure_report(what, run, secrets):
+    """The tail of a failed run's output, with every known secret masked (pytest prints it)."""
+    tail = run.output[-8000:]
+    for secret in secrets:
+        if secret:
+            tail = tail.replace(secret, '********')
+    return '%s failed (rc %s, log %s):\n%s' % (what, run.returncode, run.log_path, tail)
 
 
 def write_vars(path, data):

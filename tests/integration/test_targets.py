@@ -9,33 +9,26 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import LIVE_CONFIG, run_target, target_aliases, target_names  # pylint: disable=import-error
-
-
-def assert_no_secret_leaked(output, secrets, where):
-    leaked = [s for s in secrets if s and s in output]
-    assert not leaked, '%d AccessKeySecret(s) issued during the test appear in %s' % (len(leaked), where)
+from conftest import (  # pylint: disable=import-error
+    LIVE_CONFIG,
+    assert_no_secret_leaked,
+    emulator_context,
+    failure_report,
+    run_target,
+    target_aliases,
+    target_names,
+)
 
 
 @pytest.mark.parametrize('name', target_names())
 def test_target_against_emulator(name, emulator, tmp_path):
-    emulator.reset()
-    emulator.clear_faults()
-    emulator.reset_counters()
-    env = emulator.env_for('admin')
-    env['ALIYUN_RAM_TEST_ROOT_ACCESS_KEY_ID'] = emulator.root_env['ALIBABA_CLOUD_ACCESS_KEY_ID']
-    env['ALIYUN_RAM_TEST_ROOT_ACCESS_KEY_SECRET'] = emulator.root_env['ALIBABA_CLOUD_ACCESS_KEY_SECRET']
-    extra_vars = {
-        'aliyun_ram_test_backend': 'emulator',
-        'emulator_admin_url': 'http://%s/_emulator' % emulator.endpoint,
-        'emulator_endpoint': 'http://%s' % emulator.endpoint,
-        'resource_prefix': 'it-%s' % name.replace('_', '-'),
-    }
+    env, extra_vars = emulator_context(emulator, name)
     run = run_target(name, env, extra_vars, tmp_path)
-    assert run.returncode == 0, 'target %s failed (log %s):\n%s' % (name, run.log_path, run.output[-6000:])
     # Every secret the emulator ever issued (created keys, STS keys, the root and admin keys) must be absent
     # from the -vvvv output and from the ansible log.
-    assert_no_secret_leaked(run.output, emulator.secrets(), 'the -vvvv output of target %s' % name)
+    secrets = emulator.secrets()
+    assert run.returncode == 0, failure_report('target %s' % name, run, secrets)
+    assert_no_secret_leaked(run.output, secrets, 'the -vvvv output of target %s' % name)
 
 
 @pytest.mark.parametrize('name', target_names())
@@ -54,6 +47,5 @@ def test_target_against_live_account(name, tmp_path):
         'resource_prefix': '%s-%s' % (config.get('resource_prefix', 'ansible-it'), name.replace('_', '-')),
     }
     run = run_target(name, env, extra_vars, tmp_path)
-    assert run.returncode == 0, 'target %s failed against the live account (log %s):\n%s' % (
-        name, run.log_path, run.output[-6000:])
+    assert run.returncode == 0, failure_report('target %s (live account)' % name, run, [config['access_key_secret']])
     assert_no_secret_leaked(run.output, [config['access_key_secret']], 'the -vvvv output of target %s' % name)
