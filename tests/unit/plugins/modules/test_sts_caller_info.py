@@ -1,0 +1,46 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""sts_caller_info through main(): identity fields, root detection and fail_on_root."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.aliyun.ram.plugins.module_utils import _ram_module
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_client import RamApi
+from ansible_collections.aliyun.ram.plugins.modules import sts_caller_info
+from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fake_api import FakeRam
+
+AUTH = {'access_key_id': 'LTAIcaller', 'access_key_secret': 'caller-secret-value-123'}
+
+
+def run(monkeypatch, capsys, fake, **args):
+    monkeypatch.setattr(_ram_module, 'connect', lambda auth, connection, policy=None: RamApi(fake, policy))
+    with patch_module_args(dict(AUTH, **args)):
+        with pytest.raises(SystemExit):
+            sts_caller_info.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_ram_user_identity(monkeypatch, capsys):
+    result = run(monkeypatch, capsys, FakeRam(), fail_on_root=True)
+    assert not result.get('failed') and not result['changed']
+    assert result['identity_type'] == 'RAMUser' and result['is_root'] is False
+    assert result['arn'] == 'acs:ram::1234567890123456:user/ram-admin' and result['account_id'] == '1234567890123456'
+
+
+def test_root_identity_is_flagged(monkeypatch, capsys):
+    result = run(monkeypatch, capsys, FakeRam(identity_type='Account'))
+    assert result['is_root'] is True and not result.get('failed')
+
+
+def test_fail_on_root(monkeypatch, capsys):
+    result = run(monkeypatch, capsys, FakeRam(identity_type='Account'), fail_on_root=True)
+    assert result['failed'] and result['is_root'] is True
+    assert 'root AccessKey' in result['msg'] and 'RAM user' in result['msg']
