@@ -48,20 +48,28 @@ stage_integration() {
 }
 
 stage_molecule() {
-    local scenarios=()
+    local scenarios=(default) name dir
     for dir in "$REPO_ROOT"/extensions/molecule/*/; do
         name=$(basename "$dir")
         [ -f "$dir/molecule.yml" ] && [ "$name" != default ] && scenarios+=("$name")
     done
-    [ ${#scenarios[@]} -gt 0 ] || die "no molecule scenarios found"
     ensure_apt debootstrap
+    # Test hosts must not outlive the run, whatever fails.
+    on_exit+=("'$REPO_ROOT/tests/hosts/hostctl' down-all")
     "$REPO_ROOT/tests/hosts/hostctl" image
-    trap '"$REPO_ROOT/tests/hosts/hostctl" down-all >/dev/null 2>&1 || true' EXIT
     for name in "${scenarios[@]}"; do
         log "molecule test -s $name"
         (cd "$REPO_ROOT" && molecule test -s "$name")
     done
 }
+
+# Clean-up commands run at exit, in order; stages add theirs.
+on_exit=()
+run_on_exit() {
+    local command
+    for command in "${on_exit[@]}"; do eval "$command" || true; done
+}
+trap run_on_exit EXIT
 
 main() {
     activate
