@@ -115,10 +115,11 @@ EXAMPLES = r'''
   delegate_to: localhost
   run_once: true
 
-- name: Credentials from module_defaults for every module of the collection
+- name: Connection settings for every module of the collection (credentials come from the environment)
   module_defaults:
     group/aliyun.ram.ram:
-      profile: ram-admin
+      timeout: 20
+      max_retries: 8
   block:
     - name: Ensure a user with contact details
       aliyun.ram.ram_user:

@@ -60,9 +60,9 @@ EXAMPLES = r'''
   run_once: true
   register: backup_user
 
-- name: Fail when the user is missing
-  ansible.builtin.assert:
-    that: backup_user.users | length == 1
+- name: Show whether the user exists
+  ansible.builtin.debug:
+    msg: "backup-job {{ 'exists' if backup_user.users else 'does not exist' }}"
 
 - name: Every user whose name starts with app- with keys, policies and groups
   aliyun.ram.ram_user_info:

@@ -152,8 +152,8 @@ def test_sdk_transport_builds_config_without_scheme(monkeypatch):
             return Response()
 
     monkeypatch.setattr(_ram_client, 'RamSdkClient', Client)
-    transport = SdkTransport(Connection(endpoint='http://127.0.0.1:8080', timeout=3), {'access_key_id': 'LTAI1',
-                                                                                        'access_key_secret': 'sec'})
+    credentials = {'access_key_id': 'LTAI1', 'access_key_secret': 'sec'}
+    transport = SdkTransport(Connection(endpoint='http://127.0.0.1:8080', timeout=3), credentials)
     body = transport.invoke('ram', 'GetUser', {'UserName': 'alice', 'Ignored': None})
     assert body == {'User': {'UserName': 'alice'}}
     config = seen['config']
