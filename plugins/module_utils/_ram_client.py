@@ -193,6 +193,10 @@ class Auth(object):
         return 'default_chain'
 
 
+class CredentialSourceError(ValueError):
+    """No provider could supply credentials (the name matters: the error translation keys on 'Credential')."""
+
+
 class _FirstAvailableProvider(object):
     """Try credential providers in order (a profile may live in the CLI config.json or the INI file)."""
 
@@ -210,7 +214,7 @@ class _FirstAvailableProvider(object):
                 continue
             if credentials is not None:
                 return credentials
-        raise ValueError('%s could not be loaded: %s' % (self._name, '; '.join(problems)))
+        raise CredentialSourceError('%s could not be loaded: %s' % (self._name, '; '.join(problems)))
 
     async def get_credentials_async(self):
         return self.get_credentials()

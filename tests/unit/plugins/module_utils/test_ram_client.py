@@ -17,8 +17,8 @@ from ansible_collections.aliyun.ram.plugins.module_utils._ram_client import (
     credential_config,
     parse_endpoint,
 )
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ValidationError
-from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fake_api import FakeRam
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ValidationError, translate
+from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fake_api import FakeRam, FakeUnretryable
 
 
 @pytest.mark.parametrize('value, expected', [
@@ -96,9 +96,11 @@ def test_profile_falls_back_from_cli_config_to_ini():
 
     provider = _ram_client._FirstAvailableProvider([Broken(), Working()], 'profile x')
     assert provider.get_credentials() == 'creds'
-    with pytest.raises(ValueError) as info:
+    with pytest.raises(_ram_client.CredentialSourceError) as info:
         _ram_client._FirstAvailableProvider([Broken()], 'profile x').get_credentials()
     assert 'no such profile' in str(info.value)
+    wrapped = translate(FakeUnretryable(info.value), 'GetCallerIdentity')
+    assert wrapped.code == 'CredentialsUnavailable' and 'profile x could not be loaded' in str(wrapped)
 
 
 def test_assume_role_switches_to_the_session_credentials(monkeypatch):
