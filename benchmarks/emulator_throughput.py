@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Sequential SDK call throughput against the RAM emulator (prints figures; never a timed test).
 
 Starts ``python -m ram_emulator`` on a free port in a subprocess, makes N sequential GetUser
@@ -68,7 +67,7 @@ def main() -> int:
             client.get_user(request)  # warm-up: connection and first-call costs
             latencies = []
             started = time.perf_counter()
-            for _ in range(args.calls):
+            for _i in range(args.calls):
                 t0 = time.perf_counter()
                 client.get_user(request)
                 latencies.append((time.perf_counter() - t0) * 1000)

@@ -82,7 +82,7 @@ def role_arn(state: dict, role_name: str) -> str:
 
 
 def policy_document(state: dict, key: str) -> Optional[str]:
-    policy_type, _, name = key.partition(":")
+    policy_type, _sep, name = key.partition(":")
     if policy_type == "System":
         entry = policies.SYSTEM_POLICIES.get(name)
         return entry[1] if entry else None
@@ -633,7 +633,7 @@ def _detach(ctx: Context, holder: dict, entity: str) -> dict:
 def _attached(ctx: Context, holder: dict) -> dict:
     result = []
     for key, attached in holder["policies"].items():
-        policy_type, _, name = key.partition(":")
+        policy_type, _sep, name = key.partition(":")
         try:
             record = policy_record(ctx.state, policy_type, name)
         except errors.ApiError:

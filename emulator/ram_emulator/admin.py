@@ -31,7 +31,7 @@ def _interface_network(address: ipaddress.IPv4Address) -> Optional[Network]:
     except ImportError:  # pragma: no cover - non-Unix
         return None
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        for _, name in socket.if_nameindex():
+        for _index, name in socket.if_nameindex():
             request = struct.pack("256s", name.encode()[:15])
             try:
                 found = socket.inet_ntoa(fcntl.ioctl(probe.fileno(), _SIOCGIFADDR, request)[20:24])

@@ -152,7 +152,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self) -> None:
         started = time.monotonic()
-        path, _, query = self.path.partition("?")
+        path, _sep, query = self.path.partition("?")
         request_id = new_request_id()
         try:
             body = self._read_body()

@@ -44,7 +44,7 @@ def acs3_signature(secret: str, canonical_request: str) -> str:
 
 def parse_acs3_authorization(value: str) -> Optional[Tuple[str, Tuple[str, ...], str]]:
     """Return (access_key_id, signed_headers, signature) or None if the header is malformed."""
-    algorithm, _, rest = value.strip().partition(" ")
+    algorithm, _sep, rest = value.strip().partition(" ")
     if algorithm != ACS3_ALGORITHM:
         return None
     fields = {}

@@ -23,11 +23,11 @@ ADMIN_USER = "ram-admin"
 
 
 def random_alnum(length: int) -> str:
-    return "".join(secrets.choice(ALNUM) for _ in range(length))
+    return "".join(secrets.choice(ALNUM) for _i in range(length))
 
 
 def random_digits(length: int) -> str:
-    return str(secrets.choice("123456789")) + "".join(secrets.choice(string.digits) for _ in range(length - 1))
+    return str(secrets.choice("123456789")) + "".join(secrets.choice(string.digits) for _i in range(length - 1))
 
 
 def format_date(epoch: float) -> str:

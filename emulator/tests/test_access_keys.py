@@ -44,7 +44,7 @@ def test_key_errors(emu):
 
 def test_root_account_keys_without_user_name(emu):
     c = emu.ram()
-    root_id, _ = emu.key("root")
+    root_id = emu.key("root")[0]
     listed = c.list_access_keys(ram.ListAccessKeysRequest()).body.access_keys.access_key
     assert [k.access_key_id for k in listed] == [root_id]
     second = c.create_access_key(ram.CreateAccessKeyRequest()).body.access_key

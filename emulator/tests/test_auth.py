@@ -20,7 +20,7 @@ def test_both_signature_versions_work_for_ram_and_sts(emu, v2):
 
 @pytest.mark.parametrize("v2,code", [(False, "IncompleteSignature"), (True, "SignatureDoesNotMatch")])
 def test_wrong_secret(emu, v2, code):
-    key_id, _ = emu.key("root")
+    key_id = emu.key("root")[0]
     assert api_error(lambda: emu.sts(key_id, "wrong-secret", v2=v2).get_caller_identity()) == (code, 400)
 
 

@@ -63,7 +63,7 @@ def test_one_shot_counts(emu):
     assert status == 200 and faults["one_shot"][0]["count"] == 2
     c = emu.ram()
     c.list_users(ram.ListUsersRequest())
-    for _ in range(2):
+    for _i in range(2):
         assert api_error(lambda: c.create_user(ram.CreateUserRequest(user_name="one"))) == \
             ("EntityAlreadyExists.User", 409)
     c.create_user(ram.CreateUserRequest(user_name="one"))

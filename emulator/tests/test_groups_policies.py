@@ -101,16 +101,18 @@ def test_custom_policy_lifecycle(emu):
 def test_attach_detach_user_policies(emu):
     c = emu.ram()
     c.create_user(ram.CreateUserRequest(user_name="a"))
-    attach = lambda name, kind="System": c.attach_policy_to_user(  # noqa: E731
-        ram.AttachPolicyToUserRequest(policy_type=kind, policy_name=name, user_name="a"))
+    def attach(name, kind="System"):
+        return c.attach_policy_to_user(ram.AttachPolicyToUserRequest(policy_type=kind, policy_name=name, user_name="a"))
+
     attach("ReadOnlyAccess")
     assert api_error(lambda: attach("ReadOnlyAccess")) == ("EntityAlreadyExists.User.Policy", 409)
     assert api_error(lambda: attach("NoSuchPolicy")) == ("EntityNotExist.Policy", 404)
     listed = c.list_policies_for_user(ram.ListPoliciesForUserRequest(user_name="a")).body.policies.policy
     assert [(p.policy_name, p.policy_type) for p in listed] == [("ReadOnlyAccess", "System")]
     assert listed[0].attach_date and listed[0].default_version == "v1" and listed[0].description
-    detach = lambda name: c.detach_policy_from_user(  # noqa: E731
-        ram.DetachPolicyFromUserRequest(policy_type="System", policy_name=name, user_name="a"))
+    def detach(name):
+        return c.detach_policy_from_user(ram.DetachPolicyFromUserRequest(policy_type="System", policy_name=name, user_name="a"))
+
     detach("ReadOnlyAccess")
     assert api_error(lambda: detach("ReadOnlyAccess")) == ("EntityNotExist.User.Policy", 404)
     assert api_error(lambda: detach("NoSuchPolicy")) == ("EntityNotExist.Policy", 404)

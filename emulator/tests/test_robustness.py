@@ -35,7 +35,7 @@ def raw_exchange(port: int, data: bytes) -> bytes:
 ])
 def test_bad_requests_get_json_errors(server, emu, request_bytes, status):
     response = raw_exchange(server.port, request_bytes)
-    head, _, body = response.partition(b"\r\n\r\n")
+    head, _sep, body = response.partition(b"\r\n\r\n")
     assert head.split(b" ")[1] == status
     assert b"Content-Length" in head and body.startswith(b"{") and b'"Code"' in body
     emu.ram().list_users(ram.ListUsersRequest())
@@ -71,6 +71,6 @@ def test_internal_errors_are_answered(emu, monkeypatch):
 def test_keep_alive_single_write(server, emu):
     """One keep-alive connection carries several calls; each response arrives whole."""
     c = emu.ram()
-    for _ in range(20):
+    for _i in range(20):
         c.get_user(ram.GetUserRequest(user_name="ram-admin"))
     assert threading.active_count() < 50

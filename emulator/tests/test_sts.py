@@ -74,7 +74,9 @@ def test_session_token_errors_and_expiry(emu, role):
     creds = assume(emu, role, duration_seconds=900).credentials
     other = emu.server.store.new_session(emu.server.store.state["roles"]["Deployer"], "other", 900)
     key_id, secret = creds.access_key_id, creds.access_key_secret
-    call = lambda token: (lambda: emu.sts(key_id, secret, token).get_caller_identity())  # noqa: E731
+    def call(token):
+        return lambda: emu.sts(key_id, secret, token).get_caller_identity()
+
     assert api_error(call(None)) == ("MissingSecurityToken", 400)
     assert api_error(call(other["token"])) == ("InvalidSecurityToken.MismatchWithAccessKey", 400)
     assert api_error(call("CAISgarbage")) == ("InvalidSecurityToken.Malformed", 400)

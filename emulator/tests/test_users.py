@@ -132,7 +132,9 @@ def test_delete_user_conflicts(emu, attach, code):
 def test_login_profile_lifecycle(emu):
     c = emu.ram()
     c.create_user(ram.CreateUserRequest(user_name="lp"))
-    get = lambda: c.get_login_profile(ram.GetLoginProfileRequest(user_name="lp"))  # noqa: E731
+    def get():
+        return c.get_login_profile(ram.GetLoginProfileRequest(user_name="lp"))
+
     assert api_error(get) == ("EntityNotExist.User.LoginProfile", 404)
     assert api_error(lambda: c.create_login_profile(ram.CreateLoginProfileRequest(user_name="lp", password="weak"))) \
         == ("InvalidParameter.Password.TooWeak", 400)
