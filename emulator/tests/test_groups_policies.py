@@ -101,6 +101,7 @@ def test_custom_policy_lifecycle(emu):
 def test_attach_detach_user_policies(emu):
     c = emu.ram()
     c.create_user(ram.CreateUserRequest(user_name="a"))
+
     def attach(name, kind="System"):
         return c.attach_policy_to_user(ram.AttachPolicyToUserRequest(policy_type=kind, policy_name=name, user_name="a"))
 
@@ -110,6 +111,7 @@ def test_attach_detach_user_policies(emu):
     listed = c.list_policies_for_user(ram.ListPoliciesForUserRequest(user_name="a")).body.policies.policy
     assert [(p.policy_name, p.policy_type) for p in listed] == [("ReadOnlyAccess", "System")]
     assert listed[0].attach_date and listed[0].default_version == "v1" and listed[0].description
+
     def detach(name):
         return c.detach_policy_from_user(ram.DetachPolicyFromUserRequest(policy_type="System", policy_name=name, user_name="a"))
 

@@ -74,6 +74,7 @@ def test_session_token_errors_and_expiry(emu, role):
     creds = assume(emu, role, duration_seconds=900).credentials
     other = emu.server.store.new_session(emu.server.store.state["roles"]["Deployer"], "other", 900)
     key_id, secret = creds.access_key_id, creds.access_key_secret
+
     def call(token):
         return lambda: emu.sts(key_id, secret, token).get_caller_identity()
 

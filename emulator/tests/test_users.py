@@ -132,6 +132,7 @@ def test_delete_user_conflicts(emu, attach, code):
 def test_login_profile_lifecycle(emu):
     c = emu.ram()
     c.create_user(ram.CreateUserRequest(user_name="lp"))
+
     def get():
         return c.get_login_profile(ram.GetLoginProfileRequest(user_name="lp"))
 
