@@ -65,18 +65,25 @@ def _key_summary(keys, now):
     return ', '.join(parts)
 
 
-def _make_room(keys, held_access_key_id, on_limit, limit, now):
-    """(key ids to delete, error) so that one more key fits under ``limit``."""
+def make_room(keys, held_ids, on_limit, now, limit=KEY_LIMIT, spare_held=True):
+    """(key ids to delete, error) so that one more key fits under ``limit``.
+
+    Only Inactive keys are ever deleted, oldest first.  Held keys (``held_ids``, whose secrets someone has)
+    are never deleted with ``spare_held``; otherwise they go last.
+    """
     excess = len(keys) - limit + 1
     if excess <= 0:
         return [], None
     summary = 'the user has %d AccessKeys and the limit is %d: %s' % (len(keys), limit, _key_summary(keys, now))
     if on_limit == 'delete_inactive':
-        candidates = [k['access_key_id'] for k in keys if k['status'] == INACTIVE and k['access_key_id'] != held_access_key_id]
-        if len(candidates) >= excess:
-            return candidates[:excess], None
-        return [], ('%s; on_limit=delete_inactive found no inactive key to delete (active keys and the held key are never '
-                    'deleted here): deactivate or delete a key first' % summary)
+        held_ids = set(held_ids)
+        inactive = [k for k in keys if k['status'] == INACTIVE and not (spare_held and k['access_key_id'] in held_ids)]
+        inactive.sort(key=lambda k: (k['access_key_id'] in held_ids, k['create_date'] or '', k['access_key_id'] or ''))
+        if len(inactive) >= excess:
+            return [k['access_key_id'] for k in inactive[:excess]], None
+        spared = 'active keys and the held key are never deleted here' if spare_held else 'active keys are never deleted'
+        return [], ('%s; on_limit=delete_inactive found no inactive key to delete (%s): deactivate or delete a key first'
+                    % (summary, spared))
     return [], '%s; on_limit=fail: delete or deactivate a key, or set on_limit=delete_inactive' % summary
 
 
@@ -96,7 +103,7 @@ def plan_access_key(ram_keys, held_access_key_id, desired_status, max_age_days, 
             'rotated_from': None, 'reason': '', 'warnings': [], 'error': None}
 
     def create(reason, rotated_from=None):
-        plan['delete'], plan['error'] = _make_room(keys, held_access_key_id, on_limit, limit, now)
+        plan['delete'], plan['error'] = make_room(keys, [held_access_key_id], on_limit, now, limit=limit)
         plan['create'] = plan['error'] is None
         plan['new_key_status'] = want_status or ACTIVE
         plan['rotated_from'] = rotated_from

@@ -293,6 +293,17 @@ class RamApi(object):
         self._secrets = set(s for s in secrets if s)
         self._lock = threading.Lock()
         self.retries = 0
+        self._retry_owner = None
+
+    def with_access_key(self, access_key_id, access_key_secret):
+        """A RamApi signing with another AccessKey (to prove that key works); it shares this one's retry
+        policy, and its retries count here."""
+        with self._lock:
+            secrets = list(self._secrets) + [access_key_secret]
+        credentials = {'access_key_id': access_key_id, 'access_key_secret': access_key_secret, 'security_token': None}
+        derived = RamApi(self.transport.with_credentials(credentials), policy=self.policy, secrets=secrets)
+        derived._retry_owner = self  # pylint: disable=protected-access
+        return derived
 
     def remember_secret(self, secret):
         """Secrets obtained at run time (STS credentials) are scrubbed from error texts too."""
@@ -300,7 +311,14 @@ class RamApi(object):
             with self._lock:
                 self._secrets.add(secret)
 
+    def count_retry(self):
+        """Count a retry made outside read/write (e.g. waiting for a new key to reach STS)."""
+        self._count_retry()
+
     def _count_retry(self):
+        if self._retry_owner is not None:
+            self._retry_owner._count_retry()  # pylint: disable=protected-access
+            return
         with self._lock:
             self.retries += 1
 

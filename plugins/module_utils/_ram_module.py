@@ -115,6 +115,8 @@ class AliyunRamModule(AnsibleModule):
         # fail outside the except block: no SDK exception or traceback is attached to the result
         if failure is not None:
             msg, details = failure
+            for warning in details.pop('warnings', None) or []:
+                self.warn(warning)
             if self._api is not None:
                 details['retries'] = self._api.retries
             self.fail_json(msg=scrub(msg, self._secrets()), **details)

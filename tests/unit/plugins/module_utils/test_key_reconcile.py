@@ -1,0 +1,465 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""ram_access_keys: the pure planner row by row, and the reconcile against a fake RAM + STS that knows secrets."""
+
+from __future__ import annotations
+
+import datetime
+import threading
+
+import pytest
+
+from ansible_collections.aliyun.ram.plugins.module_utils._key_reconcile import (
+    held_copies,
+    holders_of,
+    key_reconcile_options,
+    plan_key_reconcile,
+    reconcile_keys,
+)
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ConflictError, ValidationError
+from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fake_api import (
+    FakeRam,
+    FakeSdkError,
+    api_error,
+    make_api,
+    read_timeout,
+    throttled,
+)
+
+NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.timezone.utc)
+OLD = '2026-01-01T00:00:00Z'      # 151 days before NOW
+YOUNG = '2026-05-20T00:00:00Z'    # 12 days before NOW
+NEWER = '2026-05-25T00:00:00Z'
+ROOT_KEY_ID = 'LTAIroot0000'
+ROOT_SECRET = 'root-secret-value-0000'
+
+
+def key(key_id, status='Active', create_date=YOUNG):
+    return {'access_key_id': key_id, 'status': status, 'create_date': create_date}
+
+
+# (id, keys, held ids, max_age_days, on_limit, expected plan subset)
+PLAN_ROWS = [
+    ('no key, nothing held: create', [], [], None, 'fail',
+     dict(candidates=[], delete=[], limit_error=None, orphans=[], create_reason='the user has no key')),
+    ('held active key is the candidate', [key('H')], ['H'], None, 'fail',
+     dict(candidates=['H'], orphans=[], rotated_from=None)),
+    ('newest held active key first, older one next', [key('A', create_date=OLD), key('B')], ['A', 'B', 'A'], None, 'fail',
+     dict(candidates=['B', 'A'])),
+    ('held key gone: create', [], ['GONE'], None, 'fail',
+     dict(candidates=[], stale_held=['GONE'], create_reason='the held key(s) GONE no longer exist')),
+    ('held key inactive: create, no room needed', [key('I', 'Inactive')], ['I'], None, 'fail',
+     dict(candidates=[], inactive_held=['I'], delete=[], limit_error=None)),
+    ('held key too old: create, rotated_from', [key('H', create_date=OLD)], ['H'], 90, 'fail',
+     dict(candidates=[], rotated_from='H', delete=[], create_reason='the held key H is older than 90 days')),
+    ('too old and young held: keep the young one', [key('O', create_date=OLD), key('Y')], ['O', 'Y'], 90, 'fail',
+     dict(candidates=['Y'], rotated_from='O')),
+    ('orphan only: create, orphan reported', [key('X')], [], None, 'fail',
+     dict(candidates=[], orphans=['X'], delete=[], limit_error=None)),
+    ('held kept, unheld active key is an orphan', [key('X', create_date=OLD), key('H')], ['H'], None, 'fail',
+     dict(candidates=['H'], orphans=['X'])),
+    ('two orphans at the limit: error even with delete_inactive', [key('X1', create_date=OLD), key('X2')], [], None,
+     'delete_inactive', dict(candidates=[], delete=[], limit_error=True)),
+    ('limit, fail: error', [key('I', 'Inactive', OLD), key('X')], [], None, 'fail',
+     dict(delete=[], limit_error=True)),
+    ('limit, delete_inactive: the unheld inactive key goes before an older held one',
+     [key('HI', 'Inactive', OLD), key('UI', 'Inactive', YOUNG)], ['HI'], None, 'delete_inactive',
+     dict(delete=['UI'], limit_error=None, inactive_held=['HI'])),
+    ('limit, delete_inactive: oldest of the unheld inactive keys',
+     [key('U2', 'Inactive', NEWER), key('U1', 'Inactive', OLD)], [], None, 'delete_inactive',
+     dict(delete=['U1'])),
+    ('limit, delete_inactive: a held inactive key goes when it is the only inactive one',
+     [key('HI', 'Inactive', OLD), key('X')], ['HI'], None, 'delete_inactive',
+     dict(delete=['HI'], limit_error=None, orphans=['X'])),
+    ('limit with a too-old held active key and an orphan: error', [key('H', create_date=OLD), key('X')], ['H'], 90,
+     'delete_inactive', dict(candidates=[], rotated_from='H', limit_error=True)),
+]
+
+
+@pytest.mark.parametrize('keys, held, max_age, on_limit, expected', [row[1:] for row in PLAN_ROWS], ids=[row[0] for row in PLAN_ROWS])
+def test_plan(keys, held, max_age, on_limit, expected):
+    plan = plan_key_reconcile(keys, held, max_age, on_limit, NOW)
+    for field, value in expected.items():
+        if value is True:
+            assert plan[field], field
+        else:
+            assert plan[field] == value, field
+
+
+def test_limit_error_lists_the_keys():
+    plan = plan_key_reconcile([key('A'), key('B')], [], None, 'fail', NOW)
+    assert 'A (Active, 12 days old)' in plan['limit_error'] and 'on_limit=fail' in plan['limit_error']
+
+
+def test_plan_is_pure():
+    keys = [key('B'), key('A', create_date=OLD)]
+    before = [dict(k) for k in keys]
+    assert plan_key_reconcile(keys, ['A'], 90, 'fail', NOW) == plan_key_reconcile(keys, ['A'], 90, 'fail', NOW)
+    assert keys == before
+
+
+def test_held_copies_one_per_distinct_secret_and_holders():
+    held = [
+        {'user_name': 'u', 'access_key_id': 'K', 'access_key_secret': 's1', 'host': 'h1'},
+        {'user_name': 'u', 'access_key_id': 'K', 'access_key_secret': 's1', 'host': 'h2'},
+        {'user_name': 'v', 'access_key_id': 'K', 'access_key_secret': 's3', 'host': 'h4'},
+        {'user_name': 'u', 'access_key_id': 'K', 'access_key_secret': None, 'host': 'h5'},
+        {'user_name': 'u', 'access_key_id': 'K', 'access_key_secret': 's2', 'host': 'h3'},
+    ]
+    assert held_copies(held, 'u', 'K') == [(0, 's1'), (4, 's2')]
+    assert holders_of(held, 'u', 'K') == ['h1', 'h2', 'h5', 'h3']
+
+
+# --- against a fake RAM + STS --------------------------------------------------------------------------------
+
+class KeyAwareFakeRam(FakeRam):
+    """FakeRam whose STS answers as the key that signed the request (wrong secret, unknown key, root key)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.unpropagated = {}   # user name -> how many STS calls with its keys still answer NotFound (propagation)
+        self.signers = []
+        self._lock = threading.Lock()
+
+    def with_credentials(self, credentials):
+        return _SignedAs(self, credentials['access_key_id'], credentials['access_key_secret'])
+
+    def invoke(self, service, action, params):
+        with self._lock:
+            return super().invoke(service, action, params)
+
+    def identify(self, key_id, secret):
+        with self._lock:
+            self.calls.append(('GetCallerIdentity', {'as': key_id}))
+            self.signers.append(key_id)
+            if key_id == ROOT_KEY_ID:
+                if secret != ROOT_SECRET:
+                    raise FakeSdkError('SignatureDoesNotMatch', 400, 'signature mismatch')
+                return {'AccountId': self.account_id, 'IdentityType': 'Account', 'Arn': 'acs:ram::%s:root' % self.account_id,
+                        'UserId': self.account_id, 'PrincipalId': self.account_id, 'RequestId': 'REQ-STS'}
+            for name, user in self.users.items():
+                for ram_key in user['keys']:
+                    if ram_key['AccessKeyId'] != key_id:
+                        continue
+                    if self.unpropagated.get(name):
+                        self.unpropagated[name] -= 1
+                        raise FakeSdkError('InvalidAccessKeyId.NotFound', 404, 'Specified access key is not found.')
+                    if ram_key['AccessKeySecret'] != secret:
+                        raise FakeSdkError('IncompleteSignature', 400, 'The request signature does not conform')
+                    if ram_key['Status'] != 'Active':
+                        raise FakeSdkError('InvalidAccessKeyId.Inactive', 400, 'Specified access key is disabled.')
+                    return {'AccountId': self.account_id, 'IdentityType': 'RAMUser',
+                            'Arn': 'acs:ram::%s:user/%s' % (self.account_id, name), 'UserId': '3333', 'PrincipalId': '3333',
+                            'RequestId': 'REQ-STS'}
+            raise FakeSdkError('InvalidAccessKeyId.NotFound', 404, 'Specified access key is not found.')
+
+    def sts_calls(self):
+        return [params['as'] for action, params in self.calls if action == 'GetCallerIdentity' and 'as' in params]
+
+
+class _SignedAs(object):
+    def __init__(self, fake, key_id, secret):
+        self.fake, self.key_id, self.secret = fake, key_id, secret
+
+    def invoke(self, service, action, params):
+        assert (service, action) == ('sts', 'GetCallerIdentity')
+        return self.fake.identify(self.key_id, self.secret)
+
+    def endpoint(self, service):
+        return self.fake.endpoint(service)
+
+    def with_credentials(self, credentials):
+        return self.fake.with_credentials(credentials)
+
+
+def secret_of(fake, user_name, key_id):
+    return next(k['AccessKeySecret'] for k in fake.users[user_name]['keys'] if k['AccessKeyId'] == key_id)
+
+
+def holding(fake, user_name, key_id, host='web1', secret=None):
+    return {'user_name': user_name, 'access_key_id': key_id, 'host': host,
+            'access_key_secret': secret if secret is not None else secret_of(fake, user_name, key_id)}
+
+
+def options(users, held=(), **kwargs):
+    params = dict(users=list(users), held=list(held), max_age_days=None, on_limit='fail', verify=True, parallelism=4)
+    params.update(kwargs)
+    return key_reconcile_options(params)
+
+
+@pytest.fixture
+def ram():
+    fake = KeyAwareFakeRam()
+    api, dummy = make_api(fake)
+    return api, fake
+
+
+def reconcile(api, opts, check_mode=False):
+    return reconcile_keys(api, opts, check_mode, now=NOW, sleep=lambda seconds: None)
+
+
+def test_converged_makes_no_write_and_one_list_plus_one_sts_call_per_user(ram):
+    api, fake = ram
+    held = []
+    for index, name in enumerate(('u1', 'u2', 'u3')):
+        fake.add_user(name)
+        fake.add_key(name, 'K%d' % index, create_date=YOUNG)
+        held.append(holding(fake, name, 'K%d' % index, host='h%d' % index))
+        held.append(holding(fake, name, 'K%d' % index, host='shared'))
+    result = reconcile(api, options(['u1', 'u2', 'u3'], held))
+    assert not result['changed'] and fake.writes() == []
+    assert sorted(action for action, params in fake.calls) == ['GetCallerIdentity'] * 3 + ['ListAccessKeys'] * 3
+    u2 = result['access_keys']['u2']
+    assert u2['access_key_id'] == 'K1' and not u2['created'] and u2['held_index'] == 2
+    assert u2['holders'] == ['h1', 'shared'] and 'access_key_secret' not in u2
+    assert u2['identity'] == {'identity_type': 'RAMUser', 'arn': 'acs:ram::1234567890123456:user/u2'}
+    assert result['created_count'] == 0 and result['warnings'] == []
+
+
+def test_no_held_secret_is_ever_returned(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_key('u1', 'K1')
+    result = reconcile(api, options(['u1'], [holding(fake, 'u1', 'K1')]))
+    assert 'secret-of-K1' not in repr(result)
+
+
+def test_first_run_creates_once_per_user_and_returns_the_new_secret(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_user('u2')
+    result = reconcile(api, options(['u1', 'u2', 'u1']))
+    assert fake.writes() == ['CreateAccessKey', 'CreateAccessKey']
+    for name in ('u1', 'u2'):
+        entry = result['access_keys'][name]
+        assert entry['created'] and entry['held_index'] is None and entry['holders'] == []
+        assert fake.key_ids(name) == [entry['access_key_id']]
+        assert entry['access_key_secret'] == secret_of(fake, name, entry['access_key_id'])
+        assert entry['identity']['arn'].endswith(':user/' + name)
+    assert result['changed'] and result['created_count'] == 2
+
+
+def test_held_key_deleted_in_ram_gets_a_replacement(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    result = reconcile(api, options(['u1'], [{'user_name': 'u1', 'access_key_id': 'GONE', 'access_key_secret': 'old-secret'}]))
+    entry = result['access_keys']['u1']
+    assert entry['created'] and entry['reason'] == 'the held key(s) GONE no longer exist'
+    # the stale copy was shown to STS (it might have been a root key), then the new key
+    assert fake.sts_calls() == ['GONE', entry['access_key_id']]
+
+
+def test_held_inactive_key_gets_a_replacement(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_key('u1', 'I1', status='Inactive')
+    result = reconcile(api, options(['u1'], [holding(fake, 'u1', 'I1')]))
+    entry = result['access_keys']['u1']
+    assert entry['created'] and fake.key_ids('u1') == ['I1', entry['access_key_id']]
+    assert fake.sts_calls() == [entry['access_key_id']]
+
+
+def test_too_old_held_key_is_rotated_and_left_alone(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_key('u1', 'OLD1', create_date=OLD)
+    result = reconcile(api, options(['u1'], [holding(fake, 'u1', 'OLD1')], max_age_days=90))
+    entry = result['access_keys']['u1']
+    assert entry['created'] and entry['rotated_from'] == 'OLD1' and entry['deleted_access_key_ids'] == []
+    assert fake.key_ids('u1') == ['OLD1', entry['access_key_id']]
+
+
+def test_orphan_active_key_gets_a_new_key_and_is_reported(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_key('u1', 'ORPHAN')
+    result = reconcile(api, options(['u1']))
+    entry = result['access_keys']['u1']
+    assert entry['created'] and entry['orphan_access_key_ids'] == ['ORPHAN']
+    assert any('ORPHAN' in warning and 'no host holds' in warning for warning in result['warnings'])
+
+
+def test_limit_fail_creates_nothing_for_anyone(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_user('u2')
+    fake.add_key('u1', 'X1')
+    fake.add_key('u1', 'X2', status='Inactive')
+    with pytest.raises(ConflictError) as info:
+        reconcile(api, options(['u1', 'u2']))
+    assert 'u1' in str(info.value) and 'X1 (Active' in str(info.value) and 'nothing was created' in str(info.value)
+    assert fake.writes() == []
+
+
+def test_delete_inactive_prefers_the_unheld_inactive_key(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_key('u1', 'HELDI', status='Inactive', create_date=OLD)
+    fake.add_key('u1', 'FREEI', status='Inactive', create_date=YOUNG)
+    result = reconcile(api, options(['u1'], [holding(fake, 'u1', 'HELDI')], on_limit='delete_inactive'))
+    entry = result['access_keys']['u1']
+    assert entry['deleted_access_key_ids'] == ['FREEI']
+    assert fake.writes() == ['DeleteAccessKey', 'CreateAccessKey']
+    assert fake.key_ids('u1') == ['HELDI', entry['access_key_id']]
+
+
+def test_verification_tries_each_distinct_held_secret(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_key('u1', 'K1')
+    held = [holding(fake, 'u1', 'K1', host='bad', secret='tampered-secret'),
+            holding(fake, 'u1', 'K1', host='bad2', secret='tampered-secret'),
+            holding(fake, 'u1', 'K1', host='good')]
+    result = reconcile(api, options(['u1'], held))
+    entry = result['access_keys']['u1']
+    assert not entry['created'] and entry['held_index'] == 2 and entry['holders'] == ['bad', 'bad2', 'good']
+    assert fake.sts_calls() == ['K1', 'K1'] and fake.writes() == []
+
+
+def test_no_verified_copy_of_the_newest_key_falls_back_to_the_next_held_key(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_key('u1', 'OLDER', create_date=OLD)
+    fake.add_key('u1', 'NEWEST', create_date=NEWER)
+    held = [holding(fake, 'u1', 'OLDER', host='a'), holding(fake, 'u1', 'NEWEST', host='b', secret='wrong-secret')]
+    result = reconcile(api, options(['u1'], held))
+    entry = result['access_keys']['u1']
+    assert entry['access_key_id'] == 'OLDER' and entry['held_index'] == 0 and not entry['created']
+    assert any('NEWEST' in warning for warning in result['warnings'])
+
+
+def test_no_verified_copy_at_all_creates(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_key('u1', 'K1')
+    result = reconcile(api, options(['u1'], [holding(fake, 'u1', 'K1', secret='wrong-secret')]))
+    entry = result['access_keys']['u1']
+    assert entry['created'] and entry['reason'] == 'no held copy of the active key(s) K1 could be verified'
+
+
+def test_root_key_in_held_refuses_everything_before_any_write(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_user('u2')
+    held = [{'user_name': 'u1', 'access_key_id': ROOT_KEY_ID, 'access_key_secret': ROOT_SECRET, 'host': 'db1'}]
+    with pytest.raises(ConflictError) as info:
+        reconcile(api, options(['u1', 'u2'], held))
+    message = str(info.value)
+    assert 'root AccessKey %s' % ROOT_KEY_ID in message and 'held[0] (host db1)' in message and 'u1' in message
+    assert ROOT_SECRET not in message and info.value.details == {'root_key_refused': True}
+    assert fake.writes() == []
+
+
+def test_root_key_refused_in_check_mode_too(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    held = [{'user_name': 'u1', 'access_key_id': ROOT_KEY_ID, 'access_key_secret': ROOT_SECRET}]
+    with pytest.raises(ConflictError):
+        reconcile(api, options(['u1'], held), check_mode=True)
+
+
+def test_check_mode_never_writes_and_invents_no_key(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_user('u2')
+    fake.add_key('u2', 'K2')
+    fake.add_key('u1', 'I1', status='Inactive', create_date=OLD)
+    fake.add_key('u1', 'I2', status='Inactive')
+    opts = options(['u1', 'u2'], [holding(fake, 'u2', 'K2')], on_limit='delete_inactive')
+    result = reconcile(api, opts, check_mode=True)
+    u1 = result['access_keys']['u1']
+    assert u1['created'] and u1['access_key_id'] is None and 'access_key_secret' not in u1
+    assert u1['deleted_access_key_ids'] == ['I1'] and result['changed'] and result['created_count'] == 1
+    assert result['access_keys']['u2']['held_index'] == 0
+    assert fake.writes() == [] and fake.sts_calls() == ['K2']
+
+
+def test_missing_user_is_named_and_blocks_creation_for_the_others(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    with pytest.raises(ConflictError) as info:
+        reconcile(api, options(['u1', 'ghost']))
+    assert 'ghost: ListAccessKeys failed: EntityNotExist.User' in str(info.value)
+    assert info.value.details['errors']['ghost']['code'] == 'EntityNotExist.User'
+    assert fake.writes() == []
+
+
+def test_new_key_propagation_is_waited_for(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.unpropagated['u1'] = 2
+    result = reconcile(api, options(['u1']))
+    entry = result['access_keys']['u1']
+    assert entry['identity']['identity_type'] == 'RAMUser'
+    assert fake.sts_calls() == [entry['access_key_id']] * 3 and api.retries == 2
+
+
+def test_new_key_that_never_verifies_is_deleted_and_reported(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_user('u2')
+    fake.unpropagated['u1'] = 100
+    with pytest.raises(ConflictError) as info:
+        reconcile(api, options(['u1', 'u2'], parallelism=1))
+    details = info.value.details
+    assert fake.key_ids('u1') == [] and details['errors']['u1']['code'] == 'InvalidAccessKeyId.NotFound'
+    assert details['access_keys']['u1']['access_key_id'] is None and not details['access_keys']['u1']['created']
+    # the other user's key is returned so that it can still be deployed
+    u2 = details['access_keys']['u2']
+    assert u2['created'] and u2['access_key_secret'] == secret_of(fake, 'u2', u2['access_key_id'])
+
+
+def test_lost_create_response_leaves_one_key(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.fail('CreateAccessKey', read_timeout, after=True)
+    result = reconcile(api, options(['u1']))
+    assert fake.key_ids('u1') == [result['access_keys']['u1']['access_key_id']]
+
+
+def test_verify_false_makes_no_sts_call_and_points_at_the_first_copy_with_a_secret(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_key('u1', 'K1')
+    held = [dict(holding(fake, 'u1', 'K1', host='nosecret'), access_key_secret=None), holding(fake, 'u1', 'K1', host='h2')]
+    result = reconcile(api, options(['u1'], held, verify=False))
+    entry = result['access_keys']['u1']
+    assert entry['held_index'] == 1 and 'identity' not in entry and fake.sts_calls() == []
+
+
+def test_throttling_is_retried_and_counted(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_key('u1', 'K1')
+    fake.fail('ListAccessKeys', throttled, count=2)
+    result = reconcile(api, options(['u1'], [holding(fake, 'u1', 'K1')]))
+    assert result['access_keys']['u1']['access_key_id'] == 'K1' and api.retries == 2
+
+
+def test_other_sts_failures_fail_the_user(ram):
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_key('u1', 'K1')
+    original = fake.identify
+
+    def denied(key_id, secret):
+        raise api_error('NoPermission', 'denied')
+    fake.identify = denied
+    with pytest.raises(ConflictError) as info:
+        reconcile(api, options(['u1'], [holding(fake, 'u1', 'K1')]))
+    fake.identify = original
+    assert 'u1: GetCallerIdentity failed: NoPermission' in str(info.value)
+
+
+@pytest.mark.parametrize('params, message', [
+    (dict(users=['bad@name']), 'users must be 1-64'),
+    (dict(users=['u1'], held=[{'user_name': 'u1', 'access_key_id': 'no spaces'}]), 'held[0].access_key_id'),
+    (dict(users=['u1'], max_age_days=0), 'max_age_days must be 1 or more'),
+    (dict(users=['u1'], parallelism=33), 'parallelism must be between 1 and 32'),
+])
+def test_options_are_checked_before_any_call(params, message):
+    with pytest.raises(ValidationError) as info:
+        options(**params)
+    assert message in str(info.value)
