@@ -3,15 +3,20 @@
 # Copyright (c) 2026 aliyun.ram contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Test fixtures the collection has no module for (groups, console login profiles, many users).
+"""Test fixtures the collection has no module for (groups, custom policies, roles, login profiles, ...).
 
 Run by the integration targets with the interpreter of ansible-playbook, so it uses the same SDK and the
-same environment credentials/endpoint as the modules.  Prints one JSON line ``{"changed": bool}``;
-never prints a secret (login profile passwords are random and thrown away).
+same environment credentials/endpoints as the modules.  Prints one JSON line ``{"changed": bool, ...}``
+and never a secret: login profile passwords are random and thrown away; credentials go only into files
+of mode 0600 for the playbook to read with a lookup into no_log options.
 
-    ram_fixture.py create-groups NAME...       ram_fixture.py delete-groups NAME...
-    ram_fixture.py create-login-profile USER   ram_fixture.py create-users PREFIX COUNT
-    ram_fixture.py delete-users PREFIX         (users without keys, policies or groups)
+    ram_fixture.py create-groups NAME...         ram_fixture.py delete-groups NAME...
+    ram_fixture.py create-policy NAME            ram_fixture.py delete-policies NAME...
+    ram_fixture.py create-role NAME              ram_fixture.py delete-roles NAME...   (prints the role's arn)
+    ram_fixture.py create-login-profile USER     ram_fixture.py create-users PREFIX COUNT
+    ram_fixture.py delete-users PREFIX           (users without keys, policies or groups)
+    ram_fixture.py write-profile FILE PROFILE    the environment's key as a profile of an SDK credentials.ini
+    ram_fixture.py assume-role ROLE_ARN FILE     STS credentials of the role as JSON
 """
 
 from __future__ import annotations
@@ -24,17 +29,38 @@ import sys
 
 from alibabacloud_ram20150501 import models
 from alibabacloud_ram20150501.client import Client
+from alibabacloud_sts20150401 import models as sts_models
+from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.utils_models import Config
 
+READ_ONLY_POLICY = 'AliyunRAMReadOnlyAccess'
 
-def client():
-    endpoint = os.environ.get('ALIBABA_CLOUD_RAM_ENDPOINT') or 'https://ram.aliyuncs.com'
+
+def config(endpoint_variable, default_endpoint):
+    endpoint = os.environ.get(endpoint_variable) or default_endpoint
     protocol = 'https'
     if '://' in endpoint:
         protocol, endpoint = endpoint.split('://', 1)
-    return Client(Config(access_key_id=os.environ['ALIBABA_CLOUD_ACCESS_KEY_ID'],
-                         access_key_secret=os.environ['ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
-                         endpoint=endpoint.rstrip('/'), protocol=protocol))
+    return Config(access_key_id=os.environ['ALIBABA_CLOUD_ACCESS_KEY_ID'],
+                  access_key_secret=os.environ['ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
+                  endpoint=endpoint.rstrip('/'), protocol=protocol)
+
+
+def client():
+    return Client(config('ALIBABA_CLOUD_RAM_ENDPOINT', 'https://ram.aliyuncs.com'))
+
+
+def sts_client():
+    return StsClient(config('ALIBABA_CLOUD_STS_ENDPOINT', 'https://sts.aliyuncs.com'))
+
+
+def write_private(path, text):
+    """Write ``text`` to ``path`` with mode 0600 from the start (it holds credentials)."""
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, 'w', encoding='utf-8') as handle:
+        handle.write(text)
 
 
 def tolerate(call, *codes):
@@ -92,20 +118,72 @@ def delete_users(ram, prefix):
             for name in names]
 
 
+def create_policy(ram, name):
+    document = json.dumps({'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': ['oss:GetObject'], 'Resource': ['*']}]})
+    request = models.CreatePolicyRequest(policy_name=name, policy_document=document, description='integration test')
+    return [tolerate(lambda: ram.create_policy(request), 'EntityAlreadyExists.Policy')]
+
+
+def delete_policies(ram, names):
+    return [tolerate(lambda n=name: ram.delete_policy(models.DeletePolicyRequest(policy_name=n, cascading_delete=True)),
+                     'EntityNotExist.Policy') for name in names]
+
+
+def create_role(ram, name):
+    account_id = sts_client().get_caller_identity().body.account_id
+    trust = json.dumps({'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'sts:AssumeRole',
+                                                       'Principal': {'RAM': ['acs:ram::%s:root' % account_id]}}]})
+    created = tolerate(lambda: ram.create_role(models.CreateRoleRequest(role_name=name, assume_role_policy_document=trust)),
+                       'EntityAlreadyExists.Role')
+    attached = tolerate(lambda: ram.attach_policy_to_role(models.AttachPolicyToRoleRequest(
+        role_name=name, policy_name=READ_ONLY_POLICY, policy_type='System')), 'EntityAlreadyExists.Role.Policy')
+    arn = ram.get_role(models.GetRoleRequest(role_name=name)).body.role.arn
+    return {'changed': created or attached, 'arn': arn}
+
+
+def delete_roles(ram, names):
+    changed = []
+    for name in names:
+        tolerate(lambda n=name: ram.detach_policy_from_role(models.DetachPolicyFromRoleRequest(
+            role_name=n, policy_name=READ_ONLY_POLICY, policy_type='System')), 'EntityNotExist.Role', 'EntityNotExist.Role.Policy')
+        changed.append(tolerate(lambda n=name: ram.delete_role(models.DeleteRoleRequest(role_name=n)), 'EntityNotExist.Role'))
+    return changed
+
+
+def write_profile(_ram, path, profile):
+    write_private(path, '[%s]\ntype = access_key\naccess_key_id = %s\naccess_key_secret = %s\n' % (
+        profile, os.environ['ALIBABA_CLOUD_ACCESS_KEY_ID'], os.environ['ALIBABA_CLOUD_ACCESS_KEY_SECRET']))
+    return [True]
+
+
+def assume_role(_ram, role_arn, path):
+    request = sts_models.AssumeRoleRequest(role_arn=role_arn, role_session_name='integration-test', duration_seconds=900)
+    credentials = sts_client().assume_role(request).body.credentials
+    write_private(path, json.dumps({'access_key_id': credentials.access_key_id, 'access_key_secret': credentials.access_key_secret,
+                                    'security_token': credentials.security_token}))
+    return [True]
+
+
 COMMANDS = {
     'create-groups': create_groups,
     'delete-groups': delete_groups,
     'create-login-profile': lambda ram, args: create_login_profile(ram, *args),
     'create-users': lambda ram, args: create_users(ram, *args),
     'delete-users': lambda ram, args: delete_users(ram, *args),
+    'create-policy': lambda ram, args: create_policy(ram, *args),
+    'delete-policies': delete_policies,
+    'create-role': lambda ram, args: create_role(ram, *args),
+    'delete-roles': delete_roles,
+    'write-profile': lambda ram, args: write_profile(ram, *args),
+    'assume-role': lambda ram, args: assume_role(ram, *args),
 }
 
 
 def main(argv):
     if len(argv) < 2 or argv[0] not in COMMANDS:
         raise SystemExit('usage: ram_fixture.py {%s} ARGS...' % ','.join(sorted(COMMANDS)))
-    changed = COMMANDS[argv[0]](client(), argv[1:])
-    print(json.dumps({'changed': any(changed)}))
+    outcome = COMMANDS[argv[0]](client(), argv[1:])
+    print(json.dumps(outcome if isinstance(outcome, dict) else {'changed': any(outcome)}))
 
 
 if __name__ == '__main__':
