@@ -57,11 +57,15 @@ class BackoffGate(object):
             self.holds += 1
 
     def wait(self):
+        waited_for = None
         while True:
             with self._lock:
-                remaining = self._not_before - self._clock()
-            if remaining <= 0:
+                not_before = self._not_before
+                remaining = not_before - self._clock()
+            # after sleeping out one hold, wait again only if another worker has pushed the time further
+            if remaining <= 0 or not_before == waited_for:
                 return
+            waited_for = not_before
             self._sleep(remaining * (1.0 + RESUME_JITTER * self._rand()))
 
 

@@ -10,8 +10,8 @@
 """Many RAM users in one invocation (the ram_users module): ram_user per user, on a bounded worker pool.
 
 The same user may be listed several times (the provision role unions the lists of many hosts): the specs
-are merged when they agree, an option left unset agreeing with any value, and rejected before any API
-call when they do not.
+are merged when they agree, an option left unset agreeing with any value (except state: an entry that
+does not say absent wants the user present), and rejected before any API call when they do not.
 """
 
 from __future__ import annotations
@@ -53,7 +53,9 @@ def _validated(raw, index):
         spec = user_spec(dict((option, raw.get(option)) for option in ('name',) + SPEC_OPTIONS))
     except ValidationError as err:
         raise ValidationError('%s (user %s): %s' % (where, name, err))
-    if spec.get('state') not in (None, 'present', 'absent'):
+    # an entry that does not say absent wants the user to exist: state never merges as 'unset'
+    spec['state'] = spec.get('state') or SPEC_DEFAULTS['state']
+    if spec['state'] not in ('present', 'absent'):
         raise ValidationError('%s (user %s): state must be present or absent, got %r' % (where, name, spec['state']))
     return spec
 

@@ -1,0 +1,258 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: ram_access_keys
+short_description: Reconcile one usable AccessKey per RAM user with the keys hosts already hold
+version_added: 1.0.0
+description:
+  - For each user in O(users), makes sure there is exactly one AccessKey whose secret is known and that works, in one
+    module invocation for any number of users, with a bounded number of parallel API calls.
+  - O(held) lists the keys that hosts (or a secret store) already hold. Per user, the newest held key that RAM lists as
+    V(Active), and that is not older than O(max_age_days) when set, is kept - when O(verify=true), only if one of
+    its held secrets passes STS C(GetCallerIdentity) as that RAM user; copies whose secret does not verify are not used,
+    and the next held key is tried.
+  - Otherwise one key is created for the user (once per user per invocation, a lost C(CreateAccessKey) response never
+    leaves an extra key). At the limit of 2 keys per user, O(on_limit) decides; an active key is never deleted.
+  - A user whose only active key is held by no host (its secret cannot be recovered) gets a new key, and the unheld
+    key is reported in RV(access_keys.orphan_access_key_ids) and in a warning.
+  - An Alibaba Cloud account root key found among the held keys (with O(verify=true)) fails the whole task before any
+    key is created or deleted; the module never deploys a root key.
+  - Every user is read and every held copy verified first, without any write. If that fails for any user, nothing is
+    created or deleted for any user. Keys are created only afterwards.
+  - When every user already holds an active, young enough key, the task makes no write call and, per user, exactly one
+    C(ListAccessKeys) call (plus one STS C(GetCallerIdentity) call when O(verify=true)).
+author:
+  - aliyun.ram contributors (@aliyun-ram)
+options:
+  users:
+    description:
+      - Names of the RAM users that each need one usable AccessKey. The users must exist (see M(aliyun.ram.ram_users));
+        a missing user fails with C(EntityNotExist.User) naming it.
+    type: list
+    elements: str
+    required: true
+  held:
+    description:
+      - The keys that hosts hold, possibly several per user, possibly the same key several times (one entry per copy).
+      - Held secrets are never returned; RV(access_keys.held_index) points at the entry whose secret to use.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      user_name:
+        description:
+          - The RAM user the key is held for.
+        type: str
+        required: true
+      access_key_id:
+        description:
+          - ID of the held key.
+        type: str
+        required: true
+      access_key_secret:
+        description:
+          - The held secret. A copy without a secret can not be kept (nothing could be deployed from it), but still
+            counts as holding the key.
+        type: str
+      host:
+        description:
+          - Where the copy is held, reported in RV(access_keys.holders) and in messages.
+        type: str
+  max_age_days:
+    description:
+      - Replace a held key older than this many days with a new one (the old key is left as it is; see
+        RV(access_keys.rotated_from)).
+    type: int
+  on_limit:
+    description:
+      - What to do when a user needs a new key and already has 2 (inactive keys count).
+      - V(fail) fails, listing the user's keys.
+      - V(delete_inactive) deletes the oldest V(Inactive) keys to make room, keys that no host holds first. Active keys are
+        never deleted; if only active keys are in the way, the task fails.
+    type: str
+    choices: [fail, delete_inactive]
+    default: fail
+  verify:
+    description:
+      - Prove every kept key with STS C(GetCallerIdentity) signed with the key itself - the identity must be the RAM
+        user the key is for. Also detects account root keys among the held keys and refuses them.
+      - For a key created in this run, a few seconds of propagation delay are tolerated.
+    type: bool
+    default: true
+  parallelism:
+    description:
+      - How many users are handled at the same time (parallel API calls), 1-32.
+    type: int
+    default: 8
+extends_documentation_fragment:
+  - aliyun.ram.auth
+  - aliyun.ram.attributes
+  - aliyun.ram.attributes.action_group
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Never creates or deletes a key. A user that would get a new key has RV(access_keys.created=true) and
+        RV(access_keys.access_key_id=null). STS verification of held keys still runs (it is read-only).
+  diff_mode:
+    support: none
+notes:
+  - Register the result with C(no_log) set to V(true) - the secret of every key created in this run is returned.
+  - Ansible hides the values of C(no_log) options in a module's output, so held secrets can not be returned; read them
+    from the O(held) entry that RV(access_keys.held_index) names.
+seealso:
+  - module: aliyun.ram.ram_users
+  - module: aliyun.ram.ram_access_key
+  - module: aliyun.ram.sts_caller_info
+'''
+
+EXAMPLES = r'''
+- name: One usable key per user, reusing what the hosts hold
+  aliyun.ram.ram_access_keys:
+    users: [app-web, app-worker]
+    held: "{{ keys_read_from_hosts }}"
+    max_age_days: 90
+    on_limit: delete_inactive
+  delegate_to: localhost
+  run_once: true
+  no_log: true
+  register: reconciled
+
+- name: Say which users got a new key
+  ansible.builtin.debug:
+    msg: >-
+      {{ reconciled.access_keys | dict2items | selectattr('value.created') | map(attribute='key') | list }}
+      ({{ reconciled.created_count }} new)
+
+- name: The secret to deploy for app-web - new in this run, or the held copy that verified
+  ansible.builtin.set_fact:
+    app_web_secret: >-
+      {{ reconciled.access_keys['app-web'].access_key_secret
+         if reconciled.access_keys['app-web'].created
+         else keys_read_from_hosts[reconciled.access_keys['app-web'].held_index].access_key_secret }}
+  no_log: true
+'''
+
+RETURN = r'''
+access_keys:
+  description: The key to use for each user in O(users), by user name.
+  returned: success, and on a failure while creating keys (the keys of the users that did not fail)
+  type: dict
+  contains:
+    access_key_id:
+      description: ID of the key to use; V(null) for a key that would be created (check mode) or that failed.
+      type: str
+      sample: LTAI5tExampleKeyId00000
+    access_key_secret:
+      description:
+        - The secret, only for a key created in this run. Held secrets are never returned (see O(held)).
+      type: str
+    created:
+      description: Whether the key was created in this run (would be, in check mode).
+      type: bool
+    status:
+      description: Status of the key (V(Active)).
+      type: str
+      sample: Active
+    create_date:
+      description: Creation time of the key (UTC); V(null) in check mode for a key that would be created.
+      type: str
+      sample: "2026-01-23T12:33:18Z"
+    held_index:
+      description:
+        - Index in O(held) of the entry whose secret to use (with O(verify=true) one that verified, otherwise the first
+          entry with a secret); V(null) when the key was created.
+      type: int
+      sample: 0
+    holders:
+      description: The hosts (O(held[].host)) that hold the kept key.
+      type: list
+      elements: str
+      sample: [web1, web2]
+    rotated_from:
+      description: The held key that was too old (O(max_age_days)) and is replaced by the new key; it is left as it is.
+      type: str
+    deleted_access_key_ids:
+      description: Inactive keys deleted (would be, in check mode) to make room for the new key (O(on_limit)).
+      type: list
+      elements: str
+    orphan_access_key_ids:
+      description: Active keys of the user that no host holds (besides the kept key).
+      type: list
+      elements: str
+    reason:
+      description: Why a key was created.
+      type: str
+      sample: the held key(s) LTAI5tExampleKeyId00000 no longer exist
+    identity:
+      description: Who STS says the key is (with O(verify=true)).
+      type: dict
+      contains:
+        identity_type:
+          description: V(RAMUser).
+          type: str
+        arn:
+          description: ARN of the RAM user.
+          type: str
+          sample: acs:ram::123456789012****:user/app-web
+    error:
+      description: Why creating this user's key failed (only on failure).
+      type: dict
+created_count:
+  description: How many keys were created (would be, in check mode).
+  returned: success
+  type: int
+  sample: 1
+errors:
+  description: Per failed user, the failed call (C(code), C(status), C(request_id), C(action), C(message)).
+  returned: on failure of one or more users
+  type: dict
+root_key_refused:
+  description: Set when a held key is an Alibaba Cloud account root key.
+  returned: when a root key was found
+  type: bool
+retries:
+  description: How many API requests were retried in total (throttling, transient errors, waiting for a new key).
+  returned: always
+  type: int
+  sample: 0
+error:
+  description: The failed API call, when the task fails outside any single user.
+  returned: on such a failure
+  type: dict
+'''
+
+from ansible_collections.aliyun.ram.plugins.module_utils._access_keys import ON_LIMIT_CHOICES
+from ansible_collections.aliyun.ram.plugins.module_utils._key_reconcile import run_ram_access_keys
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
+
+
+def main():
+    module = AliyunRamModule(
+        argument_spec=dict(
+            users=dict(type='list', elements='str', required=True),
+            held=dict(type='list', elements='dict', default=[], options=dict(
+                user_name=dict(type='str', required=True),
+                access_key_id=dict(type='str', required=True, no_log=False),
+                access_key_secret=dict(type='str', no_log=True),
+                host=dict(type='str'),
+            )),
+            max_age_days=dict(type='int'),
+            on_limit=dict(type='str', default='fail', choices=list(ON_LIMIT_CHOICES)),
+            verify=dict(type='bool', default=True),
+            parallelism=dict(type='int', default=8),
+        ),
+        services=('ram', 'sts'),
+        supports_check_mode=True,
+    )
+    module.run(run_ram_access_keys)
+
+
+if __name__ == '__main__':
+    main()
