@@ -6,7 +6,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-ALL_STAGES=(lint changelog sanity emulator unit integration molecule)
+ALL_STAGES=(lint changelog sanity emulator unit integration molecule docs packaging)
 
 # pytest exits 5 when it collected nothing: an empty selection must fail, not pass.
 run_pytest() {
@@ -61,6 +61,17 @@ stage_molecule() {
         log "molecule test -s $name"
         (cd "$REPO_ROOT" && molecule test -s "$name")
     done
+}
+
+stage_docs() {
+    log "antsibull-docs lint-collection-docs"
+    (cd "$REPO_ROOT" && antsibull-docs lint-collection-docs --plugin-docs --check-extra-docs-refs .)
+    "$REPO_ROOT/scripts/docs.sh"
+}
+
+stage_packaging() {
+    log "packaging: Galaxy artifact, execution environment, AWX credential type, changelog release rehearsal"
+    run_pytest -q "$REPO_ROOT/tests/packaging"
 }
 
 # Clean-up commands run at exit, in order; stages add theirs.

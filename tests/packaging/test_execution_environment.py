@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Execution environment metadata: what ansible-builder finds in the collection, and the user-facing example."""
+
+from __future__ import annotations
+
+import re
+
+import yaml
+
+from conftest import REPO_ROOT, run, tool
+
+
+def requirement_lines(text):
+    """Requirement specifiers of a pip requirements text, without comments, blank lines and spaces."""
+    lines = (line.split('#', 1)[0].strip() for line in text.splitlines())
+    return [re.sub(r'\s+', '', line) for line in lines if line]
+
+
+def requirement_name(spec):
+    return re.split(r'[<>=!~;\[ ]', spec, maxsplit=1)[0].lower().replace('_', '-')
+
+
+EE_REQUIREMENTS = requirement_lines((REPO_ROOT / 'meta' / 'ee-requirements.txt').read_text())
+
+
+def test_collection_metadata_points_at_existing_files():
+    meta = yaml.safe_load((REPO_ROOT / 'meta' / 'execution-environment.yml').read_text())
+    assert meta['dependencies'] == {'python': 'meta/ee-requirements.txt', 'system': 'meta/ee-bindep.txt'}
+    for rel in meta['dependencies'].values():
+        assert (REPO_ROOT / rel).is_file(), rel
+    # The SDKs the controller-side modules import, and no test or development tool.
+    names = {requirement_name(spec) for spec in EE_REQUIREMENTS}
+    assert {'alibabacloud-ram20150501', 'alibabacloud-sts20150401', 'alibabacloud-credentials'} <= names
+    assert not names & {'pytest', 'ansible-core', 'ansible-lint', 'molecule', 'ansible-builder'}
+
+
+def test_introspect_lists_the_collection_requirements(collection_copy):
+    collections_dir = collection_copy.parents[2]
+    out = run([tool('ansible-builder'), 'introspect', '--sanitize', str(collections_dir)])
+    data = yaml.safe_load(out)
+    python = [requirement_lines(entry)[0] for entry in data['python']]
+    assert sorted(python) == sorted(EE_REQUIREMENTS)
+    assert all(entry.endswith('# from collection aliyun.ram') for entry in data['python'])
+    bindep = requirement_lines((REPO_ROOT / 'meta' / 'ee-bindep.txt').read_text())
+    system = [entry.split('#', 1)[0].strip().replace(' ', '') for entry in data['system']]
+    assert sorted(system) == sorted(bindep)
+
+
+def test_example_definition_builds_a_context(tmp_path):
+    definition = REPO_ROOT / 'docs' / 'execution-environment.yml'
+    ee = yaml.safe_load(definition.read_text())
+    assert ee['version'] == 3
+    assert ee['images']['base_image']['name']
+    assert {c['name'] for c in ee['dependencies']['galaxy']['collections']} >= {'aliyun.ram'}
+
+    context = tmp_path / 'context'
+    run([tool('ansible-builder'), 'create', '-f', str(definition), '-c', str(context), '--output-filename',
+         'Containerfile'], cwd=str(tmp_path))
+    build = context / '_build'
+    assert sorted(requirement_lines((build / 'requirements.txt').read_text())) == sorted(EE_REQUIREMENTS)
+    galaxy = yaml.safe_load((build / 'requirements.yml').read_text())
+    assert 'aliyun.ram' in [c['name'] for c in galaxy['collections']]
+    containerfile = (context / 'Containerfile').read_text()
+    assert ee['images']['base_image']['name'] in containerfile
+    assert ee['dependencies']['ansible_core']['package_pip'] in containerfile
+    assert ee['dependencies']['ansible_runner']['package_pip'] in containerfile
