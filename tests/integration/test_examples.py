@@ -7,10 +7,13 @@
 Each module's examples become one play, after a play that creates what they refer to (users, keys
 registered under the names the examples use, keys aged with the emulator clock so that the rotation
 and age branches run).  Every example task must run (none skipped), pass, and leak no secret.
+The controller user's home holds a ``ram-admin`` profile (the examples' module_defaults name it) with
+the same key as the environment.
 """
 
 from __future__ import annotations
 
+import os
 import re
 
 import pytest
@@ -75,6 +78,15 @@ PREREQUISITES = {
              'retired_access_key_id': '{{ deployed_key.access_key.access_key_id }}'}},
     ],
     'ram_access_key_info': [_user('backup-job')] + _old_key('backup-job', 'backup_job_key'),
+    'ram_access_keys': [_user('app-web'), _user('app-worker'),
+                        {'name': 'Prerequisite: the key a host holds for app-web', 'aliyun.ram.ram_access_key': {'user_name': 'app-web'},
+                         'no_log': True, 'register': 'app_web_key'},
+                        {'name': 'Prerequisite: what the examples read from the hosts', 'no_log': True,
+                         'ansible.builtin.set_fact': {'keys_read_from_hosts': [
+                             {'user_name': 'app-web', 'access_key_id': '{{ app_web_key.access_key.access_key_id }}',
+                              'access_key_secret': '{{ app_web_key.access_key.access_key_secret }}', 'host': 'web1'}]}}],
+    # the examples create, update and delete their users themselves
+    'ram_users': [],
     'sts_caller_info': [
         _user('backup-job'),
         {'name': 'Prerequisite: the new key the example verifies', 'aliyun.ram.ram_access_key': {'user_name': 'backup-job'},
@@ -87,9 +99,22 @@ def test_every_controller_module_has_prerequisites():
     assert sorted(PREREQUISITES) == controller_modules()
 
 
+def controller_home(tmp_path, env):
+    """A home directory whose SDK credentials file has the ``ram-admin`` profile (mode 0600)."""
+    config_dir = tmp_path / 'home' / '.alibabacloud'
+    config_dir.mkdir(parents=True, mode=0o700)
+    path = config_dir / 'credentials.ini'
+    descriptor = os.open(str(path), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, 'w') as handle:
+        handle.write('[ram-admin]\ntype = access_key\naccess_key_id = %s\naccess_key_secret = %s\n' % (
+            env['ALIBABA_CLOUD_ACCESS_KEY_ID'], env['ALIBABA_CLOUD_ACCESS_KEY_SECRET']))
+    return str(tmp_path / 'home')
+
+
 @pytest.mark.parametrize('name', controller_modules())
 def test_module_examples_run_against_emulator(name, emulator, tmp_path):
     env, extra_vars = emulator_context(emulator, 'examples-%s' % name)
+    env['HOME'] = controller_home(tmp_path, env)
     plays = [
         {'name': 'Prerequisites of the aliyun.ram.%s examples' % name, 'hosts': 'localhost', 'gather_facts': False,
          'tasks': PREREQUISITES.get(name) or [{'name': 'No prerequisites', 'ansible.builtin.meta': 'noop'}]},
