@@ -83,7 +83,6 @@ activate() {
     . "$VENV/bin/activate"
     export ANSIBLE_COLLECTIONS_PATH=$COLLECTIONS_DIR
     export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
-    export ANSIBLE_REMOTE_TMP=${ANSIBLE_REMOTE_TMP:-/tmp/.ansible-aliyun-ram/tmp}
     export ANSIBLE_LOCAL_TEMP=${ANSIBLE_LOCAL_TEMP:-/tmp/.ansible-aliyun-ram/local}
     export ANSIBLE_PIPELINING=1
     export ANSIBLE_HOST_KEY_CHECKING=false
