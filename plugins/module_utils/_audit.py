@@ -1,0 +1,296 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the aliyun.ram collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""The AccessKey audit (playbooks/audit.yml, the audit_report module): what RAM lists, what hosts hold, findings.
+
+``collect_*`` turn what the playbook registered (ram_access_key_info, credential_file_info and sts_caller_info
+results) into plain records, copying only named fields: nothing else of a registered result, and never a
+secret, reaches the report.  ``build_report`` is the pure decision: RAM keys + held map + identities +
+policy + now -> keys table and findings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible_collections.aliyun.ram.plugins.module_utils._access_keys import ACTIVE, INACTIVE, KEY_LIMIT, is_older_than
+from ansible_collections.aliyun.ram.plugins.module_utils._caller_identity import is_root_identity
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import age_days
+
+REPORT_SCHEMA_VERSION = 1
+CRITICAL, WARNING, INFO = 'critical', 'warning', 'info'
+SEVERITY_ORDER = (CRITICAL, WARNING, INFO)
+
+# kind -> (severity, title). Titles are what the reports show; kinds are the stable machine names.
+FINDING_KINDS = {
+    'root_key_in_use': (CRITICAL, 'Account root AccessKey in use'),
+    'orphan_key': (WARNING, 'Active key held by no host'),
+    'key_too_old': (WARNING, 'Active key older than the policy'),
+    'inactive_past_grace': (WARNING, 'Inactive key past its grace period'),
+    'stale_key_on_host': (WARNING, 'Host holds a key that cannot authenticate'),
+    'user_missing': (WARNING, 'Audited user does not exist in RAM'),
+    'host_unreachable': (WARNING, 'Host could not be reached'),
+    'file_unreadable': (WARNING, 'Credential file could not be read'),
+    'key_not_verified': (WARNING, 'Key of no audited user could not be verified'),
+    'user_at_key_limit': (INFO, 'User at the limit of 2 AccessKeys'),
+}
+
+
+def _text(value):
+    return None if value is None else str(value)
+
+
+def _is_mapping(value):
+    return isinstance(value, Mapping)
+
+
+def _error_code(result):
+    error = result.get('error')
+    return _text(error.get('code')) if _is_mapping(error) and error.get('code') else None
+
+
+# ---------------------------------------------------------------- inputs
+
+def collect_users(results):
+    """ram_access_key_info results (a registered loop, or plain dicts) -> [{user_name, exists, error, access_keys}]."""
+    users = {}
+    for result in results or []:
+        if not _is_mapping(result) or result.get('skipped'):
+            continue
+        name = result.get('user_name') or result.get('item')
+        if not isinstance(name, str) or not name:
+            continue
+        failed = bool(result.get('failed'))
+        keys = []
+        for key in result.get('access_keys') or []:
+            if _is_mapping(key) and key.get('access_key_id'):
+                keys.append({'access_key_id': _text(key['access_key_id']), 'status': _text(key.get('status')),
+                             'create_date': _text(key.get('create_date')),
+                             'last_used_date': _text(key.get('last_used_date'))})
+        users[name] = {
+            'user_name': name,
+            'exists': (not failed) and result.get('user_exists', True) is not False,
+            'error': (_error_code(result) or _text(result.get('msg')) or 'failed') if failed else None,
+            'access_keys': keys,
+        }
+    return [users[name] for name in sorted(users)]
+
+
+def _file_of(item):
+    """The (declared user, file spec) of a loop item: a (credential entry, file spec) pair, or {user, file}."""
+    if isinstance(item, (list, tuple)) and len(item) == 2 and _is_mapping(item[0]) and _is_mapping(item[1]):
+        return item[0].get('user'), item[1]
+    if _is_mapping(item) and _is_mapping(item.get('file')):
+        return item.get('user'), item['file']
+    return None, {}
+
+
+def collect_host_reads(host_reads):
+    """Per-host credential_file_info loops -> {held, hosts_read, unreachable, unreadable}.
+
+    ``host_reads`` is ``[{host, result}]`` where ``result`` is the registered loop of the host (it may be
+    unreachable as a whole, or item by item).  ``held`` is ``[{host, user_name, access_key_id, format, path,
+    profile}]`` for every profile found; an unreachable host lists the users it declares, so an orphan
+    finding can say that it may hold the key.
+    """
+    held, hosts_read, unreachable, unreadable = [], [], [], []
+    for entry in host_reads or []:
+        if not _is_mapping(entry) or not entry.get('host'):
+            continue
+        host = _text(entry['host'])
+        result = entry.get('result') if _is_mapping(entry.get('result')) else {}
+        items = [item for item in result.get('results') or [] if _is_mapping(item)]
+        if not items and not result.get('unreachable'):
+            continue
+        declared = sorted({user for user, _spec in (_file_of(item.get('item')) for item in items) if user})
+        if result.get('unreachable') or (items and any(item.get('unreachable') for item in items)):
+            message = result.get('msg') or next((item.get('msg') for item in items if item.get('msg')), None)
+            unreachable.append({'host': host, 'message': _text(message) or 'unreachable', 'declared_users': declared})
+            continue
+        hosts_read.append(host)
+        for item in items:
+            if item.get('skipped'):
+                continue
+            user, spec = _file_of(item.get('item'))
+            path = _text(item.get('path') or spec.get('path'))
+            file_format = _text(item.get('format') or spec.get('format'))
+            if item.get('failed'):
+                unreadable.append({'host': host, 'user_name': _text(user), 'format': file_format, 'path': path,
+                                   'message': _text(item.get('msg')) or 'failed'})
+            elif item.get('exists') and item.get('access_key_id'):
+                held.append({'host': host, 'user_name': _text(user), 'access_key_id': _text(item['access_key_id']),
+                             'format': file_format, 'path': path, 'profile': _text(item.get('profile'))})
+    return {'held': held, 'hosts_read': sorted(set(hosts_read)), 'unreachable': unreachable, 'unreadable': unreadable}
+
+
+def collect_identities(results):
+    """sts_caller_info results for held key pairs (a loop over key ids) -> {access_key_id: identity}."""
+    identities = {}
+    for result in results or []:
+        if not _is_mapping(result) or result.get('skipped'):
+            continue
+        key_id = result.get('access_key_id') or result.get('item')
+        if not isinstance(key_id, str) or not key_id:
+            continue
+        if result.get('failed'):
+            identities[key_id] = {'identity_type': None, 'arn': None, 'is_root': False,
+                                  'error': _error_code(result) or _text(result.get('msg')) or 'failed'}
+        else:
+            identity = {'identity_type': _text(result.get('identity_type')), 'arn': _text(result.get('arn'))}
+            identity.update(is_root=bool(result.get('is_root')) or is_root_identity(identity), error=None)
+            identities[key_id] = identity
+    return identities
+
+
+def collect_controller_identity(result):
+    """The controller's own sts_caller_info result -> {identity_type, arn, is_root} (None when not given)."""
+    if not _is_mapping(result) or not result or result.get('skipped'):
+        return None
+    identity = {'identity_type': _text(result.get('identity_type')), 'arn': _text(result.get('arn'))}
+    identity['is_root'] = bool(result.get('is_root')) or is_root_identity(identity)
+    return identity
+
+
+# ---------------------------------------------------------------- decision
+
+def unknown_held_key_ids(users, held):
+    """Key ids held on hosts that RAM does not list for any audited user: the ones to identify with STS."""
+    known = {key['access_key_id'] for user in users for key in user['access_keys']}
+    return sorted({entry['access_key_id'] for entry in held} - known)
+
+
+def _finding(kind, message, user_name=None, access_key_id=None, hosts=()):
+    severity, title = FINDING_KINDS[kind]
+    return {'kind': kind, 'severity': severity, 'title': title, 'message': message, 'user_name': user_name,
+            'access_key_id': access_key_id, 'hosts': sorted(set(hosts))}
+
+
+def _held_by(held, key_id):
+    return [{name: entry[name] for name in ('host', 'user_name', 'format', 'path', 'profile')}
+            for entry in held if entry['access_key_id'] == key_id]
+
+
+def build_report(users, reads, identities, policy, now, controller_identity=None):
+    """The audit: keys table, keys of no audited user, findings, summary. Pure.
+
+    ``users`` as from collect_users, ``reads`` as from collect_host_reads, ``identities`` as from
+    collect_identities (the keys of unknown_held_key_ids), ``controller_identity`` as from
+    collect_controller_identity.
+
+    ``policy`` is ``{max_age_days, inactive_grace_days}``; a key is too old when more than ``max_age_days``
+    have passed since its creation (0 turns the check off); ``inactive_grace_days`` 0 reports every inactive key.  RAM records no deactivation date, so an inactive
+    key's grace runs from its last use (or its creation when it was never used): the last moment it is
+    known to have been in service.
+    """
+    held, unreachable, unreadable = reads['held'], reads['unreachable'], reads['unreadable']
+    max_age = int(policy.get('max_age_days') or 0)
+    grace = int(policy.get('inactive_grace_days') or 0)
+    findings = []
+    keys = []
+    unreachable_by_user = {}
+    for host in unreachable:
+        for user_name in host.get('declared_users') or []:
+            unreachable_by_user.setdefault(user_name, []).append(host['host'])
+
+    for user in users:
+        name = user['user_name']
+        if not user['exists']:
+            reason = user.get('error')
+            findings.append(_finding('user_missing', 'RAM user %s %s.' % (
+                name, 'could not be read (%s)' % reason if reason else 'does not exist'), user_name=name))
+            continue
+        if len(user['access_keys']) >= KEY_LIMIT:
+            findings.append(_finding('user_at_key_limit', 'RAM user %s has %d AccessKeys, the limit: a rotation cannot '
+                                     'create a new key before one is deleted.' % (name, len(user['access_keys'])),
+                                     user_name=name))
+        for key in user['access_keys']:
+            key_id = key['access_key_id']
+            age = age_days(key['create_date'], now)
+            holders = _held_by(held, key_id)
+            hosts = sorted({entry['host'] for entry in holders})
+            row = dict(key, user_name=name, age_days=age, hosts=hosts, held_by=holders, findings=[])
+            if key['status'] == ACTIVE and not hosts:
+                maybe = unreachable_by_user.get(name)
+                note = ' (not confirmed: %s declares the user but could not be reached)' % ', '.join(maybe) if maybe else ''
+                row['findings'].append(_finding('orphan_key', 'Active key %s of %s is held by no host%s.' % (key_id, name, note),
+                                                name, key_id))
+            if key['status'] == ACTIVE and max_age and is_older_than(key, max_age, now):
+                row['findings'].append(_finding('key_too_old', 'Active key %s of %s is %d days old (policy: %d days).'
+                                                % (key_id, name, age, max_age), name, key_id, hosts))
+            if key['status'] == INACTIVE:
+                since_date = key['last_used_date'] or key['create_date']
+                if is_older_than({'create_date': since_date}, grace, now):
+                    idle = age_days(since_date, now)
+                    since = 'last used' if key['last_used_date'] else 'created, never used,'
+                    row['findings'].append(_finding(
+                        'inactive_past_grace', 'Inactive key %s of %s was %s %d days ago (grace: %d days): delete it.'
+                        % (key_id, name, since, idle, grace), name, key_id, hosts))
+                if hosts:
+                    row['findings'].append(_finding('stale_key_on_host', 'Inactive key %s of %s is still deployed on %s.'
+                                                    % (key_id, name, ', '.join(hosts)), name, key_id, hosts))
+            findings.extend(row['findings'])
+            row['findings'] = [finding['kind'] for finding in row['findings']]
+            keys.append(row)
+
+    other_keys = []
+    for key_id in unknown_held_key_ids(users, held):
+        holders = _held_by(held, key_id)
+        hosts = sorted({entry['host'] for entry in holders})
+        identity = identities.get(key_id) or {}
+        row = {'access_key_id': key_id, 'identity_type': identity.get('identity_type'), 'arn': identity.get('arn'),
+               'error': identity.get('error') if identity else 'not verified', 'hosts': hosts, 'held_by': holders}
+        if identity.get('is_root'):
+            findings.append(_finding('root_key_in_use', 'The account root AccessKey %s is deployed on %s.'
+                                     % (key_id, ', '.join(hosts)), access_key_id=key_id, hosts=hosts))
+        elif identity.get('error'):
+            findings.append(_finding('stale_key_on_host', 'Key %s on %s does not authenticate (%s).'
+                                     % (key_id, ', '.join(hosts), identity['error']), access_key_id=key_id, hosts=hosts))
+        elif not identity:
+            findings.append(_finding('key_not_verified', 'Key %s on %s belongs to no audited user and was not verified.'
+                                     % (key_id, ', '.join(hosts)), access_key_id=key_id, hosts=hosts))
+        other_keys.append(row)
+
+    if controller_identity and controller_identity.get('is_root'):
+        findings.append(_finding('root_key_in_use', 'The controller calls RAM with the account root AccessKey (%s).'
+                                 % (controller_identity.get('arn') or 'identity type Account'), hosts=['localhost']))
+    for host in unreachable:
+        findings.append(_finding('host_unreachable', 'Host %s could not be reached: %s' % (host['host'], host['message']),
+                                 hosts=[host['host']]))
+    for entry in unreadable:
+        findings.append(_finding('file_unreadable', 'File %s on %s could not be read: %s'
+                                 % (entry['path'] or entry['format'], entry['host'], entry['message']),
+                                 user_name=entry['user_name'], hosts=[entry['host']]))
+
+    findings.sort(key=lambda f: (SEVERITY_ORDER.index(f['severity']), f['kind'], f['user_name'] or '',
+                                 f['access_key_id'] or '', f['hosts']))
+    return {
+        'schema_version': REPORT_SCHEMA_VERSION,
+        'generated_at': now.strftime('%Y-%m-%dT%H:%M:%SZ'),
+        'policy': {'max_age_days': max_age, 'inactive_grace_days': grace},
+        'controller_identity': controller_identity,
+        'summary': {
+            'users': len(users),
+            'keys': len(keys),
+            'active_keys': sum(1 for key in keys if key['status'] == ACTIVE),
+            'other_keys': len(other_keys),
+            'hosts_read': len(reads['hosts_read']),
+            'hosts_unreachable': len(unreachable),
+            'findings': len(findings),
+            'findings_by_severity': dict((severity, sum(1 for f in findings if f['severity'] == severity))
+                                         for severity in SEVERITY_ORDER),
+            'findings_by_kind': dict((kind, sum(1 for f in findings if f['kind'] == kind))
+                                     for kind in sorted({f['kind'] for f in findings})),
+        },
+        'keys': sorted(keys, key=lambda k: (k['user_name'], k['create_date'] or '', k['access_key_id'])),
+        'other_keys': other_keys,
+        'hosts_read': list(reads['hosts_read']),
+        'unreachable_hosts': [dict(host) for host in unreachable],
+        'unreadable_files': [dict(entry) for entry in unreadable],
+        'findings': findings,
+    }

@@ -1,0 +1,95 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""audit_report through main(): registered results in, findings and report files out; check mode writes nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.aliyun.ram.plugins.modules import audit_report
+
+NOW = '2026-05-01T12:00:00Z'
+USERS = [
+    {'item': 'app', 'user_name': 'app', 'user_exists': True,
+     'access_keys': [{'access_key_id': 'K1', 'status': 'Active', 'create_date': '2026-04-20T00:00:00Z', 'age_days': 11,
+                      'last_used_date': '2026-04-30T00:00:00Z'}]},
+    {'item': 'spare', 'user_name': 'spare', 'user_exists': True,
+     'access_keys': [{'access_key_id': 'K2', 'status': 'Active', 'create_date': '2025-01-01T00:00:00Z', 'age_days': 485,
+                      'last_used_date': None}]},
+]
+HOST_READS = [
+    {'host': 'web1', 'result': {'results': [
+        {'item': [{'user': 'app', 'files': []}, {'format': 'env', 'path': '/etc/app.env'}], 'exists': True,
+         'access_key_id': 'K1', 'path': '/etc/app.env', 'format': 'env', 'profile': 'default'},
+        {'item': [{'user': 'app', 'files': []}, {'format': 'sdk'}], 'exists': True, 'access_key_id': 'ROOTK',
+         'path': '/root/.alibabacloud/credentials.ini', 'format': 'sdk', 'profile': 'default'}]}},
+]
+IDENTITIES = [{'item': 'ROOTK', 'identity_type': 'Account', 'arn': 'acs:ram::1:root', 'is_root': True}]
+
+
+def run(capsys, check_mode=False, **args):
+    args.setdefault('users', USERS)
+    args.setdefault('now', NOW)
+    if check_mode:
+        args['_ansible_check_mode'] = True
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            audit_report.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_without_output_dir_it_reports_the_unknown_key_ids_and_writes_nothing(capsys):
+    result = run(capsys, host_reads=HOST_READS)
+    assert not result['changed'] and 'paths' not in result
+    assert result['unknown_key_ids'] == ['ROOTK']
+    assert {f['kind'] for f in result['findings']} == {'orphan_key', 'key_too_old', 'key_not_verified'}
+
+
+def test_writes_the_three_reports_0600_then_changes_nothing(capsys, tmp_path):
+    out = tmp_path / 'reports'
+    args = dict(host_reads=HOST_READS, identities=IDENTITIES, output_dir=str(out),
+                controller_identity={'identity_type': 'RAMUser', 'arn': 'acs:ram::1:user/ram-admin', 'is_root': False})
+    result = run(capsys, **args)
+    assert result['changed']
+    assert result['paths'] == {'markdown': str(out / 'audit.md'), 'html': str(out / 'audit.html'), 'json': str(out / 'audit.json')}
+    assert stat.S_IMODE(os.stat(out).st_mode) == 0o700
+    for path in result['paths'].values():
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    doc = json.loads((out / 'audit.json').read_text())
+    assert doc == result['report']
+    assert sorted((f['kind'], f['access_key_id']) for f in doc['findings']) == [
+        ('key_too_old', 'K2'), ('orphan_key', 'K2'), ('root_key_in_use', 'ROOTK')]
+    assert [k['hosts'] for k in doc['keys']] == [['web1'], []]
+    assert sorted(os.listdir(out)) == ['audit.html', 'audit.json', 'audit.md'], 'no temporary file left'
+    assert not run(capsys, **args)['changed'], 'same inputs and time: same files'
+
+
+def test_check_mode_predicts_the_change_and_writes_nothing(capsys, tmp_path):
+    out = tmp_path / 'reports'
+    result = run(capsys, check_mode=True, output_dir=str(out), formats=['json'])
+    assert result['changed'] and result['paths'] == {'json': str(out / 'audit.json')}
+    assert not out.exists()
+
+
+@pytest.mark.parametrize('args, message', [
+    ({'max_age_days': -1}, 'must be 0 or more'),
+    ({'now': 'yesterday'}, 'YYYY-MM-DDThh:mm:ssZ'),
+])
+def test_bad_input_is_refused(capsys, args, message):
+    result = run(capsys, **args)
+    assert result['failed'] and message in result['msg']
+
+
+def test_output_dir_that_is_a_file_is_refused(capsys, tmp_path):
+    target = tmp_path / 'file'
+    target.write_text('x')
+    result = run(capsys, output_dir=str(target))
+    assert result['failed'] and 'not a directory' in result['msg']
