@@ -37,6 +37,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._batch import check_par
 from ansible_collections.aliyun.ram.plugins.module_utils._caller_identity import is_root_identity
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError, ConflictError, ValidationError, scrub
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import utc_now
+from ansible_collections.aliyun.ram.plugins.module_utils._rotation_plan import select_rotation
 
 # the secret does not belong to the id
 WRONG_SECRET_CODES = ('IncompleteSignature', 'SignatureDoesNotMatch')
@@ -49,7 +50,7 @@ def _ids(keys):
     return [k['access_key_id'] for k in keys]
 
 
-def plan_key_reconcile(ram_keys, held_ids, max_age_days, on_limit, now, limit=KEY_LIMIT):
+def plan_key_reconcile(ram_keys, held_ids, max_age_days, on_limit, now, limit=KEY_LIMIT, replace_ids=()):
     """Which held keys may be kept, and what creating a key would take (pure).
 
     ``ram_keys``: the user's keys as RAM lists them (``normalize_keys`` shape); ``held_ids``: ids of the keys
@@ -60,12 +61,15 @@ def plan_key_reconcile(ram_keys, held_ids, max_age_days, on_limit, now, limit=KE
     (held ids RAM does not list), ``inactive_held``, ``create_reason`` (why a key is created when no
     candidate is usable), and ``delete`` / ``limit_error``: what creating a key needs under the 2-key limit
     (oldest Inactive keys first, keys no host holds before held ones, never an Active key).
+    ``replace_ids``: held keys to replace whatever their age, as if too old (rotation by name).
     """
     keys = sorted(ram_keys, key=lambda k: (k['create_date'] or '', k['access_key_id'] or ''))
     held = set(held_ids)
     listed = set(_ids(keys))
     held_active = [k for k in keys if k['access_key_id'] in held and k['status'] == ACTIVE]
-    too_old = [k for k in held_active if max_age_days and is_older_than(k, max_age_days, now)]
+    replace = set(replace_ids)
+    too_old = [k for k in held_active
+               if k['access_key_id'] in replace or (max_age_days and is_older_than(k, max_age_days, now))]
     young = [k for k in held_active if k not in too_old]
     plan = {
         'listed': _ids(keys),
@@ -77,6 +81,8 @@ def plan_key_reconcile(ram_keys, held_ids, max_age_days, on_limit, now, limit=KE
     }
     if young:
         reason = 'no held copy of the active key(s) %s could be verified' % ', '.join(plan['candidates'])
+    elif too_old and plan['rotated_from'] in replace:
+        reason = 'the held key %s is rotated' % plan['rotated_from']
     elif too_old:
         reason = 'the held key %s is older than %d days' % (plan['rotated_from'], max_age_days)
     elif plan['inactive_held']:
@@ -217,12 +223,21 @@ def _key_result(user_name, held, key, created=False):
     }
 
 
+def _note_rotation(result, rotation):
+    if rotation:
+        result['rotation'] = {'decision': rotation['decision'], 'message': rotation['message']}
+
+
 def resolve_user(api, held, user_name, options, now):
     """Phase 1 for one user, read-only: list, plan, verify.  Returns (result, plan, warnings); ``result['created']``
     says a key must be created (phase 2)."""
     keys = list_access_keys(api, user_name)
     held_ids = [entry['access_key_id'] for entry in held if entry['user_name'] == user_name]
-    plan = plan_key_reconcile(keys, held_ids, options['max_age_days'], options['on_limit'], now)
+    rotation = None
+    if user_name in options.get('rotate_users', ()):
+        rotation = select_rotation(keys, held_ids, options.get('rotate_older_than_days'), now)
+    plan = plan_key_reconcile(keys, held_ids, options['max_age_days'], options['on_limit'], now,
+                              replace_ids=rotation['replace'] if rotation else ())
     by_id = dict((k['access_key_id'], k) for k in keys)
     warnings = []
     if options['verify'] and plan['stale_held']:
@@ -242,6 +257,7 @@ def resolve_user(api, held, user_name, options, now):
         if identity:
             result['identity'] = {'identity_type': identity['identity_type'], 'arn': identity['arn']}
         result['orphan_access_key_ids'] = plan['orphans']
+        _note_rotation(result, rotation)
         return result, plan, warnings
     if plan['limit_error']:
         raise ConflictError('user %s needs a new AccessKey (%s), but %s' % (user_name, plan['create_reason'], plan['limit_error']))
@@ -250,6 +266,7 @@ def resolve_user(api, held, user_name, options, now):
     result['deleted_access_key_ids'] = list(plan['delete'])
     result['orphan_access_key_ids'] = plan['orphans']
     result['reason'] = plan['create_reason']
+    _note_rotation(result, rotation)
     if plan['orphans']:
         warnings.append('user %s has active AccessKey(s) %s that no host holds (the secret cannot be recovered), so a new '
                         'key is created; delete them once nothing uses them' % (user_name, ', '.join(plan['orphans'])))
@@ -293,8 +310,23 @@ def key_reconcile_options(params):
         raise ValidationError('max_age_days must be 1 or more, got %d' % params['max_age_days'])
     if params.get('on_limit') not in ON_LIMIT_CHOICES:
         raise ValidationError('on_limit must be one of %s' % ', '.join(ON_LIMIT_CHOICES))
+    state = params.get('state') or 'present'
+    rotate_users = []
+    for user_name in params.get('rotate_users') or []:
+        if user_name not in users:
+            raise ValidationError('rotate_users lists %s, which is not in users' % user_name)
+        if user_name not in rotate_users:
+            rotate_users.append(user_name)
+    if (rotate_users or params.get('rotate_older_than_days') is not None) and state != 'present':
+        raise ValidationError('rotate_users and rotate_older_than_days are for state=present, not state=%s' % state)
+    if params.get('rotate_older_than_days') is not None and params['rotate_older_than_days'] < 1:
+        raise ValidationError('rotate_older_than_days must be 1 or more, got %d' % params['rotate_older_than_days'])
+    if params.get('delete_after_days') is not None and params['delete_after_days'] < 0:
+        raise ValidationError('delete_after_days must be 0 or more, got %d' % params['delete_after_days'])
     return {'users': users, 'held': held, 'max_age_days': params.get('max_age_days'), 'on_limit': params['on_limit'],
-            'verify': params.get('verify', True), 'parallelism': check_parallelism(params.get('parallelism'))}
+            'verify': params.get('verify', True), 'parallelism': check_parallelism(params.get('parallelism')),
+            'state': state, 'rotate_users': rotate_users, 'rotate_older_than_days': params.get('rotate_older_than_days'),
+            'delete_after_days': params.get('delete_after_days')}
 
 
 def _failure_message(what, failures, secrets):

@@ -90,6 +90,44 @@ options:
       - How many users are handled at the same time (parallel API calls), 1-32.
     type: int
     default: 8
+  state:
+    description:
+      - V(present) reconciles one usable key per user, as described above.
+      - V(retired) is the last step of a rotation, run once the new key is on every host and O(held) lists what the
+        hosts hold now. Per user, the kept key is the newest V(Active) key that a host holds (proven with STS when
+        O(verify=true)); no key is created. Older V(Active) keys that no O(held) entry holds are deactivated (held
+        ones stay V(Active) and are reported), keys newer than the kept key are never touched, and V(Inactive) keys
+        that nothing holds are deleted when their grace period is over (O(delete_after_days)).
+      - V(absent) deletes every key of each user except the keys that O(held) lists, which are reported as still in use
+        elsewhere (pass only the keys of hosts outside the run; pass none to delete every key). A missing user is not
+        an error.
+    type: str
+    choices: [present, retired, absent]
+    default: present
+  rotate_users:
+    description:
+      - With O(state=present), the users (from O(users)) whose held key is replaced by a new one in this run, as if it
+        were too old. The old key is left as it is, for O(state=retired) to deactivate once the new key is deployed.
+      - Safe to repeat after a failure at any step. A user with two V(Active) keys of which a held one is the newer is
+        in the middle of a rotation, which is finished (the newer key kept), not started again. A user that still
+        has an V(Inactive) key, left by an earlier rotation for rollback, is not rotated again until that key is
+        deleted (unless O(rotate_older_than_days) is set).
+      - RV(access_keys.rotation) tells what was decided for each of these users.
+    type: list
+    elements: str
+    default: []
+  rotate_older_than_days:
+    description:
+      - With O(rotate_users), rotate a user only when its newest held V(Active) key is older than this many days.
+    type: int
+  delete_after_days:
+    description:
+      - With O(state=retired), the grace period of deactivated keys, during which a rollback to them stays possible.
+      - RAM does not record when a key was deactivated, so the grace period is counted from the creation of the kept
+        key (which replaced them). V(0) deletes them right away.
+      - When not set, keys are deleted by the first run after the one that deactivated them - keys found
+        V(Inactive) are deleted, keys deactivated in this run are kept.
+    type: int
 extends_documentation_fragment:
   - aliyun.ram.auth
   - aliyun.ram.attributes
@@ -98,8 +136,9 @@ attributes:
   check_mode:
     support: full
     details:
-      - Never creates or deletes a key. A user that would get a new key has RV(access_keys.created=true) and
-        RV(access_keys.access_key_id=null). STS verification of held keys still runs (it is read-only).
+      - Never creates, deactivates or deletes a key. A user that would get a new key has RV(access_keys.created=true)
+        and RV(access_keys.access_key_id=null); keys that would be deactivated or deleted are reported as if they
+        were. STS verification of held keys still runs (it is read-only).
   diff_mode:
     support: none
 notes:
@@ -129,6 +168,27 @@ EXAMPLES = r'''
     msg: >-
       {{ reconciled.access_keys | dict2items | selectattr('value.created') | map(attribute='key') | list }}
       ({{ reconciled.created_count }} new)
+
+- name: Rotate app-web now (a new key; the old one stays Active until the new one is deployed)
+  aliyun.ram.ram_access_keys:
+    users: [app-web]
+    held: "{{ keys_read_from_hosts }}"
+    rotate_users: [app-web]
+    on_limit: delete_inactive
+  delegate_to: localhost
+  run_once: true
+  no_log: true
+  register: rotated
+
+- name: Once every host has the new key, deactivate the old one; delete deactivated keys after a week
+  aliyun.ram.ram_access_keys:
+    users: [app-web]
+    held: "{{ keys_read_back_from_hosts }}"
+    state: retired
+    delete_after_days: 7
+  delegate_to: localhost
+  run_once: true
+  no_log: true
 
 - name: The secret to deploy for app-web - new in this run, or the held copy that verified
   ansible.builtin.set_fact:
@@ -204,9 +264,63 @@ access_keys:
     error:
       description: Why creating this user's key failed (only on failure).
       type: dict
+    rotation:
+      description: For a user in O(rotate_users), what was decided and why.
+      returned: with O(rotate_users)
+      type: dict
+      contains:
+        decision:
+          description:
+            - V(rotate) (a new key replaces the held one), V(resume) (a rotation under way is finished),
+              V(recently_rotated) (an Inactive key of an earlier rotation is still there), V(too_young)
+              (O(rotate_older_than_days)), or V(no_held_key) (nothing held: a key is created as with provisioning).
+          type: str
+          sample: rotate
+        message:
+          description: The reason, in words.
+          type: str
+    deactivated_access_key_ids:
+      description: With O(state=retired), the older keys that were deactivated (would be, in check mode).
+      returned: with O(state=retired)
+      type: list
+      elements: str
+    still_held_access_key_ids:
+      description: With O(state=retired), older keys left as they are because a host in O(held) still holds them.
+      returned: with O(state=retired)
+      type: list
+      elements: str
+    pending_access_key_ids:
+      description: With O(state=retired), Inactive keys kept until their grace period is over (O(delete_after_days)).
+      returned: with O(state=retired)
+      type: list
+      elements: str
+    newer_access_key_ids:
+      description: With O(state=retired), Active keys newer than the kept key; never touched.
+      returned: with O(state=retired)
+      type: list
+      elements: str
+    kept_access_key_ids:
+      description: With O(state=absent), keys not deleted because O(held) lists them (in use elsewhere).
+      returned: with O(state=absent)
+      type: list
+      elements: str
+    user_exists:
+      description: With O(state=absent), whether the user exists.
+      returned: with O(state=absent)
+      type: bool
 created_count:
   description: How many keys were created (would be, in check mode).
-  returned: success
+  returned: with O(state=present)
+  type: int
+  sample: 1
+deactivated_count:
+  description: How many keys were deactivated (would be, in check mode).
+  returned: with O(state=retired) or O(state=absent)
+  type: int
+  sample: 1
+deleted_count:
+  description: How many keys were deleted (would be, in check mode).
+  returned: with O(state=retired) or O(state=absent)
   type: int
   sample: 1
 errors:
@@ -231,6 +345,7 @@ error:
 from ansible_collections.aliyun.ram.plugins.module_utils._access_keys import ON_LIMIT_CHOICES
 from ansible_collections.aliyun.ram.plugins.module_utils._key_reconcile import run_ram_access_keys
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
+from ansible_collections.aliyun.ram.plugins.module_utils._rotation import run_ram_access_keys_lifecycle
 
 
 def main():
@@ -247,11 +362,15 @@ def main():
             on_limit=dict(type='str', default='fail', choices=list(ON_LIMIT_CHOICES)),
             verify=dict(type='bool', default=True),
             parallelism=dict(type='int', default=8),
+            state=dict(type='str', default='present', choices=['present', 'retired', 'absent']),
+            rotate_users=dict(type='list', elements='str', default=[]),
+            rotate_older_than_days=dict(type='int'),
+            delete_after_days=dict(type='int'),
         ),
         services=('ram', 'sts'),
         supports_check_mode=True,
     )
-    module.run(run_ram_access_keys)
+    module.run(run_ram_access_keys if module.params['state'] == 'present' else run_ram_access_keys_lifecycle)
 
 
 if __name__ == '__main__':
