@@ -110,7 +110,9 @@ def collect_host_reads(host_reads):
             continue
         declared = sorted({user for user, _spec in (_file_of(item.get('item')) for item in items) if user})
         if result.get('unreachable') or (items and any(item.get('unreachable') for item in items)):
-            message = result.get('msg') or next((item.get('msg') for item in items if item.get('msg')), None)
+            # A loop's own msg is only 'All items completed': the items say why.
+            message = next((item.get('msg') for item in items if item.get('unreachable') and item.get('msg')), None)
+            message = message or result.get('msg')
             unreachable.append({'host': host, 'message': _text(message) or 'unreachable', 'declared_users': declared})
             continue
         hosts_read.append(host)

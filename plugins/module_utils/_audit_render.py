@@ -104,7 +104,7 @@ th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);verti
 th{background:#eef0f3;font-weight:600;white-space:nowrap}
 th button{all:unset;cursor:pointer}th button::after{content:" \\2195";color:var(--mut)}
 th[aria-sort=ascending] button::after{content:" \\2191"}th[aria-sort=descending] button::after{content:" \\2193"}
-td.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num{text-align:right;font-variant-numeric:tabular-nums}td.nw{white-space:nowrap}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace}
 .sev{display:inline-block;border-radius:10px;padding:0 8px;color:#fff;font-size:12px}
 .sev.critical{background:var(--crit)}.sev.warning{background:var(--warn)}.sev.info{background:var(--info)}
@@ -237,10 +237,11 @@ def render_html(report, title):
 
     out.append('<section><h2>Keys (%d)</h2>' % summary['keys'])
     out.append(_table('keys', ['User', 'AccessKey ID', 'Status', 'Created', 'Age (days)', 'Last used', 'Held by', 'Findings'], [
-        [k['user_name'], ('<code>%s</code>' % _h(k['access_key_id']), ''),
-         ('%s' % _h(k['status']), ' class="status-%s"' % _h(k['status'])), k['create_date'],
+        [(_h(k['user_name']), ' class="nw"'), ('<code>%s</code>' % _h(k['access_key_id']), ''),
+         ('%s' % _h(k['status']), ' class="status-%s"' % _h(k['status'])), (_h(k['create_date']), ' class="nw"'),
          (str(k['age_days'] if k['age_days'] is not None else ''), ' class="num" data-sort="%d"' % (k['age_days'] or 0)),
-         _never(k['last_used_date']), _held_html(k['held_by']), ', '.join(k['findings'])] for k in report['keys']],
+         (_h(_never(k['last_used_date'])), ' class="nw"'), _held_html(k['held_by']), ', '.join(k['findings'])]
+        for k in report['keys']],
         sortable=True))
     out.append('</section>')
 
