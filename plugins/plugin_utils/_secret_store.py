@@ -1,0 +1,167 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+# FOR INTERNAL COLLECTION USE ONLY
+# The interfaces in this file are meant for use within the aliyun.ram collection
+# and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
+
+"""The controller-side secret store of the aliyun.ram.secret_store action: an ansible-vault encrypted YAML file.
+
+Plain text never touches the disk: the file is read and decrypted in memory, and written as vault text to
+a 0600 temporary file in the same directory that replaces the store atomically.  ``StoreLock`` (an
+exclusive ``flock`` on ``<path>.lock``) serialises the read-reconcile-write of concurrent runs on one
+controller.  Encryption is passed in as two callables, so that this file needs no Ansible internals.
+"""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import os
+import tempfile
+import time
+
+import yaml
+
+FORMAT_VERSION = 1
+STORE_HOLDER = 'secret store'
+_ENTRY_FIELDS = ('user_name', 'access_key_id', 'access_key_secret', 'create_date')
+LOCK_POLL_SECONDS = 0.1
+
+
+class StoreError(Exception):
+    """The store cannot be used; the message never contains store content."""
+
+
+class StoreLock(object):
+    """Exclusive lock of one store for the duration of a ``with`` block (``<path>.lock``, mode 0600)."""
+
+    def __init__(self, path, timeout, clock=time.monotonic, sleep=time.sleep):
+        self.lock_path = path + '.lock'
+        self.timeout = timeout
+        self._clock = clock
+        self._sleep = sleep
+        self._fd = None
+
+    def __enter__(self):
+        directory = os.path.dirname(os.path.abspath(self.lock_path))
+        if not os.path.isdir(directory):
+            os.makedirs(directory, mode=0o700)
+        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        deadline = self._clock() + self.timeout
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError as err:
+                if err.errno not in (errno.EAGAIN, errno.EACCES):
+                    os.close(fd)
+                    raise
+                if self._clock() >= deadline:
+                    os.close(fd)
+                    raise StoreError('another run has held the lock %s for more than %s seconds' % (self.lock_path, self.timeout))
+                self._sleep(LOCK_POLL_SECONDS)
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc_info):
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+        return False
+
+
+def parse_store(plaintext, path):
+    """Entries of a decrypted store: ``[{user_name, access_key_id, access_key_secret, create_date}]``."""
+    if not plaintext.strip():
+        return []
+    try:
+        data = yaml.safe_load(plaintext)
+    except yaml.YAMLError:
+        raise StoreError('the secret store %s is not valid YAML once decrypted' % path) from None
+    if not isinstance(data, dict) or data.get('aliyun_ram_secret_store') != FORMAT_VERSION:
+        raise StoreError('%s is not an aliyun.ram secret store (format version %d)' % (path, FORMAT_VERSION))
+    entries = []
+    for index, entry in enumerate(data.get('access_keys') or []):
+        if not isinstance(entry, dict) or not all(isinstance(entry.get(name), str) and entry.get(name)
+                                                  for name in _ENTRY_FIELDS[:3]):
+            raise StoreError('entry %d of the secret store %s lacks user_name, access_key_id or access_key_secret' % (index, path))
+        entries.append(dict((name, entry.get(name)) for name in _ENTRY_FIELDS))
+    return entries
+
+
+def render_store(entries):
+    data = {'aliyun_ram_secret_store': FORMAT_VERSION,
+            'access_keys': sorted((dict((name, e.get(name)) for name in _ENTRY_FIELDS) for e in entries),
+                                  key=lambda e: (e['user_name'], e['create_date'] or '', e['access_key_id']))}
+    return '# aliyun.ram secret store: the AccessKeys the collection created, by RAM user\n' + yaml.safe_dump(
+        data, default_flow_style=False, sort_keys=False)
+
+
+def put_entries(entries, new_entries):
+    """(entries, ids added or changed): each new entry replaces the one with the same user and key id."""
+    result = [dict(e) for e in entries]
+    changed = []
+    for new in new_entries:
+        new = dict((name, new.get(name)) for name in _ENTRY_FIELDS)
+        match = [e for e in result if e['user_name'] == new['user_name'] and e['access_key_id'] == new['access_key_id']]
+        if match and match[0]['access_key_secret'] == new['access_key_secret'] and (
+                match[0]['create_date'] == new['create_date'] or not new['create_date']):
+            continue
+        result = [e for e in result if e not in match] + [new]
+        changed.append(new['access_key_id'])
+    return result, changed
+
+
+def remove_entries(entries, access_key_ids=(), user_names=()):
+    """(entries, ids removed): entries of the given key ids or users go."""
+    ids, users = set(access_key_ids), set(user_names)
+    kept = [e for e in entries if e['access_key_id'] not in ids and e['user_name'] not in users]
+    return kept, [e['access_key_id'] for e in entries if e not in kept]
+
+
+def held_from_store(entries, user_names):
+    """The store's keys of ``user_names`` as ram_access_keys ``held`` entries."""
+    wanted = set(user_names)
+    return [{'user_name': e['user_name'], 'access_key_id': e['access_key_id'], 'access_key_secret': e['access_key_secret'],
+             'host': STORE_HOLDER} for e in entries if e['user_name'] in wanted]
+
+
+def read_store(path, decrypt, is_encrypted):
+    """Entries of the store at ``path`` (none when it does not exist). Refuses a file that is not vault text."""
+    try:
+        with open(path, 'rb') as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        return []
+    if not data.strip():
+        return []
+    if not is_encrypted(data):
+        raise StoreError('%s is not ansible-vault encrypted: refusing to keep secrets in a plain-text file '
+                         '(encrypt it with ansible-vault encrypt, or remove it)' % path)
+    return parse_store(decrypt(data).decode('utf-8'), path)
+
+
+def write_store(path, entries, encrypt):
+    """Encrypt and replace the store atomically (mode 0600, temporary file in the same directory)."""
+    vaulttext = encrypt(render_store(entries).encode('utf-8'))
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, temp_path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp', dir=directory)
+    try:
+        with os.fdopen(fd, 'wb') as handle:
+            os.fchmod(handle.fileno(), 0o600)
+            handle.write(vaulttext)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temp_path, path)
+    except BaseException:
+        if os.path.exists(temp_path):
+            os.unlink(temp_path)
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
