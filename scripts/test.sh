@@ -6,7 +6,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-ALL_STAGES=(lint changelog sanity emulator unit integration molecule docs packaging)
+ALL_STAGES=(lint changelog sanity emulator unit integration molecule docs packaging matrix)
 
 # pytest exits 5 when it collected nothing: an empty selection must fail, not pass.
 run_pytest() {
@@ -72,6 +72,10 @@ stage_docs() {
 stage_packaging() {
     log "packaging: Galaxy artifact, execution environment, AWX credential type, changelog release rehearsal"
     run_pytest -q "$REPO_ROOT/tests/packaging"
+}
+
+stage_matrix() {
+    "$REPO_ROOT/scripts/matrix.sh"
 }
 
 # Clean-up commands run at exit, in order; stages add theirs.

@@ -11,12 +11,14 @@ import shutil
 import subprocess
 import sys
 import tarfile
+from collections import namedtuple
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 BIN_DIR = Path(sys.executable).parent
+Artifact = namedtuple('Artifact', ['path', 'names'])
 
 
 def tool(name):
@@ -34,8 +36,8 @@ def run(args, cwd=None, env=None):
     proc = subprocess.run(args, cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           universal_newlines=True, check=False)
     if proc.returncode != 0:
-        pytest.fail('%s exited %d:\n%s\n%s' % (' '.join(str(a) for a in args), proc.returncode, proc.stdout,
-                                                proc.stderr))
+        command = ' '.join(str(a) for a in args)
+        pytest.fail('%s exited %d:\n%s\n%s' % (command, proc.returncode, proc.stdout, proc.stderr))
     return proc.stdout
 
 
@@ -82,7 +84,7 @@ STRAY_FILES = [
 
 @pytest.fixture(scope='session')
 def collection_tarball(tmp_path_factory):
-    """(path of the built artifact, its member names): built from a clean copy plus STRAY_FILES."""
+    """The artifact built from a clean copy plus STRAY_FILES: .path, and .names of its members."""
     src = copy_tree(tmp_path_factory.mktemp('build-src') / 'ram')
     for rel in STRAY_FILES:
         path = src / rel
@@ -94,4 +96,4 @@ def collection_tarball(tmp_path_factory):
     assert len(tarballs) == 1, tarballs
     with tarfile.open(str(tarballs[0])) as tar:
         names = tar.getnames()
-    return tarballs[0], names
+    return Artifact(tarballs[0], names)

@@ -42,14 +42,14 @@ REQUIRED_MEMBERS = [
 
 
 def test_artifact_carries_the_collection(collection_tarball):
-    _, names = collection_tarball
+    names = collection_tarball.names
     missing = [name for name in REQUIRED_MEMBERS if name not in names]
     assert not missing, missing
 
 
 @pytest.mark.parametrize('stray', STRAY_FILES)
 def test_artifact_leaves_out_working_tree_debris(collection_tarball, stray):
-    _, names = collection_tarball
+    names = collection_tarball.names
     assert stray not in names
     # Nor the directory that holds only debris (the first path component that is not real content).
     debris_dir = stray.split('/')[0] if stray.startswith('.') else None
@@ -58,7 +58,7 @@ def test_artifact_leaves_out_working_tree_debris(collection_tarball, stray):
 
 
 def test_artifact_has_no_debris_directories(collection_tarball):
-    _, names = collection_tarball
+    names = collection_tarball.names
     debris = [name for name in names
               if any(part in ('.venv', '.cache', '.ci', '.git', '.pytest_cache', '__pycache__', 'output', 'results',
                               'state') or part.startswith('.venv-') or part.endswith(('.egg-info', '.pyc', '.env'))
@@ -67,7 +67,7 @@ def test_artifact_has_no_debris_directories(collection_tarball):
 
 
 def test_manifest_names_the_collection(collection_tarball):
-    path, _ = collection_tarball
+    path = collection_tarball.path
     with tarfile.open(str(path)) as tar:
         manifest = json.load(tar.extractfile('MANIFEST.json'))
     info = manifest['collection_info']
@@ -78,7 +78,7 @@ def test_manifest_names_the_collection(collection_tarball):
 @pytest.fixture(scope='module')
 def installed(collection_tarball, tmp_path_factory):
     """The artifact installed offline into an empty collections path; env for ansible using only that path."""
-    path, _ = collection_tarball
+    path = collection_tarball.path
     dest = tmp_path_factory.mktemp('installed')
     run([tool('ansible-galaxy'), 'collection', 'install', '--offline', '--no-deps', '-p', str(dest), str(path)],
         env={'ANSIBLE_COLLECTIONS_PATH': str(dest)})
