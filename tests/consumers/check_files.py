@@ -15,11 +15,12 @@ reported as their SHA-256, so a caller compares them with the hash of the key it
         ossfs 1.x (s3fs rules): -opasswd_file, else $HOME/.passwd-ossfs, else /etc/passwd-ossfs; refuses a
         file with "others" permissions, group permissions (except group read on /etc/passwd-ossfs) or
         execute bits; lines bucket:AccessKeyId:AccessKeySecret or a bare AccessKeyId:AccessKeySecret default.
-    check_files.py others --kind ini|json|ossfs|env --ours NAME [--ours NAME ...] ORIGINAL CURRENT
-        Whether everything except our own sections/profiles/lines is unchanged between ORIGINAL and CURRENT:
-        byte-for-byte per INI section (blank lines ending a section aside: a section appended after it
-        brings one), per ossfs and env line; by value for the aliyun CLI JSON, which the CLI itself rewrites.
-        Prints only the names of what differs.
+    check_files.py others [--exact NAME ...] < FILES.json
+        FILES.json lists {"name", "path", "kind": ini|json|ossfs|env, "ours": [...], "content"}: the file at
+        path against its original content. Whether everything except our own sections/profiles/lines is
+        unchanged: byte-for-byte per INI section (blank lines ending a section aside: a section appended after
+        it brings one), per ossfs and env line; by value for the aliyun CLI JSON, which the CLI itself rewrites.
+        Files named by --exact must equal their original byte for byte. Prints only names of what differs.
 
 Exit status 0 when the file is usable (or unchanged), 1 with {"error": ...} otherwise.
 """
@@ -221,17 +222,38 @@ def _numbered(kept):
 OTHERS = {'ini': _ini_others, 'json': _json_others, 'ossfs': _ossfs_others, 'env': _env_others}
 
 
-def check_others(kind, ours, original_path, current_path):
+def _compare_others(kind, ours, original, current, label):
     extract = OTHERS[kind]
-    before = extract(_read(original_path), ours)
-    after = extract(_read(current_path), ours)
+    before = extract(original, ours)
+    after = extract(current, ours)
     differing = sorted({name for name, value in before if (name, value) not in after}
                        | {name for name, value in after if (name, value) not in before})
     if not differing and [name for name, dummy in before] != [name for name, dummy in after]:
         differing = ['(order)']
     if differing:
-        raise CheckError('%s changed outside %s: %s' % (current_path, ', '.join(ours), ', '.join(differing)))
-    return {'unchanged': [name for name, dummy in after]}
+        raise CheckError('%s changed outside %s: %s' % (label, ', '.join(ours), ', '.join(differing)))
+    if not after:
+        raise CheckError('%s: nothing to compare outside %s' % (label, ', '.join(ours)))
+    return [name for name, dummy in after]
+
+
+def check_others(files, exact):
+    results = {}
+    problems = []
+    for spec in files:
+        try:
+            current = _read(spec['path'])
+            results[spec['name']] = _compare_others(spec['kind'], spec['ours'], spec['content'], current, spec['path'])
+            if spec['name'] in exact and current != spec['content']:
+                raise CheckError('%s differs from its original' % spec['path'])
+        except (CheckError, OSError) as exc:
+            problems.append(str(exc))
+    if problems:
+        raise CheckError('; '.join(problems))
+    missing = sorted(set(exact) - set(results))
+    if missing:
+        raise CheckError('no file named %s' % ', '.join(missing))
+    return {'unchanged': results}
 
 
 def main(argv=None):
@@ -245,10 +267,7 @@ def main(argv=None):
     ossfs.add_argument('--bucket', required=True)
     ossfs.add_argument('--passwd-file')
     others = commands.add_parser('others')
-    others.add_argument('--kind', choices=sorted(OTHERS), required=True)
-    others.add_argument('--ours', action='append', required=True)
-    others.add_argument('original')
-    others.add_argument('current')
+    others.add_argument('--exact', action='append', default=[])
     args = parser.parse_args(argv)
     try:
         if args.command == 'ossutil':
@@ -256,7 +275,7 @@ def main(argv=None):
         elif args.command == 'ossfs':
             result = check_ossfs(args.bucket, args.passwd_file)
         else:
-            result = check_others(args.kind, args.ours, args.original, args.current)
+            result = check_others(json.load(sys.stdin), args.exact)
     except (CheckError, OSError) as exc:
         print(json.dumps({'error': str(exc)}))
         return 1
