@@ -17,6 +17,7 @@ of mode 0600 for the playbook to read with a lookup into no_log options.
     ram_fixture.py delete-users PREFIX           (users without keys, policies or groups)
     ram_fixture.py write-profile FILE PROFILE    the environment's key as a profile of an SDK credentials.ini
     ram_fixture.py assume-role ROLE_ARN FILE     STS credentials of the role as JSON
+    ram_fixture.py COMMAND ARGS... -- COMMAND ARGS...   several commands in one run
 """
 
 from __future__ import annotations
@@ -96,7 +97,7 @@ def delete_groups(ram, names):
 
 def create_login_profile(ram, user_name):
     alphabet = string.ascii_letters + string.digits
-    password = 'Aa1' + ''.join(secrets.choice(alphabet) for _ in range(20))
+    password = 'Aa1' + ''.join(secrets.choice(alphabet) for dummy in range(20))
     request = models.CreateLoginProfileRequest(user_name=user_name, password=password, password_reset_required=False)
     return [tolerate(lambda: ram.create_login_profile(request), 'EntityAlreadyExists.User.LoginProfile')]
 
@@ -180,10 +181,23 @@ COMMANDS = {
 
 
 def main(argv):
-    if len(argv) < 2 or argv[0] not in COMMANDS:
-        raise SystemExit('usage: ram_fixture.py {%s} ARGS...' % ','.join(sorted(COMMANDS)))
-    outcome = COMMANDS[argv[0]](client(), argv[1:])
-    print(json.dumps(outcome if isinstance(outcome, dict) else {'changed': any(outcome)}))
+    """Run one command, or several separated by ``--``; report whether any changed something."""
+    commands = [[]]
+    for arg in argv:
+        if arg == '--':
+            commands.append([])
+        else:
+            commands[-1].append(arg)
+    if any(len(command) < 2 or command[0] not in COMMANDS for command in commands):
+        raise SystemExit('usage: ram_fixture.py {%s} ARGS... [-- COMMAND ARGS...]' % ','.join(sorted(COMMANDS)))
+    ram = client()
+    result = {'changed': False}
+    for command in commands:
+        outcome = COMMANDS[command[0]](ram, command[1:])
+        if not isinstance(outcome, dict):
+            outcome = {'changed': any(outcome)}
+        result.update(outcome, changed=result['changed'] or outcome['changed'])
+    print(json.dumps(result))
 
 
 if __name__ == '__main__':
