@@ -22,7 +22,9 @@ find_python311() {
     for candidate in "$root"/versions/3.11*/bin/python3.11; do
         if [ -x "$candidate" ]; then echo "$candidate"; return 0; fi
     done
-    return 1
+    # Debian 12's own Python is 3.11.
+    ensure_apt python3.11 python3.11-venv
+    [ -x /usr/bin/python3.11 ] && echo /usr/bin/python3.11
 }
 
 # The same SDK and pytest pins as the primary toolchain (requirements-dev.txt), with the oldest ansible-core.
@@ -37,7 +39,7 @@ ensure_oldest_venv() {
     if [ -x "$VENV_OLDEST/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
         return 0
     fi
-    python=$(find_python311) || die "Python 3.11 not found (PATH or pyenv)"
+    python=$(find_python311) || die "Python 3.11 not found (PATH, pyenv or apt)"
     log "creating virtualenv $VENV_OLDEST with $python (ansible-core $ANSIBLE_CORE_OLDEST)"
     rm -rf "$VENV_OLDEST"
     "$python" -m venv "$VENV_OLDEST"
@@ -81,8 +83,9 @@ run_unit() {
 }
 
 # A representative subset by default (the full set runs on the primary toolchain): every module's EXAMPLES,
-# and the targets of the AccessKey contract (single and batch). MATRIX_INTEGRATION_TARGETS="all" runs every target.
-MATRIX_INTEGRATION_TARGETS=${MATRIX_INTEGRATION_TARGETS:-ram_access_key ram_access_keys}
+# and the target of the batch AccessKey reconciliation the provision role relies on.
+# MATRIX_INTEGRATION_TARGETS="ram_user ram_access_key ..." picks targets; "all" runs every target.
+MATRIX_INTEGRATION_TARGETS=${MATRIX_INTEGRATION_TARGETS:-ram_access_keys}
 
 run_integration() {
     local selection=() target
