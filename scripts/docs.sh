@@ -23,6 +23,9 @@ labels = {
     'ansible_configuration_settings': ('reference_appendices/config.html', 'Ansible Configuration Settings'),
     'list_of_collections': ('collections/index.html', 'Collection Index'),
     'collections_keyword': ('collections_guide/collections_using_playbooks.html', 'Using collections in a playbook'),
+    'action_plugins': ('plugins/action.html', 'Action plugins'),
+    'callback_plugins': ('plugins/callback.html', 'Callback plugins'),
+    'list_of_callback_plugins': ('collections/callback_index_stdout.html', 'Index of all Callback Plugins'),
 }
 root = pathlib.Path(ansible.__file__).parent
 plugin_dirs = {'module': root / 'modules'}
