@@ -31,10 +31,11 @@ from ansible_collections.aliyun.ram.plugins.plugin_utils._secret_store import (
 )
 
 try:  # ansible-core 2.19+
-    from ansible.executor.module_common import _apply_action_arg_defaults
+    from ansible.executor.module_common import _apply_action_arg_defaults as apply_module_defaults
+    LEGACY_MODULE_DEFAULTS = False
 except ImportError:  # ansible-core 2.16-2.18
-    _apply_action_arg_defaults = None
-    from ansible.executor.module_common import get_action_args_with_defaults
+    from ansible.executor.module_common import get_action_args_with_defaults as apply_module_defaults
+    LEGACY_MODULE_DEFAULTS = True
 
 RECONCILE_MODULE = 'aliyun.ram.ram_access_keys'
 
@@ -56,10 +57,9 @@ ARGUMENT_SPEC = dict(
 
 
 def _with_module_defaults(action, task, args, templar):
-    if _apply_action_arg_defaults is not None:
-        return _apply_action_arg_defaults(action, task, args, templar)
-    return get_action_args_with_defaults(action, args, task.module_defaults, templar,
-                                         action_groups=task._parent._play._action_groups)
+    if LEGACY_MODULE_DEFAULTS:
+        return apply_module_defaults(action, args, task.module_defaults, templar, action_groups=task._parent._play._action_groups)
+    return apply_module_defaults(action, task, args, templar)
 
 
 def _created_entries(module_result):

@@ -273,7 +273,7 @@ access_keys:
           description:
             - V(rotate) (a new key replaces the held one), V(resume) (a rotation under way is finished),
               V(recently_rotated) (an Inactive key of an earlier rotation is still there), V(too_young)
-              (O(rotate_older_than_days)), or V(no_held_key) (nothing held: a key is created as with provisioning).
+              (O(rotate_older_than_days)), or V(no_held_key) (nothing held, so a key is created as with provisioning).
           type: str
           sample: rotate
         message:

@@ -20,7 +20,7 @@ description:
   - Writes are atomic (a temporary file in the same directory, mode 0600, replaces the store) and every operation
     holds an exclusive lock (C(flock) on C(<path>.lock)), so concurrent runs on one controller take turns.
   - With O(reconcile), the action runs M(aliyun.ram.ram_access_keys) itself while holding the lock. For
-    O(reconcile.state=present) the store's keys of the listed users are added to O(reconcile.held); every key the
+    C(state=present) the store's keys of the listed users are added to C(held); every key the
     module creates is written to the store before the task returns (also when the module fails for other users), so
     the secret of a new key is never only in memory; keys the module deletes are removed from the store. Two runs
     reconciling the same user at the same time therefore create at most one key.
