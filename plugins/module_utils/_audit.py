@@ -186,9 +186,9 @@ def build_report(users, reads, identities, policy, now, controller_identity=None
     collect_controller_identity.
 
     ``policy`` is ``{max_age_days, inactive_grace_days}``; a key is too old when more than ``max_age_days``
-    have passed since its creation (0 turns the check off); ``inactive_grace_days`` 0 reports every inactive key.  RAM records no deactivation date, so an inactive
-    key's grace runs from its last use (or its creation when it was never used): the last moment it is
-    known to have been in service.
+    have passed since its creation (0 turns the check off); ``inactive_grace_days`` 0 reports every inactive
+    key.  RAM records no deactivation date, so an inactive key's grace runs from its last use (or its
+    creation when it was never used): the last moment it is known to have been in service.
     """
     held, unreachable, unreadable = reads['held'], reads['unreachable'], reads['unreadable']
     max_age = int(policy.get('max_age_days') or 0)

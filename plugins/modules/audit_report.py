@@ -83,7 +83,7 @@ options:
 attributes:
   check_mode:
     support: full
-    details: In check mode the reports are not written; RV(changed) says whether they would change.
+    details: In check mode the reports are not written; C(changed) says whether they would change.
   diff_mode:
     support: none
   platform:

@@ -90,8 +90,8 @@ def test_json_is_the_report_sorted_and_parseable():
     assert doc['schema_version'] == 1 and doc['generated_at'] == '2026-05-01T12:00:00Z'
     assert set(doc) == {'schema_version', 'generated_at', 'policy', 'controller_identity', 'summary', 'keys', 'other_keys',
                         'hosts_read', 'unreachable_hosts', 'unreadable_files', 'findings'}
-    assert {f['kind'] for f in doc['findings']} == {'root_key_in_use', 'key_too_old', 'inactive_past_grace', 'orphan_key',
-                                                   'host_unreachable', 'user_at_key_limit'}
+    assert {f['kind'] for f in doc['findings']} == {
+        'root_key_in_use', 'key_too_old', 'inactive_past_grace', 'orphan_key', 'host_unreachable', 'user_at_key_limit'}
     assert set(doc['keys'][0]) == {'user_name', 'access_key_id', 'status', 'create_date', 'age_days', 'last_used_date',
                                    'hosts', 'held_by', 'findings'}
 
