@@ -46,10 +46,14 @@ options:
       - ARN of a RAM role to assume (STS AssumeRole) with the credentials found as described above; the modules then
         act as that role.
       - For example V(acs:ram::123456789012****:role/ram-admin).
+      - If not set, the value of the E(ALIBABA_CLOUD_ROLE_ARN) or E(ALICLOUD_ASSUME_ROLE_ARN) environment variable is used;
+        an empty value means no role.
     type: str
   role_session_name:
     description:
       - Session name used with O(assume_role_arn). Defaults to V(ansible-aliyun-ram).
+      - If not set, the value of the E(ALIBABA_CLOUD_ROLE_SESSION_NAME) or E(ALICLOUD_ASSUME_ROLE_SESSION_NAME)
+        environment variable is used.
     type: str
   ecs_role_name:
     description:

@@ -18,7 +18,7 @@ from conftest import REPO_ROOT, run, tool
 AWX_DIR = REPO_ROOT / 'extensions' / 'awx'
 EXPECTED_ENV = {
     'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN',
-    'ALIBABA_CLOUD_RAM_ENDPOINT', 'ALIBABA_CLOUD_STS_ENDPOINT',
+    'ALIBABA_CLOUD_RAM_ENDPOINT', 'ALIBABA_CLOUD_STS_ENDPOINT', 'ALIBABA_CLOUD_ROLE_ARN',
 }
 SECRET_FIELDS = {'access_key_secret', 'security_token'}
 
@@ -98,8 +98,9 @@ def test_full_credential_injects_every_value(credential_type):
         'ALIBABA_CLOUD_SECURITY_TOKEN': FULL_INPUTS['security_token'],
         'ALIBABA_CLOUD_RAM_ENDPOINT': FULL_INPUTS['ram_endpoint'],
         'ALIBABA_CLOUD_STS_ENDPOINT': FULL_INPUTS['sts_endpoint'],
+        'ALIBABA_CLOUD_ROLE_ARN': FULL_INPUTS['assume_role_arn'],
     }
-    assert extra_vars == {'aliyun_ram_assume_role_arn': FULL_INPUTS['assume_role_arn']}
+    assert not extra_vars
     # The environment AWX stores with the job shows no secret.
     assert safe_env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'] == '**********'
     assert safe_env['ALIBABA_CLOUD_SECURITY_TOKEN'] == '**********'
@@ -114,8 +115,8 @@ def test_minimal_credential_leaves_optional_values_empty(credential_type):
     assert env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'] == inputs['access_key_secret']
     # Empty means unset for the modules (no token, default endpoints, no role).
     assert env['ALIBABA_CLOUD_SECURITY_TOKEN'] == env['ALIBABA_CLOUD_RAM_ENDPOINT'] == ''
-    assert env['ALIBABA_CLOUD_STS_ENDPOINT'] == ''
-    assert extra_vars == {'aliyun_ram_assume_role_arn': ''}
+    assert env['ALIBABA_CLOUD_STS_ENDPOINT'] == env['ALIBABA_CLOUD_ROLE_ARN'] == ''
+    assert not extra_vars
 
 
 def test_empty_optional_values_mean_unset_for_the_modules(collection_copy):
