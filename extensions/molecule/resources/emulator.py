@@ -97,7 +97,8 @@ def stop(directory, timeout):
             time.sleep(0.05)
         if _running_pid(directory):
             os.kill(pid, signal.SIGKILL)
-    for name in ('pid', 'port'):
+    # A scenario's emulator lives from create to destroy: the next create starts from a fresh account.
+    for name in ('pid', 'port', 'state.json', 'root.env', 'admin.env'):
         if os.path.exists(paths[name]):
             os.unlink(paths[name])
     return {'changed': bool(pid)}
