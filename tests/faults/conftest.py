@@ -6,8 +6,9 @@
 
 Every playbook runs at -vvvv with --diff; its output and ansible log land in one session directory,
 and every run is scanned for the secrets the emulator has issued (test_99_leak_scan scans them all
-again at the end). Registered results are saved by a no_log task into a 0600 JSON file, read back
-by the test and deleted at once: they carry the secrets of created keys, the logs must not.
+again at the end). Registered results are saved by one no_log task at the end of the play into a 0600
+JSON file, read back by the test and deleted at once: they carry the secrets of created keys, the
+logs must not.
 """
 
 from __future__ import annotations
@@ -139,7 +140,8 @@ class Ansible:
             output += ansible_log.read_text(errors='replace')
         results = {}
         for path in sorted(result_dir.glob('*.json')):
-            results[path.stem] = json.loads(path.read_text())
+            loaded = json.loads(path.read_text())
+            results.update(loaded if path.name == 'all.json' else {path.stem: loaded})
             path.unlink()
         result_dir.rmdir()
         run = Run(name, proc.returncode, output, results, elapsed)
@@ -155,32 +157,45 @@ class Ansible:
                                 'vars': {'ansible_connection': 'local'}, 'tasks': tasks}], **kwargs)
 
 
-def with_saved_results(tasks, result_dir):
-    """After each task that registers a result, save it (no_log) to result_dir/<register>.json.
-
-    Registered tasks get ``ignore_errors`` so that a failure is asserted on by the test, not by ansible.
-    """
-    out = []
+def registered_names(tasks):
+    names = []
     for task in tasks:
-        task = dict(task)
-        out.append(task)
         for section in ('block', 'rescue', 'always'):
-            if section in task:
-                task[section] = with_saved_results(task[section], result_dir)
-        name = task.get('register')
-        if not name:
-            continue
-        task.setdefault('ignore_errors', True)
-        out.append({
-            'name': 'Save %s for the test' % name,
-            'ansible.builtin.copy': {'content': '{{ %s | to_json }}' % name, 'dest': str(result_dir / ('%s.json' % name)),
-                                     'mode': '0600'},
-            'delegate_to': 'localhost',
-            'no_log': True,
-            'check_mode': False,
-            'diff': False,
-        })
-    return out
+            names.extend(registered_names(task.get(section, [])))
+        if task.get('register'):
+            names.append(task['register'])
+    return names
+
+
+def with_saved_results(tasks, result_dir):
+    """Registered tasks get ``ignore_errors`` (the test asserts on failures, not ansible); one no_log task at
+    the end saves every registered result to result_dir/<register>.json (one copy task costs a module run)."""
+    def ignoring_errors(task_list):
+        out = []
+        for task in task_list:
+            task = dict(task)
+            for section in ('block', 'rescue', 'always'):
+                if section in task:
+                    task[section] = ignoring_errors(task[section])
+            if task.get('register'):
+                task.setdefault('ignore_errors', True)
+            out.append(task)
+        return out
+
+    names = registered_names(tasks)
+    if not names:
+        return list(tasks)
+    saves = [{'name': 'Save %s for the test' % name,
+              'ansible.builtin.copy': {'content': '{{ %s | to_json }}' % name, 'dest': str(result_dir / ('%s.json' % name)),
+                                       'mode': '0600'}} for name in names]
+    if len(saves) > 1:
+        everything = ', '.join("'%s': %s | default(None)" % (name, name) for name in names)
+        saves = [{'name': 'Save the registered results for the test',
+                  'ansible.builtin.copy': {'content': '{{ {%s} | to_json }}' % everything,
+                                           'dest': str(result_dir / 'all.json'), 'mode': '0600'}}]
+    for save in saves:
+        save.update({'delegate_to': 'localhost', 'run_once': True, 'no_log': True, 'check_mode': False, 'diff': False})
+    return ignoring_errors(tasks) + saves
 
 
 def assert_no_secret_in(text, secrets, where):
