@@ -79,12 +79,12 @@ def run_target(name, env, extra_vars, output_dir):
     }], env, extra_vars, output_dir)
 
 
-def run_playbook(name, plays, env, extra_vars, output_dir):
+def run_playbook(name, plays, env, extra_vars, output_dir, inventory='localhost,'):
     """Run generated ``plays`` on localhost at -vvvv; the output includes the ansible log."""
     playbook = output_dir / ('%s.yml' % name)
     playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
     log_path = output_dir / ('%s.log' % name)
-    cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-vvvv', '-i', 'localhost,', '-c', 'local',
+    cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-vvvv', '-i', inventory, '-c', 'local',
            '-e', '@%s' % write_vars(output_dir / ('%s.vars.yml' % name), extra_vars), str(playbook)]
     full_env = dict(os.environ)
     full_env.update(env)
