@@ -354,7 +354,7 @@ def machine_description():
     load = os.getloadavg()
     return ('Machine: %d CPUs (nproc), %.1f GiB RAM, %s, Python %s, %s, load average at start %.1f / %.1f / %.1f'
             % (os.cpu_count(), mem_kb / 1048576.0, platform.platform(terse=True), platform.python_version(),
-               version([str(BIN / 'ansible'), '--version']).replace('ansible ', 'ansible-'), *load))
+               version([str(BIN / 'ansible'), '--version']).replace('ansible [core ', 'ansible-core ').rstrip(']'), *load))
 
 
 def main():
