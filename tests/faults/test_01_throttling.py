@@ -23,13 +23,13 @@ FAULTS = {'throttle_rate': 0.3, 'error_rate': 0.05}
 RETRIES = 10
 
 
-def provision_tasks(held_expr=()):
+def provision_tasks(held=None):
     return [
         {'name': 'Ensure the users', 'aliyun.ram.ram_users': {
             'users': [{'name': name, 'policies': ['System:AliyunOSSReadOnlyAccess']} for name in USERS],
             'max_retries': RETRIES}, 'register': 'users'},
         {'name': 'One key per user', 'aliyun.ram.ram_access_keys': {
-            'users': USERS, 'held': list(held_expr) if isinstance(held_expr, tuple) else held_expr, 'max_retries': RETRIES}, 'register': 'keys', 'no_log': True},
+            'users': USERS, 'held': held or [], 'max_retries': RETRIES}, 'register': 'keys', 'no_log': True},
     ]
 
 
