@@ -9,7 +9,7 @@ from typing import Mapping, Optional
 from ram_emulator import errors
 
 USER_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
-GROUP_NAME_RE = re.compile(r"^[A-Za-z0-9-]+$")
+GROUP_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
 POLICY_NAME_RE = re.compile(r"^[A-Za-z0-9-]+$")
 ROLE_NAME_RE = re.compile(r"^[A-Za-z0-9.-]+$")
 SESSION_NAME_RE = re.compile(r"^[A-Za-z0-9.@_-]+$")

@@ -17,7 +17,7 @@ def test_group_lifecycle(emu):
     assert created.group_name == "dev-team" and created.group_id and created.comments == "devs"
     assert api_error(lambda: c.create_group(ram.CreateGroupRequest(group_name="dev-team"))) == \
         ("EntityAlreadyExists.Group", 409)
-    assert api_error(lambda: c.create_group(ram.CreateGroupRequest(group_name="bad_name"))) == \
+    assert api_error(lambda: c.create_group(ram.CreateGroupRequest(group_name="bad name"))) == \
         ("InvalidParameter.GroupName.InvalidChars", 400)
     assert c.get_group(ram.GetGroupRequest(group_name="dev-team")).body.group.update_date
     updated = c.update_group(ram.UpdateGroupRequest(group_name="dev-team", new_group_name="devs",

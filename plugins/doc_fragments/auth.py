@@ -38,6 +38,9 @@ options:
       - Name of a profile to take the credentials from, looked up first in the aliyun CLI configuration
         C(~/.aliyun/config.json) and then in the C(~/.alibabacloud/credentials.ini) file of the controller user.
       - If not set, the value of the E(ALIBABA_CLOUD_PROFILE) or E(ALICLOUD_PROFILE) environment variable is used.
+      - A profile set in the task takes precedence over an AccessKey that comes only from environment variables,
+        so a stray E(ALIBABA_CLOUD_ACCESS_KEY_ID) never makes a task that asks for a profile run as someone else.
+        The same holds for O(ecs_role_name).
       - When neither an AccessKey, a profile nor O(ecs_role_name) is given, the default credential chain of the
         C(alibabacloud-credentials) library is used (environment, OIDC, CLI profile, credentials file, ECS instance role).
     type: str

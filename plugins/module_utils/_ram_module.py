@@ -69,11 +69,30 @@ class AliyunRamModule(AnsibleModule):
         self._services = tuple(services)
         self._api = None
         self._auth = None
+        self._given_options = frozenset()
         super().__init__(argument_spec=spec, **kwargs)
+
+    def _load_params(self):
+        super()._load_params()
+        # Before fallbacks apply: which options the task itself set (see _key_from_environment_only).
+        self._given_options = frozenset(self.params or ())
+
+    def _key_from_environment_only(self):
+        """An explicit profile or ECS role beats a key that only came from environment variables.
+
+        Otherwise a stray ALIBABA_CLOUD_ACCESS_KEY_ID would make a task that asks for ``profile: prod`` run
+        silently as someone else.
+        """
+        key_names = {self._key_id_option, 'access_key_secret', 'alicloud_secret_key', 'secret_key', 'security_token'}
+        key_names.update(auth_argument_spec(self._key_id_option)[self._key_id_option]['aliases'])
+        wants_other_source = bool(self._given_options & {'profile', 'ecs_role_name'})
+        return wants_other_source and not self._given_options & key_names
 
     def auth(self):
         if self._auth is None:
-            p = self.params
+            p = dict(self.params)
+            if self._key_from_environment_only():
+                p.update({self._key_id_option: None, 'access_key_secret': None, 'security_token': None})
             self._auth = Auth(
                 access_key_id=p[self._key_id_option], access_key_secret=p['access_key_secret'],
                 security_token=p['security_token'], profile=p['profile'], assume_role_arn=p['assume_role_arn'],

@@ -139,8 +139,8 @@ EXAMPLES = r'''
 
 RETURN = r'''
 user:
-  description: The user after the change (in check mode, as it would be). Not returned for O(state=absent).
-  returned: when O(state=present)
+  description: The user after the change (in check mode, as it would be); null for O(state=absent).
+  returned: always
   type: dict
   contains:
     user_name:

@@ -80,7 +80,7 @@ role_id:
   type: str
 is_root:
   description: Whether the credentials are the root AccessKey of the account.
-  returned: always
+  returned: success
   type: bool
   sample: false
 retries:
