@@ -143,6 +143,21 @@ def _state_view(user, spec, policies, groups):
     return view
 
 
+def check_references(api, user_name, policies, groups):
+    """Fail, before any write, when a policy or group about to be attached or joined does not exist."""
+    checks = [('GetPolicy', 'EntityNotExist.Policy', 'policy %s' % policy_label(p), dict(PolicyName=p['name'], PolicyType=p['type']))
+              for p in policies]
+    checks += [('GetGroup', 'EntityNotExist.Group', 'group %s' % g, dict(GroupName=g)) for g in groups]
+    for action, missing_code, label, params in checks:
+        try:
+            api.read(action, **params)
+        except ApiError as err:
+            if err.code != missing_code:
+                raise
+            raise ApiError(action, code=err.code, status=err.status, request_id=err.request_id,
+                           message='user %s: RAM has no %s; nothing was changed' % (user_name, label)) from None
+
+
 def ensure_user(api, spec, check_mode):
     """state=present for one user.  ``spec``: name, display_name, comments, email, mobile_phone,
     policies (normalised ``{name, type}`` list or None), purge_policies, groups (or None), purge_groups."""
@@ -153,6 +168,14 @@ def ensure_user(api, spec, check_mode):
               'added_groups': [], 'removed_groups': []}
 
     current = get_user(api, name)
+    current_policies = (list_user_policies(api, name) if current is not None else []) if manage_policies else None
+    current_groups = (list_user_groups(api, name) if current is not None else []) if manage_groups else None
+    attach, detach = plan_policies(current_policies or [], spec.get('policies'), spec.get('purge_policies'))
+    add, remove = plan_groups(current_groups or [], spec.get('groups'), spec.get('purge_groups'))
+    # A policy or group that does not exist would fail half way, after CreateUser: check first (reads only,
+    # and only for what is about to be attached or joined, so a converged user costs nothing more).
+    check_references(api, name, attach, add)
+
     if current is None:
         result['changed'] = result['created'] = True
         if check_mode:
@@ -167,12 +190,12 @@ def ensure_user(api, spec, check_mode):
                 # created concurrently since GetUser: manage it like any existing user
                 result['changed'] = result['created'] = False
                 current = get_user(api, name)
-        current_policies = [] if manage_policies else None
-        current_groups = [] if manage_groups else None
+                current_policies = list_user_policies(api, name) if manage_policies else None
+                current_groups = list_user_groups(api, name) if manage_groups else None
+                attach, detach = plan_policies(current_policies, spec.get('policies'), spec.get('purge_policies'))
+                add, remove = plan_groups(current_groups, spec.get('groups'), spec.get('purge_groups'))
     if current is not None:
         user = dict(current)
-        current_policies = list_user_policies(api, name) if manage_policies else None
-        current_groups = list_user_groups(api, name) if manage_groups else None
         changes = diff_user_attributes(current, attributes)
         if changes:
             result['changed'] = True
@@ -180,8 +203,6 @@ def ensure_user(api, spec, check_mode):
             if not check_mode:
                 user.update(to_snake(_update_user(api, name, changes)) or {})
 
-    attach, detach = plan_policies(current_policies or [], spec.get('policies'), spec.get('purge_policies'))
-    add, remove = plan_groups(current_groups or [], spec.get('groups'), spec.get('purge_groups'))
     # removals first: they free room under the per-user policy and group limits
     for policy in detach:
         if not check_mode:

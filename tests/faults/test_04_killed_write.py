@@ -141,9 +141,6 @@ def test_sigkill_never_leaves_a_partial_or_wider_file(config):
     assert 0 < replaced < TRIALS and killed_in_write_window > 0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'credential_file: a module killed between mkstemp and os.replace leaves its .<name>.XXXXXXXX.tmp file '
-    '(0600, holding the new secret) next to the target, and no later run removes it'))
 def test_killed_writes_leave_no_temporary_files(config):
     path, dummy, dummy = config
     for dummy in range(5):

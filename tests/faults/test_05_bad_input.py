@@ -147,9 +147,6 @@ def test_bad_input_fails_clearly_before_any_change(ansible, emu, files, tmp_path
     assert snapshot(tmp_path) == before_files
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'ram_user/ram_users: an unknown policy is found only by AttachPolicyToUser, after CreateUser has created '
-    'the user (a change before the error), and the message says "The policy does not exist" without naming it'))
 def test_unknown_policy_fails_before_the_user_is_created(ansible, emu):
     tasks = [
         {'name': 'batch', 'aliyun.ram.ram_users': {'users': [

@@ -227,6 +227,16 @@ class FakeRam(object):
         user['policies'].remove(entry)
         return {}
 
+    def _GetPolicy(self, params):
+        if params['PolicyName'].startswith('Missing'):
+            raise api_error('EntityNotExist.Policy')
+        return {'Policy': {'PolicyName': params['PolicyName'], 'PolicyType': params['PolicyType']}}
+
+    def _GetGroup(self, params):
+        if params['GroupName'].startswith('missing'):
+            raise api_error('EntityNotExist.Group')
+        return {'Group': {'GroupName': params['GroupName']}}
+
     def _ListGroupsForUser(self, params):
         return {'Groups': {'Group': [{'GroupName': g} for g in self._user(params)['groups']]}}
 

@@ -184,12 +184,19 @@ def test_lost_attach_response_is_reconciled_by_listing():
     assert ram.users['alice']['policies'] == [('System', 'AliyunOSSReadOnlyAccess')]
 
 
-def test_missing_policy_fails_with_code():
+@pytest.mark.parametrize('existing', [True, False])
+@pytest.mark.parametrize('options, code, named', [
+    ({'policies': ['System:ReadOnlyAccess', 'System:MissingPolicy']}, 'EntityNotExist.Policy', 'policy System:MissingPolicy'),
+    ({'groups': ['ops', 'missing-team']}, 'EntityNotExist.Group', 'group missing-team'),
+])
+def test_unknown_policy_or_group_fails_before_any_write(existing, options, code, named):
     api, ram = make_api()
-    ram.add_user('alice')
+    if existing:
+        ram.add_user('alice')
     with pytest.raises(ApiError) as info:
-        ensure_user(api, spec(policies=['System:MissingPolicy']), check_mode=False)
-    assert info.value.code == 'EntityNotExist.Policy' and 'System or Custom' in str(info.value)
+        ensure_user(api, spec(display_name='Alice', **options), check_mode=False)
+    assert info.value.code == code and named in str(info.value)
+    assert ram.writes() == []
 
 
 def test_remove_without_force_reports_the_conflict():
