@@ -38,7 +38,7 @@ def test_release_consumes_the_fragments_of_a_copy_into_the_changelog(tmp_path):
     # Each entry's first words appear (the Markdown writer escapes punctuation, so compare a plain prefix).
     for entry in entries:
         prefix = entry.split(' - ')[0]
-        assert prefix.replace('_', '\\_') in changelog, prefix
+        assert prefix in changelog.replace('\\', ''), prefix
     assert 'New Modules' in changelog and 'aliyun\\.ram\\.ram\\_user' in changelog
     release = yaml.safe_load((copy / 'changelogs' / 'changelog.yaml').read_text())['releases']['1.0.0']
     assert release['release_date'] == '2026-01-01'
