@@ -35,7 +35,7 @@ ensure_apt() {
     [ ${#missing[@]} -eq 0 ] && return 0
     [ "$(id -u)" -eq 0 ] || die "missing Debian packages: ${missing[*]} (run as root or install them)"
     log "apt-get install ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
@@ -88,4 +88,26 @@ activate() {
     export ANSIBLE_HOST_KEY_CHECKING=false
     # The SDK passes HTTP(S)_PROXY to every request and ignores NO_PROXY: the emulator is local.
     unset HTTP_PROXY HTTPS_PROXY http_proxy https_proxy ALL_PROXY all_proxy
+}
+
+# A copy of the tree at WORKDIR/ansible_collections/aliyun/ram for ansible-test (it needs that physical path),
+# holding what git tracks or would track, committed so ansible-test sees a clean checkout. Also serves the
+# active ansible-test its pip bootstrap script offline. Prints the copy's path.
+ansible_test_tree() {
+    local workdir=$1 pip_version dest
+    ensure_apt shellcheck
+    pip_version=$(python - <<'PY'
+import re, pathlib, ansible_test
+src = pathlib.Path(ansible_test.__file__).parent.joinpath('_internal', 'python_requirements.py').read_text()
+print(re.search(r"pip='([0-9.]+)'", src).group(1))
+PY
+)
+    mkdir -p "$HOME/.ansible/test/cache"
+    cp "$REPO_ROOT/tests/sanity/get_pip_offline.py" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+    dest=$workdir/ansible_collections/aliyun/ram
+    mkdir -p "$dest"
+    (cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard \
+        | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$dest"
+    (cd "$dest" && git init -q && git add -A && git -c user.name=ci -c user.email=ci@localhost commit -qm snapshot)
+    echo "$dest"
 }

@@ -53,24 +53,10 @@ ensure_oldest_venv() {
 }
 
 run_sanity() {
-    ensure_apt shellcheck
-    # ansible-test bootstraps pip in its sanity venvs with a downloaded script; serve the offline stand-in.
-    local pip_version work
-    pip_version=$(python - <<'PY'
-import re, pathlib, ansible_test
-src = pathlib.Path(ansible_test.__file__).parent.joinpath('_internal', 'python_requirements.py').read_text()
-print(re.search(r"pip='([0-9.]+)'", src).group(1))
-PY
-)
-    mkdir -p "$HOME/.ansible/test/cache"
-    cp "$REPO_ROOT/tests/sanity/get_pip_offline.py" "$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py"
+    local work dest
     work=$(mktemp -d)
     on_exit_dirs+=("$work")
-    local dest=$work/ansible_collections/aliyun/ram
-    mkdir -p "$dest"
-    (cd "$REPO_ROOT" && git ls-files -z --cached --others --exclude-standard \
-        | tar --null --ignore-failed-read -T - -cf - 2>/dev/null) | tar -xf - -C "$dest"
-    (cd "$dest" && git init -q && git add -A && git -c user.name=ci -c user.email=ci@localhost commit -qm snapshot)
+    dest=$(ansible_test_tree "$work")
     log "ansible-test $ANSIBLE_CORE_OLDEST sanity --test validate-modules --test import (Python 3.11)"
     (cd "$dest" && ansible-test sanity --local --python 3.11 --color no --test validate-modules --test import)
 }
