@@ -92,9 +92,15 @@ def parse_store(plaintext, path):
     return entries
 
 
+def _plain(value):
+    # Values from a play may be AnsibleUnsafeText (ansible-core < 2.19), which safe_dump refuses.
+    # (its __str__ returns itself, so build a new plain string from its characters).
+    return ''.join(value) if isinstance(value, str) else value
+
+
 def render_store(entries):
     data = {'aliyun_ram_secret_store': FORMAT_VERSION,
-            'access_keys': sorted((dict((name, e.get(name)) for name in _ENTRY_FIELDS) for e in entries),
+            'access_keys': sorted((dict((name, _plain(e.get(name))) for name in _ENTRY_FIELDS) for e in entries),
                                   key=lambda e: (e['user_name'], e['create_date'] or '', e['access_key_id']))}
     return '# aliyun.ram secret store: the AccessKeys the collection created, by RAM user\n' + yaml.safe_dump(
         data, default_flow_style=False, sort_keys=False)

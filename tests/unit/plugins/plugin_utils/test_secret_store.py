@@ -51,6 +51,18 @@ def test_render_and_parse_round_trip_sorted_by_user_and_date():
     assert [(e['user_name'], e['access_key_id']) for e in parsed] == [('u', 'K1'), ('u', 'K2'), ('v', 'K3')]
 
 
+class TaggedText(str):
+    """Like AnsibleUnsafeText before ansible-core 2.19: a str subclass whose __str__ returns itself."""
+
+    def __str__(self):
+        return self
+
+
+def test_render_takes_strings_tagged_by_the_play():
+    tagged = dict((name, TaggedText(value)) for name, value in entry().items())
+    assert parse_store(render_store([tagged]), 'p') == [entry()]
+
+
 @pytest.mark.parametrize('text, message', [
     ('[1, 2', 'not valid YAML'),
     ('just: a dict', 'is not an aliyun.ram secret store'),
