@@ -19,8 +19,8 @@ import os
 import pwd
 import re
 import stat
-import tempfile
 
+from ansible_collections.aliyun.ram.plugins.module_utils import _atomic_write
 from ansible_collections.aliyun.ram.plugins.module_utils._credential_file import (
     CredentialFileError,
     CredentialParseError,
@@ -101,64 +101,11 @@ def _make_parents(directory, uid, gid):
             os.chown(created, uid, gid)
 
 
-def _temp_prefix(path, pid):
-    return '.%s.%d.' % (os.path.basename(path), pid)
-
-
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def remove_stale_temp_files(path):
-    """Remove temp files of earlier writes to ``path`` whose process is gone (killed between mkstemp and rename).
-
-    They hold a copy of the credentials, so they must not pile up. A temp file of a writer that still runs
-    (its pid is in the name) is left alone.
-    """
-    directory = os.path.dirname(path) or '.'
-    pattern = re.compile(r'^\.%s\.(\d+)\.[^.]+\.tmp$' % re.escape(os.path.basename(path)))
-    try:
-        names = os.listdir(directory)
-    except OSError:
-        return
-    for name in names:
-        match = pattern.match(name)
-        if match and not _pid_alive(int(match.group(1))):
-            try:
-                os.unlink(os.path.join(directory, name))
-            except FileNotFoundError:
-                pass
-
-
 def atomic_write(module, path, text, file_args):
     """Write through a temp file in the same directory that has its final owner and mode BEFORE any byte goes in."""
-    directory = os.path.dirname(path) or '.'
-    remove_stale_temp_files(path)
-    fd, temp_path = tempfile.mkstemp(prefix=_temp_prefix(path, os.getpid()), suffix='.tmp', dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            # mkstemp creates 0600; the file is still empty while owner/mode change, so nothing leaks meanwhile.
-            module.set_fs_attributes_if_different(dict(file_args, path=temp_path), False)
-            handle.write(text.encode('utf-8'))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_path, path)
-    except BaseException:
-        # fail_json raises SystemExit from inside set_fs_attributes_if_different: clean up either way.
-        if os.path.exists(temp_path):
-            os.unlink(temp_path)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    # set_fs_attributes_if_different calls fail_json (SystemExit) on error: _atomic_write cleans up either way.
+    _atomic_write.atomic_write(path, text.encode('utf-8'),
+                               prepare=lambda temp_path: module.set_fs_attributes_if_different(dict(file_args, path=temp_path), False))
 
 
 def _fail(module, msg, **kwargs):

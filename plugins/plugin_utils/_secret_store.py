@@ -20,10 +20,11 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
-import tempfile
 import time
 
 import yaml
+
+from ansible_collections.aliyun.ram.plugins.module_utils._atomic_write import atomic_write
 
 FORMAT_VERSION = 1
 STORE_HOLDER = 'secret store'
@@ -153,21 +154,4 @@ def read_store(path, decrypt, is_encrypted):
 def write_store(path, entries, encrypt):
     """Encrypt and replace the store atomically (mode 0600, temporary file in the same directory)."""
     vaulttext = encrypt(render_store(entries).encode('utf-8'))
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, temp_path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), suffix='.tmp', dir=directory)
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            os.fchmod(handle.fileno(), 0o600)
-            handle.write(vaulttext)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp_path, path)
-    except BaseException:
-        if os.path.exists(temp_path):
-            os.unlink(temp_path)
-        raise
-    dir_fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    atomic_write(os.path.abspath(path), vaulttext, prepare=lambda temp_path: os.chmod(temp_path, 0o600))
