@@ -35,6 +35,8 @@ SPEC_OPTIONS = ('state',) + tuple(option for option, _field in USER_ATTRIBUTES) 
     'policies', 'purge_policies', 'groups', 'purge_groups', 'force')
 # more changed users than this and diff mode shows counts and names instead of every before/after
 DIFF_DETAIL_LIMIT = 20
+# report: which users the result lists (summary always counts all of them)
+REPORT_CHOICES = ('all', 'changes')
 
 
 def _comparable(option, value):
@@ -162,6 +164,16 @@ def batch_diff(changes, limit=DIFF_DETAIL_LIMIT):
     return {'prepared': '\n'.join(lines) + '\n'}
 
 
+def reported(entries, report):
+    """The entries listed under ``users``: all of them, or with report=changes those changed, deleted or failed.
+
+    Unchanged users are only counted then: a converged run over many users otherwise returns one entry per
+    user, and carrying that result back through the controller costs more than the run itself."""
+    if report == 'all':
+        return entries
+    return [entry for entry in entries if entry['changed'] or entry['deleted'] or 'error' in entry]
+
+
 def _error_result(err):
     if isinstance(err, ApiError):
         return dict(err.as_result(), message=str(err))
@@ -171,6 +183,9 @@ def _error_result(err):
 def run_ram_users(module):
     """The ram_users module."""
     params = module.params
+    report = params['report']
+    if report not in REPORT_CHOICES:
+        raise ValidationError('report must be one of %s, got %r' % (', '.join(REPORT_CHOICES), report))
     specs = merge_user_specs(params['users'])
     parallelism = check_parallelism(params['parallelism'])
     matches = exclusive_filter(params['exclusive_name_prefix'], params['exclusive_name_regex']) if params['exclusive'] else None
@@ -192,7 +207,7 @@ def run_ram_users(module):
         entries.append(entry)
         if entry['changed']:
             changes.append((name, entry, diff))
-    result = {'changed': bool(changes), 'users': entries, 'summary': summarise(entries)}
+    result = {'changed': bool(changes), 'users': reported(entries, report), 'summary': summarise(entries)}
     if module._diff:  # pylint: disable=protected-access
         result['diff'] = batch_diff(changes)
     if failures:

@@ -85,6 +85,15 @@ options:
           - With O(users[].state=absent), first delete the user's AccessKeys, detach its policies, remove it from its
             groups and delete its login profile, then delete the user. Defaults to V(false).
         type: bool
+  report:
+    description:
+      - Which users RV(users) lists. V(all) lists every user. V(changes) lists only the users that changed (or would
+        change, in check mode), were deleted or failed; the unchanged ones are only counted in RV(summary).
+      - With many users, V(changes) keeps a converged run's result small, and carrying a result back through the
+        controller costs time in proportion to its size.
+    type: str
+    choices: [all, changes]
+    default: all
   parallelism:
     description:
       - How many users are handled at the same time (parallel API calls), 1-32.
@@ -149,6 +158,14 @@ EXAMPLES = r'''
   run_once: true
   register: app_users
 
+- name: Ensure many users, listing only those that changed (unchanged ones are counted in summary)
+  aliyun.ram.ram_users:
+    users: "{{ all_team_users }}"
+    report: changes
+  delegate_to: localhost
+  run_once: true
+  register: team_users
+
 - name: Show what changed
   ansible.builtin.debug:
     msg: "{{ app_users.summary }}"
@@ -166,7 +183,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 users:
-  description: One entry per user, in the order listed (merged duplicates once), then the users deleted by O(exclusive).
+  description:
+    - One entry per user, in the order listed (merged duplicates once), then the users deleted by O(exclusive).
+    - With O(report=changes), only the users that changed, were deleted or failed.
   returned: always
   type: list
   elements: dict
@@ -268,6 +287,7 @@ def main():
                 purge_groups=dict(type='bool'),
                 force=dict(type='bool'),
             )),
+            report=dict(type='str', default='all', choices=['all', 'changes']),
             parallelism=dict(type='int', default=8),
             exclusive=dict(type='bool', default=False),
             exclusive_name_prefix=dict(type='str'),

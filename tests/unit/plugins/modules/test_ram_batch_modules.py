@@ -205,3 +205,24 @@ def test_access_keys_orphan_warning(run, keyed_ram):
     assert result['access_keys']['u1']['orphan_access_key_ids'] == ['ORPHAN']
     # ansible-core 2.19+ returns warnings as structured events
     assert 'no host holds' in json.dumps(result['warnings']) and 'ORPHAN' in json.dumps(result['warnings'])
+
+
+def test_ram_users_report_changes_lists_changed_deleted_and_failed_users_only(run, ram):
+    ram.add_user('kept')
+    ram.add_user('gone')
+    # parallelism 1 runs the users in order: the first CreateUser is the one for 'broken'
+    ram.fail('CreateUser', lambda: api_error('NoPermission', 'denied'))
+    users = [{'name': 'kept'}, {'name': 'broken'}, {'name': 'new'}, {'name': 'gone', 'state': 'absent'}]
+    result, dummy = run(ram_users, {'users': users, 'report': 'changes', 'parallelism': 1})
+    assert result['failed'] and [u['name'] for u in result['users']] == ['broken', 'new', 'gone']
+    assert result['users'][0]['error']['code'] == 'NoPermission' and result['users'][2]['deleted']
+    assert result['summary'] == {'created': 1, 'updated': 0, 'deleted': 1, 'unchanged': 1, 'failed': 1}
+
+
+def test_ram_users_report_changes_converged_lists_nobody_but_counts_all(run, ram):
+    for name in ('u1', 'u2'):
+        ram.add_user(name)
+    compact, dummy = run(ram_users, {'users': [{'name': 'u1'}, {'name': 'u2'}], 'report': 'changes'})
+    assert not compact['changed'] and compact['users'] == [] and compact['summary']['unchanged'] == 2
+    full, dummy = run(ram_users, {'users': [{'name': 'u1'}, {'name': 'u2'}]})
+    assert [u['name'] for u in full['users']] == ['u1', 'u2']
