@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""provision.yml run the way AWX runs it: through ansible-runner, with only the environment the credential type injects.
+
+Pseudo-hosts with a local connection: what is under test is the job as AWX starts it (runner, injected
+credential, sliced inventories), not the transport; the per-host part only writes files, one directory per host.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+import threading
+
+import pytest
+import yaml
+
+from conftest import REPO_ROOT
+from test_awx_credential_type import UnsafeAwareLoader, render_injectors
+
+sys.path.insert(0, str(REPO_ROOT))
+
+from tests.support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
+
+ansible_runner = pytest.importorskip('ansible_runner')
+
+COLLECTIONS_DIR = REPO_ROOT / '.cache' / 'collections'
+CREDENTIAL_TYPE = REPO_ROOT / 'extensions' / 'awx' / 'credential_type.yml'
+PROVISION_PLAYBOOK = REPO_ROOT / 'playbooks' / 'provision.yml'
+# What the execution environment brings (not credentials): where the collection and the Python with the SDK are.
+EXECUTION_ENVIRONMENT = {
+    'ANSIBLE_COLLECTIONS_PATH': str(COLLECTIONS_DIR),
+    'ANSIBLE_COLLECTIONS_SCAN_SYS_PATH': 'false',
+    'ANSIBLE_PYTHON_INTERPRETER': sys.executable,
+    'ANSIBLE_HOST_KEY_CHECKING': 'false',
+    'ANSIBLE_RETRY_FILES_ENABLED': 'false',
+    'ANSIBLE_NOCOLOR': '1',
+}
+INHERITED_VARS_TO_DROP = ('HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'ALL_PROXY', 'all_proxy',
+                          'ANSIBLE_VAULT_PASSWORD_FILE', 'ANSIBLE_CONFIG')
+
+
+@pytest.fixture(scope='module')
+def emulator(tmp_path_factory):
+    with Emulator(state_dir=str(tmp_path_factory.mktemp('emulator'))) as emu:
+        yield emu
+
+
+@pytest.fixture
+def emu(emulator):
+    emulator.reset()
+    emulator.clear_faults()
+    emulator.reset_counters()
+    return emulator
+
+
+@pytest.fixture
+def clean_environ(monkeypatch):
+    """The runner inherits the test's environment: no credential may reach the job but the injected one."""
+    for name in list(os.environ):
+        if name.startswith('ALIBABA_CLOUD_') or name in INHERITED_VARS_TO_DROP:
+            monkeypatch.delenv(name)
+    # The runner starts the ansible-playbook it finds first on PATH: the one of this virtualenv.
+    monkeypatch.setenv('PATH', os.pathsep.join([os.path.dirname(sys.executable), os.environ.get('PATH', '')]))
+    link = COLLECTIONS_DIR / 'ansible_collections' / 'aliyun' / 'ram'
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        link.symlink_to(REPO_ROOT)
+
+
+def injected_env(emulator):
+    """The environment the AWX credential injects for the emulator's ram-admin key (no token, no role)."""
+    credential_type = yaml.load(CREDENTIAL_TYPE.read_text(), Loader=UnsafeAwareLoader)  # nosec: safe loader
+    inputs = {
+        'access_key_id': emulator.admin_env['ALIBABA_CLOUD_ACCESS_KEY_ID'],
+        'access_key_secret': emulator.admin_env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
+        'security_token': '',
+        'assume_role_arn': '',
+        'ram_endpoint': 'http://' + emulator.endpoint,
+        'sts_endpoint': 'http://' + emulator.endpoint,
+    }
+    env, extra_vars = render_injectors(credential_type, inputs)[0::2]
+    assert not extra_vars
+    return env
+
+
+def host_inventory(hosts, user, files_dir, store=None):
+    group_vars = {'ansible_connection': 'local', 'provision_users': [{'name': user}]}
+    if store:
+        group_vars['provision_secret_store'] = str(store)
+    return {'all': {'vars': group_vars, 'hosts': {
+        host: {'provision_credentials': [{'user': user, 'files': [{'format': 'env', 'path': str(files_dir / host / ('%s.env' % user))}]}]}
+        for host in hosts}}}
+
+
+def private_data_dir(base, name, inventory, envvars):
+    """An ansible-runner private_data_dir as AWX lays it out: env/envvars, inventory/hosts, project/."""
+    data_dir = base / name
+    for sub in ('env', 'inventory', 'project'):
+        (data_dir / sub).mkdir(parents=True)
+    (data_dir / 'env' / 'envvars').write_text(yaml.safe_dump(envvars))
+    (data_dir / 'env' / 'envvars').chmod(0o600)
+    (data_dir / 'inventory' / 'hosts.yml').write_text(yaml.safe_dump(inventory))
+    shutil.copy2(str(PROVISION_PLAYBOOK), str(data_dir / 'project' / 'provision.yml'))
+    return data_dir
+
+
+def runner_kwargs(data_dir):
+    return {'private_data_dir': str(data_dir), 'playbook': 'provision.yml', 'quiet': True}
+
+
+def job_text(result):
+    """Everything a job leaves in AWX: its stdout and its events."""
+    with result.stdout as handle:
+        stdout = handle.read()
+    return stdout + '\n' + '\n'.join(json.dumps(event) for event in result.events)
+
+
+def assert_successful(result, emulator):
+    if result.status == 'successful' and result.rc == 0:
+        return
+    text = job_text(result)[-6000:]
+    for secret in emulator.secrets():
+        if secret:
+            text = text.replace(secret, '********')
+    pytest.fail('job %s rc=%s:\n%s' % (result.status, result.rc, text))
+
+
+def assert_no_secret(result, emulator):
+    text = job_text(result)
+    leaked = sum(1 for secret in emulator.secrets() if secret and secret in text)
+    assert not leaked, '%d secret(s) issued by the emulator appear in the job output or events' % leaked
+
+
+def read_env(path):
+    return dict(line.split('=', 1) for line in path.read_text().splitlines() if '=' in line)
+
+
+def user_key_ids(state, user):
+    keys = state['access_keys'] if isinstance(state['access_keys'], list) else list(state['access_keys'].values())
+    return [key.get('AccessKeyId') or key.get('access_key_id') for key in keys if key['owner'] == user]
+
+
+def created_key_count(emulator):
+    return emulator.counters()['actions'].get('CreateAccessKey', {}).get('calls', 0)
+
+
+def test_provision_through_ansible_runner_with_the_injected_credential(emu, clean_environ, tmp_path):
+    hosts = ['awx-host-0', 'awx-host-1']
+    user = 'awx-runner-user'
+    envvars = dict(EXECUTION_ENVIRONMENT, **injected_env(emu))
+    assert envvars['ALIBABA_CLOUD_SECURITY_TOKEN'] == envvars['ALIBABA_CLOUD_ROLE_ARN'] == ''
+    inventory = host_inventory(hosts, user, tmp_path / 'files')
+
+    first = ansible_runner.run(**runner_kwargs(private_data_dir(tmp_path, 'job-1', inventory, envvars)))
+    assert_successful(first, emu)
+    assert_no_secret(first, emu)
+    assert set(first.stats['changed']) >= set(hosts)
+    key_ids = user_key_ids(emu.state(), user)
+    assert len(key_ids) == 1
+    assert {read_env(tmp_path / 'files' / host / ('%s.env' % user))['ALIBABA_CLOUD_ACCESS_KEY_ID'] for host in hosts} == set(key_ids)
+
+    emu.reset_counters()
+    second = ansible_runner.run(**runner_kwargs(private_data_dir(tmp_path, 'job-2', inventory, envvars)))
+    assert_successful(second, emu)
+    assert_no_secret(second, emu)
+    assert set(second.stats['ok']) >= set(hosts)
+    assert {host: second.stats['changed'].get(host, 0) for host in second.stats['ok']} == dict.fromkeys(second.stats['ok'], 0)
+    changed_events = [event for event in second.events if event.get('event') == 'runner_on_ok' and event['event_data'].get('res', {}).get('changed')]
+    assert not changed_events
+    assert emu.counters()['writes'] == 0
+    assert user_key_ids(emu.state(), user) == key_ids
+
+
+def test_two_sliced_jobs_share_one_key_through_the_secret_store(emu, clean_environ, tmp_path):
+    user = 'awx-sliced-user'
+    slices = [['slice-a-host-0', 'slice-a-host-1'], ['slice-b-host-0', 'slice-b-host-1']]
+    store_dir = tmp_path / 'store'
+    store_dir.mkdir()
+    password_file = tmp_path / 'vault-pass'
+    password_file.write_text('awx-runner-vault-password\n')
+    password_file.chmod(0o600)
+    envvars = dict(EXECUTION_ENVIRONMENT, ANSIBLE_VAULT_PASSWORD_FILE=str(password_file), **injected_env(emu))
+
+    jobs = []
+    for index, hosts in enumerate(slices):
+        inventory = host_inventory(hosts, user, tmp_path / 'files', store=store_dir / 'ram-keys.vault.yml')
+        data_dir = private_data_dir(tmp_path, 'slice-%d' % index, inventory, envvars)
+        jobs.append(ansible_runner.run_async(**runner_kwargs(data_dir)))
+    for thread, dummy in jobs:
+        thread.join(timeout=300)
+        assert not thread.is_alive()
+    for dummy, result in jobs:
+        assert_successful(result, emu)
+        assert_no_secret(result, emu)
+
+    key_ids = user_key_ids(emu.state(), user)
+    assert len(key_ids) == 1
+    assert created_key_count(emu) == 1
+    all_hosts = [host for hosts in slices for host in hosts]
+    deployed = {host: read_env(tmp_path / 'files' / host / ('%s.env' % user)) for host in all_hosts}
+    assert {host: values['ALIBABA_CLOUD_ACCESS_KEY_ID'] for host, values in deployed.items()} == dict.fromkeys(all_hosts, key_ids[0])
+    assert len({values['ALIBABA_CLOUD_ACCESS_KEY_SECRET'] for values in deployed.values()}) == 1
