@@ -158,14 +158,6 @@ EXAMPLES = r'''
   run_once: true
   register: app_users
 
-- name: Ensure many users, listing only those that changed (unchanged ones are counted in summary)
-  aliyun.ram.ram_users:
-    users: "{{ all_team_users }}"
-    report: changes
-  delegate_to: localhost
-  run_once: true
-  register: team_users
-
 - name: Show what changed
   ansible.builtin.debug:
     msg: "{{ app_users.summary }}"
@@ -177,6 +169,8 @@ EXAMPLES = r'''
       - name: app-worker
     exclusive: true
     exclusive_name_prefix: app-
+    # list only the users created, updated or deleted; summary counts the unchanged ones
+    report: changes
   delegate_to: localhost
   run_once: true
 '''
