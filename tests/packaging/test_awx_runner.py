@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 import sys
-import threading
 
 import pytest
 import yaml
