@@ -195,6 +195,9 @@ def run_credential_file(module):
                 except OSError as exc:
                     _fail(module, 'cannot write %s: %s' % (path, exc.strerror or exc))
         elif before is not None and spec.state == 'present':
+            if not module.check_mode:
+                # nothing to write, but a killed earlier write may have left a copy of the secrets next to the file
+                _atomic_write.remove_stale_temp_files(path)
             attribute_diff = {'before_header': path, 'after_header': path, 'before': {}, 'after': {}}
             narrowed = _narrow_mode_first(module, path, file_args['mode'], attribute_diff)
             if module.set_fs_attributes_if_different(file_args, narrowed, diff=attribute_diff):
