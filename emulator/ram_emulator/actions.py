@@ -163,6 +163,16 @@ def paginate(items: list, sort_key: Callable[[dict], str], params: Mapping[str, 
     return result
 
 
+def paged_list(items: list, sort_key: Callable[[dict], str], params: Mapping[str, str],
+               outer: str, inner: str, render: Callable[[dict], dict]) -> dict:
+    """The body of a Marker/MaxItems list action: {"IsTruncated", outer: {inner: [...]}, ["Marker"]}."""
+    result = paginate(items, sort_key, params)
+    body = {"IsTruncated": result["IsTruncated"], outer: {inner: [render(item) for item in result["page"]]}}
+    if "Marker" in result:
+        body["Marker"] = result["Marker"]
+    return body
+
+
 def caller_user_name(ctx: Context) -> Optional[str]:
     """UserName or, when omitted, the caller itself (None meaning the root account)."""
     given = v.optional(ctx.params, "UserName")
@@ -269,12 +279,8 @@ def delete_user(ctx: Context) -> dict:
 
 @action("ListUsers", write=False)
 def list_users(ctx: Context) -> dict:
-    result = paginate(list(ctx.state["users"].values()), lambda u: u["UserName"], ctx.params)
-    body = {"IsTruncated": result["IsTruncated"],
-            "Users": {"User": [_pick(u, *USER_FIELDS, "UpdateDate") for u in result["page"]]}}
-    if "Marker" in result:
-        body["Marker"] = result["Marker"]
-    return body
+    return paged_list(list(ctx.state["users"].values()), lambda u: u["UserName"], ctx.params,
+                      "Users", "User", lambda u: _pick(u, *USER_FIELDS, "UpdateDate"))
 
 
 # -- access keys ---------------------------------------------------------------------------------
@@ -449,12 +455,8 @@ def delete_group(ctx: Context) -> dict:
 
 @action("ListGroups", write=False)
 def list_groups(ctx: Context) -> dict:
-    result = paginate(list(ctx.state["groups"].values()), lambda g: g["GroupName"], ctx.params)
-    body = {"IsTruncated": result["IsTruncated"],
-            "Groups": {"Group": [_pick(g, *GROUP_FIELDS, "UpdateDate") for g in result["page"]]}}
-    if "Marker" in result:
-        body["Marker"] = result["Marker"]
-    return body
+    return paged_list(list(ctx.state["groups"].values()), lambda g: g["GroupName"], ctx.params,
+                      "Groups", "Group", lambda g: _pick(g, *GROUP_FIELDS, "UpdateDate"))
 
 
 @action("AddUserToGroup", write=True)
@@ -494,13 +496,8 @@ def list_groups_for_user(ctx: Context) -> dict:
 def list_users_for_group(ctx: Context) -> dict:
     name = group_param(ctx)["GroupName"]
     members = [u for u in ctx.state["users"].values() if name in u["groups"]]
-    result = paginate(members, lambda u: u["UserName"], ctx.params)
-    body = {"IsTruncated": result["IsTruncated"],
-            "Users": {"User": [dict(_pick(u, "UserName", "DisplayName"), JoinDate=u["groups"][name])
-                               for u in result["page"]]}}
-    if "Marker" in result:
-        body["Marker"] = result["Marker"]
-    return body
+    return paged_list(members, lambda u: u["UserName"], ctx.params, "Users", "User",
+                      lambda u: dict(_pick(u, "UserName", "DisplayName"), JoinDate=u["groups"][name]))
 
 
 # -- policies ------------------------------------------------------------------------------------
@@ -575,16 +572,13 @@ def list_policies(ctx: Context) -> dict:
         records.extend(policy_record(ctx.state, "System", n) for n in policies.SYSTEM_POLICIES)
     if wanted in (None, "Custom"):
         records.extend(policy_record(ctx.state, "Custom", n) for n in ctx.state["custom_policies"])
-    result = paginate(records, lambda p: f"{p['PolicyType']}:{p['PolicyName']}", ctx.params)
-    page = []
-    for record in result["page"]:
+
+    def render(record: dict) -> dict:
         entry = _pick(record, "PolicyName", "PolicyType", "Description", "DefaultVersion", "CreateDate", "UpdateDate")
         entry["AttachmentCount"] = attachment_count(ctx.state, f"{record['PolicyType']}:{record['PolicyName']}")
-        page.append(entry)
-    body = {"IsTruncated": result["IsTruncated"], "Policies": {"Policy": page}}
-    if "Marker" in result:
-        body["Marker"] = result["Marker"]
-    return body
+        return entry
+
+    return paged_list(records, lambda p: f"{p['PolicyType']}:{p['PolicyName']}", ctx.params, "Policies", "Policy", render)
 
 
 @action("DeletePolicy", write=True)
@@ -719,12 +713,9 @@ def get_role(ctx: Context) -> dict:
 
 @action("ListRoles", write=False)
 def list_roles(ctx: Context) -> dict:
-    result = paginate(list(ctx.state["roles"].values()), lambda r: r["RoleName"], ctx.params)
     fields = ("RoleId", "RoleName", "Arn", "Description", "CreateDate", "UpdateDate", "MaxSessionDuration")
-    body = {"IsTruncated": result["IsTruncated"], "Roles": {"Role": [_pick(r, *fields) for r in result["page"]]}}
-    if "Marker" in result:
-        body["Marker"] = result["Marker"]
-    return body
+    return paged_list(list(ctx.state["roles"].values()), lambda r: r["RoleName"], ctx.params,
+                      "Roles", "Role", lambda r: _pick(r, *fields))
 
 
 @action("DeleteRole", write=True)
