@@ -72,44 +72,6 @@ options:
       - For ossutil 1.x it sets C(endpoint=oss-REGION.aliyuncs.com) unless O(extra.endpoint) is given.
       - For O(format=env) it is written to O(extra.region_var). Not used by O(format=sdk) and O(format=ossfs).
     type: str
-  extra:
-    description:
-      - Format-specific settings; unknown keys are an error.
-    type: dict
-    suboptions:
-      current:
-        description:
-          - O(format=aliyun_cli) only. V(true) makes this the CLI's C(current) profile; V(false) never changes C(current).
-          - When unset, C(current) is set only if it is empty (for example in a new file).
-        type: bool
-      output_format:
-        description: O(format=aliyun_cli) only. C(output_format) of the profile; a new profile gets V(json).
-        type: str
-      language:
-        description:
-          - O(format=aliyun_cli) C(language) (V(en) or V(zh); a new profile gets V(en)), or ossutil 1.x C(language) (V(EN) or V(CH)).
-        type: str
-      ossutil_version:
-        description:
-          - O(format=ossutil) only. V(1) writes the C([Credentials]) section; V(2) writes the ossutil 2.0 profile sections.
-          - Defaults to V(1).
-        type: int
-        choices: [1, 2]
-      endpoint:
-        description: O(format=ossutil) only. The OSS endpoint, for example V(oss-cn-hangzhou.aliyuncs.com).
-        type: str
-      access_key_id_var:
-        description: O(format=env) only. Variable for the AccessKey ID, default C(ALIBABA_CLOUD_ACCESS_KEY_ID).
-        type: str
-      access_key_secret_var:
-        description: O(format=env) only. Variable for the AccessKey secret, default C(ALIBABA_CLOUD_ACCESS_KEY_SECRET).
-        type: str
-      region_var:
-        description: O(format=env) only. Variable for O(region), written only when O(region) is set; default C(ALIBABA_CLOUD_REGION_ID).
-        type: str
-      export:
-        description: O(format=env) only. Prefix the lines with C(export) for shells (systemd does not accept it). Defaults to V(false).
-        type: bool
   state:
     description:
       - V(present) writes the profile; V(absent) removes it.
@@ -142,6 +104,7 @@ options:
       - Defaults to the primary group of O(owner) for a new file when O(owner) is given; an existing file keeps its group.
     type: str
 extends_documentation_fragment:
+  - aliyun.ram.credential_file
   - ansible.builtin.files
   - ansible.builtin.action_common_attributes
 attributes:

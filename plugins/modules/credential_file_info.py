@@ -39,45 +39,6 @@ options:
     description:
       - User whose home directory holds the default O(path).
     type: str
-  extra:
-    description:
-      - Format-specific settings, as for M(aliyun.ram.credential_file); the same dictionary can be passed to both modules.
-      - Only O(extra.ossutil_version) and the C(*_var) names affect reading; unknown keys are an error.
-    type: dict
-    suboptions:
-      current:
-        description:
-          - O(format=aliyun_cli) only. V(true) makes this the CLI's C(current) profile; V(false) never changes C(current).
-          - When unset, C(current) is set only if it is empty (for example in a new file).
-        type: bool
-      output_format:
-        description: O(format=aliyun_cli) only. C(output_format) of the profile; a new profile gets V(json).
-        type: str
-      language:
-        description:
-          - O(format=aliyun_cli) C(language) (V(en) or V(zh); a new profile gets V(en)), or ossutil 1.x C(language) (V(EN) or V(CH)).
-        type: str
-      ossutil_version:
-        description:
-          - O(format=ossutil) only. V(1) writes the C([Credentials]) section; V(2) writes the ossutil 2.0 profile sections.
-          - Defaults to V(1).
-        type: int
-        choices: [1, 2]
-      endpoint:
-        description: O(format=ossutil) only. The OSS endpoint, for example V(oss-cn-hangzhou.aliyuncs.com).
-        type: str
-      access_key_id_var:
-        description: O(format=env) only. Variable for the AccessKey ID, default C(ALIBABA_CLOUD_ACCESS_KEY_ID).
-        type: str
-      access_key_secret_var:
-        description: O(format=env) only. Variable for the AccessKey secret, default C(ALIBABA_CLOUD_ACCESS_KEY_SECRET).
-        type: str
-      region_var:
-        description: O(format=env) only. Variable for the region; default C(ALIBABA_CLOUD_REGION_ID).
-        type: str
-      export:
-        description: O(format=env) only. Prefix the lines with C(export) for shells (systemd does not accept it). Defaults to V(false).
-        type: bool
   return_secret:
     description:
       - Also return RV(access_key_secret).
@@ -85,6 +46,7 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - aliyun.ram.credential_file
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
