@@ -165,6 +165,9 @@ def run_parallel(items, work, parallelism):
     return outcomes
 
 
-def describe_error(err):
-    """One line for a failed item: the RAM code and request id for API failures (never a secret)."""
-    return str(err)
+def error_result(err):
+    """The ``error`` entry of a failed item: C(code), C(status), C(request_id), C(action) of an API failure, and
+    ``message`` (which names the RAM code and request id, never a secret)."""
+    if isinstance(err, ApiError):
+        return dict(err.as_result(), message=str(err))
+    return {'code': None, 'message': str(err)}

@@ -33,7 +33,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._access_keys import (
     list_access_keys,
     make_room,
 )
-from ansible_collections.aliyun.ram.plugins.module_utils._batch import check_parallelism, run_parallel, share_backoff
+from ansible_collections.aliyun.ram.plugins.module_utils._batch import check_parallelism, error_result, run_parallel, share_backoff
 from ansible_collections.aliyun.ram.plugins.module_utils._caller_identity import is_root_identity
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError, ConflictError, ValidationError, scrub
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import utc_now
@@ -334,12 +334,6 @@ def _failure_message(what, failures, secrets):
     return scrub('%s for %d user(s): %s' % (what, len(failures), '; '.join(lines)), secrets)
 
 
-def _error_result(err):
-    if isinstance(err, ApiError):
-        return dict(err.as_result(), message=str(err))
-    return {'code': None, 'message': str(err)}
-
-
 def reconcile_keys(api, options, check_mode, now=None, sleep=None):
     """The ram_access_keys module's work; returns the module result or raises ConflictError."""
     now = now or utc_now()
@@ -374,7 +368,7 @@ def reconcile_keys(api, options, check_mode, now=None, sleep=None):
     if failures:
         raise ConflictError(_failure_message('nothing was created or deleted: reading or verifying the keys failed',
                                              failures, secrets),
-                            errors=dict((name, _error_result(err)) for name, err in failures), warnings=warnings)
+                            errors=dict((name, error_result(err)) for name, err in failures), warnings=warnings)
 
     created_failures = []
     if not check_mode and pending:
@@ -386,7 +380,7 @@ def reconcile_keys(api, options, check_mode, now=None, sleep=None):
             if outcome.failed:
                 user_name = outcome.item[0]
                 created_failures.append((user_name, outcome.error))
-                access_keys[user_name].update(access_key_id=None, created=False, error=_error_result(outcome.error))
+                access_keys[user_name].update(access_key_id=None, created=False, error=error_result(outcome.error))
     result = {
         'changed': any(r['created'] or r['deleted_access_key_ids'] for r in access_keys.values()),
         'access_keys': access_keys,
@@ -396,7 +390,7 @@ def reconcile_keys(api, options, check_mode, now=None, sleep=None):
     if created_failures:
         raise ConflictError(_failure_message('creating AccessKeys failed (the keys of the other users are returned)',
                                              created_failures, secrets),
-                            errors=dict((name, _error_result(err)) for name, err in created_failures), **result)
+                            errors=dict((name, error_result(err)) for name, err in created_failures), **result)
     return result
 
 

@@ -24,7 +24,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._access_keys import (
     list_access_keys,
     update_access_key_status,
 )
-from ansible_collections.aliyun.ram.plugins.module_utils._batch import run_parallel, share_backoff
+from ansible_collections.aliyun.ram.plugins.module_utils._batch import error_result, run_parallel, share_backoff
 from ansible_collections.aliyun.ram.plugins.module_utils._key_reconcile import (
     RootKeyError,
     holders_of,
@@ -114,12 +114,6 @@ def revoke_user(api, held, user_name, check_mode):
     return result, warnings
 
 
-def _error_result(err):
-    if isinstance(err, ApiError):
-        return dict(err.as_result(), message=str(err))
-    return {'code': None, 'message': str(err)}
-
-
 def lifecycle_keys(api, options, check_mode, now=None):
     """ram_access_keys with state=retired or state=absent; returns the module result or raises ConflictError."""
     now = now or utc_now()
@@ -154,7 +148,7 @@ def lifecycle_keys(api, options, check_mode, now=None):
         message = '%s failed for %d user(s) (the other users were handled): %s' % (
             'retiring old AccessKeys' if options['state'] == 'retired' else 'deleting AccessKeys', len(failures),
             '; '.join('%s: %s' % (user_name, err) for user_name, err in failures))
-        raise ConflictError(scrub(message, secrets), errors=dict((name, _error_result(err)) for name, err in failures),
+        raise ConflictError(scrub(message, secrets), errors=dict((name, error_result(err)) for name, err in failures),
                             **result)
     return result
 

@@ -19,9 +19,9 @@ from __future__ import annotations
 import re
 
 from ansible_collections.aliyun.ram.plugins.module_utils import _ram_validation as validate
-from ansible_collections.aliyun.ram.plugins.module_utils._batch import check_parallelism, run_parallel, share_backoff
+from ansible_collections.aliyun.ram.plugins.module_utils._batch import check_parallelism, error_result, run_parallel, share_backoff
 from ansible_collections.aliyun.ram.plugins.module_utils._caller_identity import caller_identity
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError, ConflictError, ValidationError
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ConflictError, ValidationError
 from ansible_collections.aliyun.ram.plugins.module_utils._users import (
     USER_ATTRIBUTES,
     ensure_user,
@@ -174,12 +174,6 @@ def reported(entries, report):
     return [entry for entry in entries if entry['changed'] or entry['deleted'] or 'error' in entry]
 
 
-def _error_result(err):
-    if isinstance(err, ApiError):
-        return dict(err.as_result(), message=str(err))
-    return {'code': None, 'message': str(err)}
-
-
 def run_ram_users(module):
     """The ram_users module."""
     params = module.params
@@ -201,7 +195,7 @@ def run_ram_users(module):
         if outcome.failed:
             failures.append((name, outcome.error))
             entries.append({'name': name, 'changed': False, 'created': False, 'deleted': False, 'user': None,
-                            'error': _error_result(outcome.error)})
+                            'error': error_result(outcome.error)})
             continue
         entry, diff = outcome.result
         entries.append(entry)
