@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 
 from ansible_collections.aliyun.ram.plugins.module_utils import _ram_validation as validate
+from ansible_collections.aliyun.ram.plugins.module_utils._batch import check_parallelism, error_result, run_parallel, share_backoff
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError, ConflictError, ValidationError
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import (
     age_days,
@@ -293,7 +294,29 @@ def run_ram_access_key(module):
 
 
 def run_ram_access_key_info(module):
-    """The ram_access_key_info module."""
-    user_name = validate.user_name(module.params['user_name'], 'user_name')
-    keys = access_key_info(module.api(), user_name, include_last_used=module.params['include_last_used'])
-    return {'changed': False, 'user_name': user_name, 'user_exists': keys is not None, 'access_keys': keys or []}
+    """The ram_access_key_info module: one user (user_name), or many in one invocation (user_names)."""
+    params = module.params
+    if params['user_names'] is None:
+        user_name = validate.user_name(params['user_name'], 'user_name')
+        keys = access_key_info(module.api(), user_name, include_last_used=params['include_last_used'])
+        return {'changed': False, 'user_name': user_name, 'user_exists': keys is not None, 'access_keys': keys or []}
+    user_names = list(dict.fromkeys(validate.user_name(name, 'user_names') for name in params['user_names']))
+    parallelism = check_parallelism(params['parallelism'])
+    api = module.api()
+    share_backoff(api)
+    now = utc_now()
+    outcomes = run_parallel(user_names, lambda name: access_key_info(api, name, params['include_last_used'], now),
+                            parallelism)
+    users, failures = [], []
+    for outcome in outcomes:
+        if outcome.failed:
+            failures.append('%s: %s' % (outcome.item, outcome.error))
+            users.append({'user_name': outcome.item, 'access_keys': [], 'error': error_result(outcome.error)})
+        else:
+            users.append({'user_name': outcome.item, 'user_exists': outcome.result is not None,
+                          'access_keys': outcome.result or []})
+    result = {'changed': False, 'users': users}
+    if failures:
+        raise ConflictError('the keys of %d of %d users could not be listed (the others were): %s'
+                            % (len(failures), len(users), '; '.join(failures)), **result)
+    return result

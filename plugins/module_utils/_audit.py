@@ -55,10 +55,19 @@ def _error_code(result):
     return _text(error.get('code')) if _is_mapping(error) and error.get('code') else None
 
 
+def _error_message(result):
+    error = result.get('error')
+    return _text(error.get('message')) if _is_mapping(error) and error.get('message') else None
+
+
 # ---------------------------------------------------------------- inputs
 
 def collect_users(results):
-    """ram_access_key_info results (a registered loop, or plain dicts) -> [{user_name, exists, error, access_keys}]."""
+    """ram_access_key_info results -> [{user_name, exists, error, access_keys}].
+
+    Either its ``users`` (user_names form; a failed user carries ``error``) or a registered loop's ``results``
+    (a failed item carries ``failed``).
+    """
     users = {}
     for result in results or []:
         if not _is_mapping(result) or result.get('skipped'):
@@ -66,7 +75,7 @@ def collect_users(results):
         name = result.get('user_name') or result.get('item')
         if not isinstance(name, str) or not name:
             continue
-        failed = bool(result.get('failed'))
+        failed = bool(result.get('failed') or result.get('error'))
         keys = []
         for key in result.get('access_keys') or []:
             if _is_mapping(key) and key.get('access_key_id'):
@@ -76,7 +85,7 @@ def collect_users(results):
         users[name] = {
             'user_name': name,
             'exists': (not failed) and result.get('user_exists', True) is not False,
-            'error': (_error_code(result) or _text(result.get('msg')) or 'failed') if failed else None,
+            'error': (_error_code(result) or _text(result.get('msg')) or _error_message(result) or 'failed') if failed else None,
             'access_keys': keys,
         }
     return [users[name] for name in sorted(users)]

@@ -27,8 +27,10 @@ description:
 options:
   users:
     description:
-      - The registered C(results) of a loop of M(aliyun.ram.ram_access_key_info) with
-        O(aliyun.ram.ram_access_key_info#module:include_last_used=true), one item per audited user.
+      - The audited users' keys from M(aliyun.ram.ram_access_key_info) with
+        O(aliyun.ram.ram_access_key_info#module:include_last_used=true) - its RV(aliyun.ram.ram_access_key_info#module:users)
+        with O(aliyun.ram.ram_access_key_info#module:user_names) (one task for every user), or the registered C(results)
+        of a loop over O(aliyun.ram.ram_access_key_info#module:user_name).
     type: list
     elements: dict
     required: true
@@ -102,7 +104,7 @@ EXAMPLES = r"""
 # The whole audit, with the reads that feed this module, is playbooks/audit.yml. The last steps:
 - name: Write the reports
   aliyun.ram.audit_report:
-    users: "{{ audit_keys.results }}"
+    users: "{{ audit_keys.users }}"
     host_reads: "{{ ansible_play_hosts_all | map('extract', hostvars, 'audit_host_read') | list }}"
     identities: "{{ audit_identities.results | default([]) }}"
     controller_identity: "{{ audit_controller_identity }}"

@@ -14,19 +14,33 @@ description:
   - Lists the AccessKeys of a RAM user with their status, creation date and age in days, oldest first.
   - Optionally adds when each key was last used (one GetAccessKeyLastUsed call per key).
   - Never returns secrets; Alibaba Cloud returns a secret only when the key is created.
+  - With O(user_names), lists the keys of many users in one invocation, with a bounded number of parallel API calls,
+    as an audit of hundreds of users needs. When the keys of some users cannot be listed, the others still are, then
+    the task fails naming each failed user with its RAM error code and request ID.
 author:
   - aliyun.ram contributors (@aliyun-ram)
 options:
   user_name:
     description:
       - Name of the RAM user. A user that does not exist gives an empty list and RV(user_exists=false).
+      - Exactly one of O(user_name) and O(user_names) is required.
     type: str
-    required: true
+  user_names:
+    description:
+      - Names of RAM users, listed in one invocation; the result is RV(users), one entry per distinct name in the order
+        given.
+    type: list
+    elements: str
   include_last_used:
     description:
-      - Add RV(access_keys[].last_used_date) to each key. Costs one API call per key.
+      - Add the date each key was last used to each key. Costs one API call per key.
     type: bool
     default: false
+  parallelism:
+    description:
+      - With O(user_names), how many users are listed at the same time (parallel API calls), 1-32.
+    type: int
+    default: 8
 extends_documentation_fragment:
   - aliyun.ram.auth
   - aliyun.ram.attributes
@@ -51,12 +65,23 @@ EXAMPLES = r'''
     msg: "{{ item.access_key_id }} is {{ item.age_days }} days old, last used {{ item.last_used_date | default('never', true) }}"
   loop: "{{ backup_keys.access_keys }}"
   when: item.status == 'Active' and item.age_days > 90
+
+- name: Keys of many users in one task
+  aliyun.ram.ram_access_key_info:
+    user_names: [app-web, backup-job, ci-deploy]
+  delegate_to: localhost
+  run_once: true
+  register: fleet_keys
+
+- name: Users without any AccessKey
+  ansible.builtin.debug:
+    msg: "{{ fleet_keys.users | rejectattr('access_keys') | map(attribute='user_name') | list }}"
 '''
 
 RETURN = r'''
 access_keys:
   description: The user's keys, oldest first.
-  returned: always
+  returned: with O(user_name)
   type: list
   elements: dict
   contains:
@@ -82,12 +107,34 @@ access_keys:
       returned: with O(include_last_used=true)
 user_name:
   description: The user.
-  returned: always
+  returned: with O(user_name)
   type: str
 user_exists:
   description: Whether the user exists.
-  returned: always
+  returned: with O(user_name)
   type: bool
+users:
+  description: One entry per distinct user of O(user_names), in the order given.
+  returned: with O(user_names)
+  type: list
+  elements: dict
+  contains:
+    user_name:
+      description: The user.
+      type: str
+      sample: app-web
+    user_exists:
+      description: Whether the user exists.
+      type: bool
+      returned: unless the keys of this user could not be listed
+    access_keys:
+      description: The user's keys, oldest first, as RV(access_keys); empty when the user does not exist or on an error.
+      type: list
+      elements: dict
+    error:
+      description: Why the keys of this user could not be listed (C(code), C(status), C(request_id), C(action), C(message)).
+      type: dict
+      returned: when the keys of this user could not be listed
 retries:
   description: How many API requests were retried.
   returned: always
@@ -105,9 +152,13 @@ from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import Aliy
 def main():
     module = AliyunRamModule(
         argument_spec=dict(
-            user_name=dict(type='str', required=True),
+            user_name=dict(type='str'),
+            user_names=dict(type='list', elements='str'),
             include_last_used=dict(type='bool', default=False),
+            parallelism=dict(type='int', default=8),
         ),
+        mutually_exclusive=[('user_name', 'user_names')],
+        required_one_of=[('user_name', 'user_names')],
         supports_check_mode=True,
     )
     module.run(run_ram_access_key_info)

@@ -16,6 +16,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._access_keys import (
     ensure_access_key,
     plan_access_key,
     remove_access_key,
+    run_ram_access_key_info,
 )
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError, ConflictError, ValidationError
 from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fake_api import (
@@ -318,6 +319,60 @@ def test_info_without_last_use_makes_one_call(ram):
     api, dummy = make_api(ram)
     keys = access_key_info(api, 'alice', now=NOW)
     assert 'last_used_date' not in keys[0] and len(ram.calls) == 1
+
+
+class InfoModule(object):
+    """What run_ram_access_key_info needs of the module: its params and an api."""
+
+    def __init__(self, api, **params):
+        self.params = dict(user_name=None, user_names=None, include_last_used=False, parallelism=8)
+        self.params.update(params)
+        self._api = api
+        self.check_mode = False
+
+    def api(self):
+        return self._api
+
+
+def test_info_of_many_users_in_one_invocation(ram):
+    ram.add_user('bob')
+    ram.add_key('alice', 'A', create_date=OLD)
+    ram.add_key('bob', 'B')
+    ram.last_used['B'] = '2026-05-31T10:00:00Z'
+    api, dummy = make_api(ram)
+    result = run_ram_access_key_info(InfoModule(api, user_names=['bob', 'nobody', 'alice', 'bob'],
+                                                include_last_used=True, parallelism=3))
+    assert [(u['user_name'], u['user_exists'], [k['access_key_id'] for k in u['access_keys']])
+            for u in result['users']] == [('bob', True, ['B']), ('nobody', False, []), ('alice', True, ['A'])]
+    assert result['users'][0]['access_keys'][0]['last_used_date'] == '2026-05-31T10:00:00Z'
+    assert result['changed'] is False and 'secret' not in str(result)
+    assert sorted(c[0] for c in ram.calls if c[0] == 'ListAccessKeys') == ['ListAccessKeys'] * 3
+
+
+def test_info_of_many_users_lists_the_others_then_fails_naming_the_failed_user(ram):
+    ram.add_user('bob')
+    ram.add_key('bob', 'B')
+    ram.fail('ListAccessKeys', lambda: api_error('NoPermission'))
+    api, dummy = make_api(ram)
+    with pytest.raises(ConflictError) as info:
+        run_ram_access_key_info(InfoModule(api, user_names=['alice', 'bob'], parallelism=1))
+    assert 'the keys of 1 of 2 users could not be listed' in str(info.value)
+    assert 'alice: ' in str(info.value) and 'NoPermission' in str(info.value)
+    alice, bob = info.value.details['users']
+    assert alice['error']['code'] == 'NoPermission' and alice['access_keys'] == [] and 'user_exists' not in alice
+    assert bob == {'user_name': 'bob', 'user_exists': True, 'access_keys': bob['access_keys']}
+    assert [k['access_key_id'] for k in bob['access_keys']] == ['B']
+
+
+@pytest.mark.parametrize('params, message', [
+    (dict(user_names=['ok', 'bad@name']), 'user_names'),
+    (dict(user_names=['ok'], parallelism=0), 'parallelism must be between 1 and 32'),
+])
+def test_info_of_many_users_checks_every_input_before_any_call(ram, params, message):
+    api, dummy = make_api(ram)
+    with pytest.raises(ValidationError) as info:
+        run_ram_access_key_info(InfoModule(api, **params))
+    assert message in str(info.value) and ram.calls == []
 
 
 @pytest.mark.parametrize('params, message', [

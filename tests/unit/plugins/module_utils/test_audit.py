@@ -179,6 +179,24 @@ def test_collect_users_from_a_registered_loop():
     ]
 
 
+def test_collect_users_from_the_users_of_one_batch_invocation():
+    users = [
+        {'user_name': 'app', 'user_exists': True,
+         'access_keys': [{'access_key_id': 'K1', 'status': 'Active', 'create_date': ago(3), 'age_days': 3,
+                          'last_used_date': ago(1)}]},
+        {'user_name': 'gone', 'user_exists': False, 'access_keys': []},
+        {'user_name': 'denied', 'access_keys': [], 'error': {'code': 'NoPermission', 'message': 'ListAccessKeys failed'}},
+        {'user_name': 'odd', 'access_keys': [], 'error': {'code': None, 'message': 'connection refused'}},
+    ]
+    assert collect_users(users) == [
+        {'user_name': 'app', 'exists': True, 'error': None,
+         'access_keys': [{'access_key_id': 'K1', 'status': 'Active', 'create_date': ago(3), 'last_used_date': ago(1)}]},
+        {'user_name': 'denied', 'exists': False, 'error': 'NoPermission', 'access_keys': []},
+        {'user_name': 'gone', 'exists': False, 'error': None, 'access_keys': []},
+        {'user_name': 'odd', 'exists': False, 'error': 'connection refused', 'access_keys': []},
+    ]
+
+
 def read_item(user_name, key_id=None, path='/etc/app.env', **extra):
     result = {'item': [{'user': user_name, 'files': [{'format': 'env', 'path': path}]}, {'format': 'env', 'path': path}],
               'format': 'env', 'path': path, 'profile': 'default', 'exists': key_id is not None}
