@@ -7,10 +7,12 @@ import os
 import signal
 import sys
 import tempfile
+import threading
 from typing import Optional
 
 from ram_emulator import __version__
 from ram_emulator.faults import Faults
+from ram_emulator.metadata import MetadataServer
 from ram_emulator.server import EmulatorServer
 from ram_emulator.store import Store, StateFileError, write_private_file
 
@@ -35,6 +37,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="send x-acs-retry-after with injected throttling (0: no header)")
     parser.add_argument("--admin-allow", action="append", default=[], metavar="CIDR",
                         help="also allow the admin API from this network (repeatable)")
+    parser.add_argument("--metadata-host", help="also serve the ECS instance metadata service's RAM role credentials "
+                        "on this address (an ECS instance reads them from 100.100.100.200; bind that address only "
+                        "inside a network namespace)")
+    parser.add_argument("--metadata-port", type=int, default=80, help="port of the metadata service (default 80)")
+    parser.add_argument("--instance-role", help="name of the RAM role attached to the emulated instance; it must "
+                        "exist and trust ecs.aliyuncs.com when its credentials are asked for")
+    parser.add_argument("--metadata-require-token", action="store_true",
+                        help="hardened mode: answer 401 to metadata reads without an IMDSv2 token")
     parser.add_argument("--verbose", action="store_true", help="log one line per request to stderr (no secrets)")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     return parser
@@ -80,6 +90,16 @@ def main(argv=None) -> int:
     except (OSError, ValueError) as exc:
         print(f"ram-emulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 2
+    metadata = None
+    if args.metadata_host:
+        try:
+            metadata = MetadataServer((args.metadata_host, args.metadata_port), store, args.instance_role,
+                                      require_token=args.metadata_require_token)
+        except (OSError, ValueError) as exc:
+            print(f"ram-emulator: cannot listen on {args.metadata_host}:{args.metadata_port}: {exc}", file=sys.stderr)
+            server.server_close()
+            return 2
+        threading.Thread(target=metadata.serve_forever, name="ram-emulator-metadata", daemon=True).start()
     where = endpoint(args.host, server.port)
     root_key_file = args.root_key_file or default_root_key_file(args.state)
     with store.lock:
@@ -92,6 +112,9 @@ def main(argv=None) -> int:
     print(f"ram-emulator: root key file {os.path.abspath(root_key_file)}", flush=True)
     if args.admin_key_file:
         print(f"ram-emulator: ram-admin key file {os.path.abspath(args.admin_key_file)}", flush=True)
+    if metadata is not None:
+        print(f"ram-emulator: ECS instance metadata on http://{endpoint(args.metadata_host, metadata.port)} "
+              f"(instance role: {args.instance_role or 'none'})", flush=True)
 
     def stop(signum, frame):
         raise KeyboardInterrupt
@@ -103,6 +126,9 @@ def main(argv=None) -> int:
         pass
     finally:
         server.server_close()
+        if metadata is not None:
+            metadata.shutdown()
+            metadata.server_close()
         with store.lock:
             store.save()
     return 0
