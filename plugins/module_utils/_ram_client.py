@@ -235,7 +235,10 @@ def credential_config(auth):
             'profile %s' % auth.profile)
         return {'credential': CredentialClient(provider=provider)}
     if kind == 'ecs_role':
-        return {'credential': CredentialClient(provider=EcsRamRoleCredentialsProvider(role_name=auth.ecs_role_name))}
+        # wrapped so that a failure names the role (the SDK's own message names only the metadata service)
+        provider = _FirstAvailableProvider([EcsRamRoleCredentialsProvider(role_name=auth.ecs_role_name)],
+                                           'ECS instance role %s' % auth.ecs_role_name)
+        return {'credential': CredentialClient(provider=provider)}
     return {'credential': CredentialClient()}
 
 

@@ -190,6 +190,9 @@ def error_hint(err):
         return 'the controller clock is off: synchronise it (NTP); requests must be within 15 minutes of server time'
     if code.startswith('InvalidSecurityToken'):
         return 'the security_token is invalid or expired: obtain fresh STS credentials'
+    if code == 'CredentialsUnavailable' and 'ECS instance role' in err.message:
+        return ('the instance metadata service (100.100.100.200) gave no credentials for ecs_role_name: check that this '
+                'RAM role is attached to the ECS instance the module runs on and trusts ecs.aliyuncs.com')
     if code in ('InvalidCredentials', 'CredentialsUnavailable'):
         return ('no usable credentials: set access_key_id and access_key_secret (or their environment variables), '
                 'profile, assume_role_arn or ecs_role_name')

@@ -79,13 +79,17 @@ def run_target(name, env, extra_vars, output_dir):
     }], env, extra_vars, output_dir)
 
 
-def run_playbook(name, plays, env, extra_vars, output_dir, inventory='localhost,'):
-    """Run generated ``plays`` on localhost at -vvvv; the output includes the ansible log."""
+def run_playbook(name, plays, env, extra_vars, output_dir, inventory='localhost,', prefix=()):
+    """Run generated ``plays`` on localhost at -vvvv; the output includes the ansible log.
+
+    ``prefix`` goes before the command, for example ``ip netns exec NAME`` to run it in a network namespace.
+    """
     playbook = output_dir / ('%s.yml' % name)
     playbook.write_text(yaml.safe_dump(plays, sort_keys=False))
     log_path = output_dir / ('%s.log' % name)
     cmd = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-vvvv', '-i', inventory, '-c', 'local',
            '-e', '@%s' % write_vars(output_dir / ('%s.vars.yml' % name), extra_vars), str(playbook)]
+    cmd = list(prefix) + cmd
     full_env = dict(os.environ)
     full_env.update(env)
     full_env['ANSIBLE_LOG_PATH'] = str(output_dir / ('%s.ansible.log' % name))

@@ -35,9 +35,10 @@ def read_env_file(path):
 class Emulator:
     """One `ram-emulator` process on a free port, with its state and key files in a private directory."""
 
-    def __init__(self, host='127.0.0.1', extra_args=(), state_dir=None):
+    def __init__(self, host='127.0.0.1', extra_args=(), state_dir=None, prefix=()):
         self.host = host
         self.extra_args = list(extra_args)
+        self.prefix = list(prefix)      # e.g. ip netns exec NAME: run it in a network namespace
         self.state_dir = state_dir or tempfile.mkdtemp(prefix='ram-emulator-')
         self.process = None
         self.port = None
@@ -56,6 +57,7 @@ class Emulator:
                '--state', os.path.join(self.state_dir, 'state.json'),
                '--root-key-file', os.path.join(self.state_dir, 'root.env'),
                '--admin-key-file', os.path.join(self.state_dir, 'admin.env')] + self.extra_args
+        cmd = self.prefix + cmd
         log = open(os.path.join(self.state_dir, 'emulator.log'), 'ab')  # pylint: disable=consider-using-with
         self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # pylint: disable=consider-using-with
         log.close()

@@ -78,7 +78,8 @@ def test_credential_sources():
     assert 'access_key_id' in credential_config(Auth(access_key_id='LTAI1', access_key_secret='sec', profile='p', ecs_role_name='r'))
     assert credential_config(Auth(profile='dev'))['credential'].cloud_credential.provider.get_provider_name() == 'profile dev'
     ecs = credential_config(Auth(ecs_role_name='role'))['credential'].cloud_credential.provider
-    assert type(ecs).__name__ == 'EcsRamRoleCredentialsProvider'
+    assert ecs.get_provider_name() == 'ECS instance role role'
+    assert [type(p).__name__ for p in ecs._providers] == ['EcsRamRoleCredentialsProvider']  # pylint: disable=protected-access
     default = credential_config(Auth())['credential'].cloud_credential.provider
     assert type(default).__name__ == 'DefaultCredentialsProvider'
 

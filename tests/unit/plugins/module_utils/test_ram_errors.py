@@ -91,6 +91,16 @@ def test_credential_failure_inside_the_sdk():
     assert 'ecs_role_name' in str(err)
 
 
+def test_ecs_role_failure_names_the_role_and_what_to_check():
+    class CredentialSourceError(ValueError):
+        pass
+    err = translate(FakeUnretryable(CredentialSourceError(
+        'ECS instance role Ops could not be loaded: EcsRamRoleCredentialsProvider: Failed to get RAM session '
+        'credentials from ECS metadata service. HttpCode=404')), 'GetUser')
+    assert err.code == 'CredentialsUnavailable'
+    assert 'ECS instance role Ops' in str(err) and 'attached to the ECS instance' in str(err)
+
+
 def test_throttling_retry_after_is_kept():
     err = translate(throttled(retry_after=1500), 'GetUser')
     assert err.retry_after_ms == 1500
