@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import json
 import secrets
-import socket
-import socketserver
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Optional
 
+from ram_emulator.server import LocalHTTPServer
 from ram_emulator.store import Store, format_date
 
 CREDENTIALS_PATH = "/latest/meta-data/ram/security-credentials/"
@@ -46,27 +45,14 @@ def trusts_ecs(role: dict) -> bool:
     return False
 
 
-class MetadataServer(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
+class MetadataServer(LocalHTTPServer):
     def __init__(self, address, store: Store, instance_role: Optional[str], require_token: bool = False):
-        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, MetadataHandler)
         self.store = store
         self.instance_role = instance_role
         self.require_token = require_token
         self.tokens = {}            # token -> expiry (monotonic)
         self.tokens_lock = threading.Lock()
-
-    def server_bind(self):
-        # no reverse DNS lookup (HTTPServer.server_bind calls getfqdn), as in EmulatorServer
-        socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
-
-    @property
-    def port(self) -> int:
-        return self.server_address[1]
 
     def new_token(self, ttl: int) -> str:
         token = secrets.token_urlsafe(32)

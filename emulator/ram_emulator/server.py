@@ -29,21 +29,15 @@ ADMIN_PREFIX = "/_emulator/"
 HOST_IDS = {"2015-04-01": "sts.aliyuncs.com"}
 
 
-class EmulatorServer(ThreadingHTTPServer):
+class LocalHTTPServer(ThreadingHTTPServer):
+    """A threading HTTP server on an IPv4 or IPv6 address that never asks DNS about itself."""
+
     daemon_threads = True
     allow_reuse_address = True
-    request_queue_size = 128
 
-    def __init__(self, address, store: Store, faults: Optional[Faults] = None, verbose: bool = False,
-                 admin_allow: Iterable[str] = ()):
+    def __init__(self, address, handler):
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
-        super().__init__(address, Handler)
-        self.store = store
-        self.faults = faults or Faults()
-        self.counters = Counters()
-        self.nonces = NonceCache()
-        self.verbose = verbose
-        self.admin_networks = admin.bound_networks(address[0], admin_allow)
+        super().__init__(address, handler)
 
     def server_bind(self):
         # HTTPServer.server_bind does a reverse DNS lookup (getfqdn) that can hang on isolated networks.
@@ -53,6 +47,20 @@ class EmulatorServer(ThreadingHTTPServer):
     @property
     def port(self) -> int:
         return self.server_address[1]
+
+
+class EmulatorServer(LocalHTTPServer):
+    request_queue_size = 128
+
+    def __init__(self, address, store: Store, faults: Optional[Faults] = None, verbose: bool = False,
+                 admin_allow: Iterable[str] = ()):
+        super().__init__(address, Handler)
+        self.store = store
+        self.faults = faults or Faults()
+        self.counters = Counters()
+        self.nonces = NonceCache()
+        self.verbose = verbose
+        self.admin_networks = admin.bound_networks(address[0], admin_allow)
 
     def log(self, line: str) -> None:
         if self.verbose:
