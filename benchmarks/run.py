@@ -236,10 +236,10 @@ class Bench:
                                                  {'bench_users': [{'name': users[0]}]}) for dummy in range(3)])
         self.counted()
         self.row(section, 'fixed cost: ram_users converged with 1 user: wall s (median of 3)', '%.2f' % fixed)
-        self.row(section, 'lower bound of converged / floor (fixed cost / floor)', '%.2fx' % (fixed / floor))
+        self.row(section, 'fixed cost / floor (the ratio no batch of any size gets below)', '%.2fx' % (fixed / floor))
         # When the SDK's own work per call is the bottleneck (0 ms: the client is CPU-bound and threads share one
-        # interpreter lock), the batch's calls cannot take less than the floor's calls, and the ratio is this:
-        self.row(section, 'bound when the calls take as long as the floor\'s: (fixed cost + floor calls) / floor',
+        # interpreter lock), the batch's calls take about as long as the floor's calls, and the ratio is about this:
+        self.row(section, '(fixed cost + floor calls) / floor (expected ratio when the calls are CPU-bound)',
                  '%.2fx' % ((fixed + floor_parts['calls_s']) / floor))
         note = 'floor is sequential; ram_users runs %d calls at a time' % self.args.parallelism
         if ratio > TARGETS['over_floor']:
