@@ -237,10 +237,11 @@ class Bench:
         self.counted()
         self.row(section, 'fixed cost: ram_users converged with 1 user: wall s (median of 3)', '%.2f' % fixed)
         self.row(section, 'fixed cost / floor (the ratio no batch of any size gets below)', '%.2fx' % (fixed / floor))
-        # When the SDK's own work per call is the bottleneck (0 ms: the client is CPU-bound and threads share one
-        # interpreter lock), the batch's calls take about as long as the floor's calls, and the ratio is about this:
-        self.row(section, '(fixed cost + floor calls) / floor (expected ratio when the calls are CPU-bound)',
-                 '%.2fx' % ((fixed + floor_parts['calls_s']) / floor))
+        if latency == 0:
+            # With no latency the SDK's own work per call is the bottleneck: the client is CPU-bound and its threads
+            # share one interpreter lock, so the batch's calls take about as long as the floor's, and the ratio is:
+            self.row(section, '(fixed cost + floor calls) / floor (expected ratio when the calls are CPU-bound)',
+                     '%.2fx' % ((fixed + floor_parts['calls_s']) / floor))
         note = 'floor is sequential; ram_users runs %d calls at a time' % self.args.parallelism
         if ratio > TARGETS['over_floor']:
             note += '; the 1-user run alone is %.2fx the floor' % (fixed / floor)
@@ -251,7 +252,7 @@ class Bench:
                          converged <= TARGETS['converged_50ms_s'])
         # where the converged run's time goes: start-up, SDK import, API calls at this parallelism
         api_estimate = len(calls) * (floor_parts['calls_s'] / max(1, len(calls))) / self.args.parallelism
-        self.row(section, 'converged breakdown: playbook start-up / SDK import / API calls at parallelism %d (est.) s'
+        self.row(section, 'converged breakdown: playbook start-up / SDK import / API calls at parallelism %d if latency-bound (est.) s'
                  % self.args.parallelism, '%.1f / %.2f / %.1f' % (startup, floor_parts['import_s'], api_estimate))
 
     # --- 4. per-invocation overhead -----------------------------------------------------------
