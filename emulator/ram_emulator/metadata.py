@@ -30,6 +30,7 @@ MAX_TOKEN_TTL = 21600
 INSTANCE_ID = "i-emulator0000000000"
 SESSION_SECONDS = 3600
 ECS_SERVICE = "ecs.aliyuncs.com"
+MAX_BODY_BYTES = 4096       # the token request has no body
 
 
 def trusts_ecs(role: dict) -> bool:
@@ -98,7 +99,14 @@ class MetadataHandler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
     def do_PUT(self):
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if not 0 <= length <= MAX_BODY_BYTES:
+            self.close_connection = True
+            self._reply(400, "Bad Content-Length")
+            return
         if length:
             self.rfile.read(length)
         if self.path != TOKEN_PATH:

@@ -102,6 +102,19 @@ def test_token_ttl_is_checked(imds, ttl):
     assert status == 400
 
 
+@pytest.mark.parametrize("length", ["x", "-1", "100000"])
+def test_bad_content_length_is_refused(imds, length):
+    conn = http.client.HTTPConnection("127.0.0.1", imds.port, timeout=5)
+    try:
+        conn.putrequest("PUT", "/latest/api/token")
+        conn.putheader("X-aliyun-ecs-metadata-token-ttl-seconds", "60")
+        conn.putheader("Content-Length", length)
+        conn.endheaders()
+        assert conn.getresponse().status == 400
+    finally:
+        conn.close()
+
+
 def test_unknown_token_is_refused(emu, imds):
     make_role(emu)
     status, dummy = fetch(imds, "GET", "/latest/meta-data/ram/security-credentials/" + ROLE,
