@@ -364,6 +364,12 @@ def test_info_of_many_users_lists_the_others_then_fails_naming_the_failed_user(r
     assert [k['access_key_id'] for k in bob['access_keys']] == ['B']
 
 
+def test_info_of_no_users_makes_no_call(ram):
+    api, dummy = make_api(ram)
+    assert run_ram_access_key_info(InfoModule(api, user_names=[])) == {'changed': False, 'users': []}
+    assert ram.calls == []
+
+
 @pytest.mark.parametrize('params, message', [
     (dict(user_names=['ok', 'bad@name']), 'user_names'),
     (dict(user_names=['ok'], parallelism=0), 'parallelism must be between 1 and 32'),
