@@ -212,6 +212,21 @@ def failure_text(run, emulator):
     return '%r:\n%s' % (run, tail)
 
 
+def provision_tasks(users, max_retries, held=None, keys_when=None):
+    """The controller side of a provision: ram_users for ``users`` (each with one policy), then one
+    ram_access_keys task for all of them (registered as ``users`` and ``keys``)."""
+    keys_task = {'name': 'One key per user', 'aliyun.ram.ram_access_keys': {
+        'users': users, 'held': held or [], 'max_retries': max_retries}, 'register': 'keys', 'no_log': True}
+    if keys_when:
+        keys_task['when'] = keys_when
+    return [
+        {'name': 'Ensure the users', 'aliyun.ram.ram_users': {
+            'users': [{'name': name, 'policies': ['System:AliyunOSSReadOnlyAccess']} for name in users],
+            'max_retries': max_retries}, 'register': 'users'},
+        keys_task,
+    ]
+
+
 def user_keys(state):
     """{user name: [access key ids]} from the emulator's state dump (every status)."""
     keys = {}

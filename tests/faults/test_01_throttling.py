@@ -17,6 +17,7 @@ user per run). After 11 attempts that is 6e-6 per call, 0.003 per run.
 from __future__ import annotations
 
 from conftest import failure_text, user_keys
+from conftest import provision_tasks as shared_provision_tasks
 
 USERS = ['flt-user-%03d' % i for i in range(100)]
 FAULTS = {'throttle_rate': 0.3, 'error_rate': 0.05}
@@ -24,13 +25,7 @@ RETRIES = 10
 
 
 def provision_tasks(held=None):
-    return [
-        {'name': 'Ensure the users', 'aliyun.ram.ram_users': {
-            'users': [{'name': name, 'policies': ['System:AliyunOSSReadOnlyAccess']} for name in USERS],
-            'max_retries': RETRIES}, 'register': 'users'},
-        {'name': 'One key per user', 'aliyun.ram.ram_access_keys': {
-            'users': USERS, 'held': held or [], 'max_retries': RETRIES}, 'register': 'keys', 'no_log': True},
-    ]
+    return shared_provision_tasks(USERS, RETRIES, held)
 
 
 def test_provision_100_users_under_throttling_and_5xx(ansible, emu):

@@ -13,20 +13,14 @@ from __future__ import annotations
 import pytest
 
 from conftest import failure_text, user_keys
+from conftest import provision_tasks as shared_provision_tasks
 
 USERS = ['drop-user-%d' % i for i in range(5)]
 MAX_RETRIES = 3
 
 
 def provision_tasks(held=None):
-    return [
-        {'name': 'Ensure the users', 'aliyun.ram.ram_users': {
-            'users': [{'name': name, 'policies': ['System:AliyunOSSReadOnlyAccess']} for name in USERS],
-            'max_retries': MAX_RETRIES}, 'register': 'users'},
-        {'name': 'One key per user', 'aliyun.ram.ram_access_keys': {
-            'users': USERS, 'held': held or [], 'max_retries': MAX_RETRIES},
-         'register': 'keys', 'no_log': True, 'when': 'users is succeeded'},
-    ]
+    return shared_provision_tasks(USERS, MAX_RETRIES, held, keys_when='users is succeeded')
 
 
 def reported_keys(keys_result):
