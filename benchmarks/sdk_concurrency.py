@@ -45,14 +45,9 @@ def main():
     args = parser.parse_args()
 
     from alibabacloud_ram20150501 import models  # pylint: disable=import-outside-toplevel
-    from alibabacloud_ram20150501.client import Client  # pylint: disable=import-outside-toplevel
-    from alibabacloud_tea_openapi.utils_models import Config  # pylint: disable=import-outside-toplevel
 
     with tempfile.TemporaryDirectory(prefix='aliyun-ram-sdk-bench-') as work, Emulator(state_dir=work) as emu:
-        env = emu.env_for('admin')
-        client = Client(Config(access_key_id=env['ALIBABA_CLOUD_ACCESS_KEY_ID'],
-                               access_key_secret=env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
-                               endpoint=emu.endpoint, protocol='http'))
+        client = emu.ram_client('admin')
 
         def one_call(dummy=None):
             client.get_user(models.GetUserRequest(user_name='ram-admin'))

@@ -71,12 +71,7 @@ def emulator(namespace, tmp_path_factory):
 def create_instance_role(emulator):
     """The role attached to the emulated instance: trusts ECS, may read RAM (not write)."""
     from alibabacloud_ram20150501 import models  # pylint: disable=import-outside-toplevel
-    from alibabacloud_ram20150501.client import Client  # pylint: disable=import-outside-toplevel
-    from alibabacloud_tea_openapi.utils_models import Config  # pylint: disable=import-outside-toplevel
-    env = emulator.env_for('admin')
-    client = Client(Config(access_key_id=env['ALIBABA_CLOUD_ACCESS_KEY_ID'],
-                           access_key_secret=env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
-                           endpoint=emulator.endpoint, protocol='http'))
+    client = emulator.ram_client('admin')
     trust = json.dumps({'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'sts:AssumeRole',
                                                        'Principal': {'Service': ['ecs.aliyuncs.com']}}]})
     client.create_role(models.CreateRoleRequest(role_name=ROLE, assume_role_policy_document=trust))

@@ -135,6 +135,15 @@ class Emulator:
     def state(self):
         return self.admin('GET', 'state')
 
+    def ram_client(self, identity='admin'):
+        """An official SDK RAM client signing with the identity's key (admin: ram-admin, else the root key)."""
+        from alibabacloud_ram20150501.client import Client  # pylint: disable=import-outside-toplevel
+        from alibabacloud_tea_openapi.utils_models import Config  # pylint: disable=import-outside-toplevel
+        env = self.env_for(identity)
+        return Client(Config(access_key_id=env['ALIBABA_CLOUD_ACCESS_KEY_ID'],
+                             access_key_secret=env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
+                             endpoint=self.endpoint, protocol='http'))
+
     def env_for(self, identity='admin'):
         """Environment variables that point the collection's modules at this emulator."""
         source = self.admin_env if identity == 'admin' else self.root_env
