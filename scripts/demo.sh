@@ -32,7 +32,8 @@ for spec in "${HOSTS[@]}"; do "$HOSTCTL" up "${spec%%:*}" "${spec#*:}"; done
 log "starting the RAM/STS emulator on $BRIDGE_IP (the hosts reach it there)"
 rm -rf "$DEMO_DIR" && mkdir -p "$DEMO_DIR"
 ram-emulator --host "$BRIDGE_IP" --port 0 --port-file "$DEMO_DIR/port" --state "$DEMO_DIR/state.json" \
-    --root-key-file "$DEMO_DIR/root.env" --admin-key-file "$DEMO_DIR/admin.env" >"$DEMO_DIR/emulator.log" 2>&1 &
+    --root-key-file "$DEMO_DIR/root.env" --admin-key-file "$DEMO_DIR/admin.env" \
+    --admin-token-file "$DEMO_DIR/admin.token" >"$DEMO_DIR/emulator.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 1 200); do [ -s "$DEMO_DIR/port" ] && break; sleep 0.05; done
 [ -s "$DEMO_DIR/port" ] || { cat "$DEMO_DIR/emulator.log"; die "the emulator did not start"; }
@@ -44,11 +45,15 @@ set -a
 set +a
 export ALIBABA_CLOUD_RAM_ENDPOINT="http://$BRIDGE_IP:$port" ALIBABA_CLOUD_STS_ENDPOINT="http://$BRIDGE_IP:$port"
 admin_api="http://$BRIDGE_IP:$port/_emulator"
-# The emulator's admin API (counters), without depending on curl.
+# The emulator's admin API (counters, secrets), without depending on curl. Every call sends the admin token
+# the emulator wrote at start (read from its file here, never put on a command line).
 admin() {
-    python - "$admin_api/$2" "$1" <<'PY'
+    python - "$admin_api/$2" "$1" "$DEMO_DIR/admin.token" <<'PY'
 import sys, urllib.request
-request = urllib.request.Request(sys.argv[1], method=sys.argv[2], data=b'{}' if sys.argv[2] == 'POST' else None)
+with open(sys.argv[3], encoding='utf-8') as handle:
+    headers = {'X-Emulator-Token': handle.read().strip()}
+request = urllib.request.Request(sys.argv[1], method=sys.argv[2], data=b'{}' if sys.argv[2] == 'POST' else None,
+                                 headers=headers)
 print(urllib.request.build_opener(urllib.request.ProxyHandler({})).open(request, timeout=10).read().decode())
 PY
 }

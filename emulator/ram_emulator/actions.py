@@ -192,7 +192,7 @@ def owner_of(user_name: Optional[str]) -> str:
 
 def owned_key(ctx: Context) -> dict:
     owner = owner_of(caller_user_name(ctx))
-    key_id = v.required(ctx.params, "UserAccessKeyId")
+    key_id = v.access_key_id(v.required(ctx.params, "UserAccessKeyId"))
     key = ctx.state["access_keys"].get(key_id)
     if key is None or key["owner"] != owner:
         raise errors.not_exist("User.AccessKey", "The user access key does not exist.")
@@ -205,8 +205,8 @@ def _user_profile_params(params: Mapping[str, str], prefix: str = "") -> dict:
     fields = {}
     display = params.get(prefix + "DisplayName")
     if display is not None and (display != "" or prefix):
-        fields["DisplayName"] = v.length(display, prefix + "DisplayName", 128)
-    for name, check in (("Comments", lambda x, p: v.length(x, p, 128, 0)), ("Email", v.email),
+        fields["DisplayName"] = v.text(display, prefix + "DisplayName", 128)
+    for name, check in (("Comments", lambda x, p: v.text(x, p, 128, 0)), ("Email", v.email),
                         ("MobilePhone", v.mobile_phone)):
         value = params.get(prefix + name)
         if value is not None:
@@ -402,7 +402,7 @@ def create_group(ctx: Context) -> dict:
     name = v.group_name(v.required(ctx.params, "GroupName"))
     comments = ctx.params.get("Comments")
     if comments:
-        v.length(comments, "Comments", 128)
+        v.text(comments, "Comments", 128)
     if name in ctx.state["groups"]:
         raise errors.already_exists("Group", "The group does already EXIST.")
     if len(ctx.state["groups"]) >= v.MAX_GROUPS:
@@ -424,7 +424,7 @@ def update_group(ctx: Context) -> dict:
     group = group_param(ctx)
     comments = ctx.params.get("NewComments")
     if comments is not None:
-        group["Comments"] = v.length(comments, "NewComments", 128, 0) or None
+        group["Comments"] = v.text(comments, "NewComments", 128, 0) or None
     new_name = v.optional(ctx.params, "NewGroupName")
     if new_name is not None and new_name != group["GroupName"]:
         v.group_name(new_name, "NewGroupName")
@@ -539,7 +539,7 @@ def create_policy(ctx: Context) -> dict:
     v.policy_document(document)
     description = ctx.params.get("Description") or None
     if description:
-        v.length(description, "Description", 1024)
+        v.text(description, "Description", 1024)
     if name in ctx.state["custom_policies"] or name in policies.SYSTEM_POLICIES:
         raise errors.already_exists("Policy", "The policy does already EXIST.")
     if len(ctx.state["custom_policies"]) >= v.MAX_CUSTOM_POLICIES:
@@ -688,7 +688,7 @@ def create_role(ctx: Context) -> dict:
     v.policy_document(trust, "AssumeRolePolicyDocument")
     description = ctx.params.get("Description") or None
     if description:
-        v.length(description, "Description", 1024)
+        v.text(description, "Description", 1024)
     max_session = v.integer(ctx.params, "MaxSessionDuration", 3600, 3600, 43200)
     if any(r.lower() == name.lower() for r in ctx.state["roles"]):
         raise errors.already_exists("Role", "The role does already EXIST.")
@@ -744,7 +744,7 @@ def list_policies_for_role(ctx: Context) -> dict:
 
 # -- STS -----------------------------------------------------------------------------------------
 
-ROLE_ARN_RE = re.compile(r"^acs:ram::(\d+):role/(.+)$")
+ROLE_ARN_RE = re.compile(r"acs:ram::([0-9]+):role/([^\x00-\x20\x7f-\x9f]+)")  # fullmatch
 
 
 def caller_arn(state: dict, principal: Principal) -> str:
@@ -779,13 +779,11 @@ def _trust_statements(document: str):
 @action("AssumeRole", write=True, version=STS_VERSION)
 def assume_role(ctx: Context) -> dict:
     arn = v.required(ctx.params, "RoleArn")
-    session_name = v.required(ctx.params, "RoleSessionName")
-    if not 2 <= len(session_name) <= 64 or not v.SESSION_NAME_RE.match(session_name):
-        raise errors.invalid_value("RoleSessionName")
+    session_name = v.session_name(v.required(ctx.params, "RoleSessionName"))
     inline = v.optional(ctx.params, "Policy")
     if inline is not None:
         v.policy_document(inline, "Policy")
-    match = ROLE_ARN_RE.match(arn)
+    match = ROLE_ARN_RE.fullmatch(arn)
     if not match:
         raise errors.invalid_value("RoleArn")
     if ctx.principal.kind == "Account":

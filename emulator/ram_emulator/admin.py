@@ -1,7 +1,9 @@
-"""Who may call the admin API: loopback, the subnet of the bound address, or explicitly allowed networks."""
+"""Who may call the admin API: loopback, the subnet of the bound address, or explicitly allowed networks,
+and only with the admin token (header ``X-Emulator-Token``) the emulator writes to its token file at start."""
 
 from __future__ import annotations
 
+import hmac
 import ipaddress
 import socket
 import struct
@@ -22,6 +24,13 @@ def client_allowed(client_ip: str, networks: Iterable[Network]) -> bool:
         address = address.ipv4_mapped
     return address.is_loopback or any(address in network for network in networks
                                       if network.version == address.version)
+
+
+def token_matches(given: Optional[str], expected: str) -> bool:
+    """Constant-time comparison of the request's token with the emulator's; no header never matches."""
+    if not given or not expected:
+        return False
+    return hmac.compare_digest(given.strip().encode("utf-8", "surrogateescape"), expected.encode("utf-8"))
 
 
 def _interface_network(address: ipaddress.IPv4Address) -> Optional[Network]:

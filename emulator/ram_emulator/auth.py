@@ -82,6 +82,8 @@ def _authenticate_v3(request: SignedRequest, authorization: str, store: Store, n
     if parsed is None:
         raise errors.incomplete_signature()
     access_key_id, signed_headers, given = parsed
+    if signature.acs3_unsigned_required(request.headers, signed_headers):
+        raise errors.incomplete_signature()
     check_window(request.headers.get("x-acs-date"), "x-acs-date", time.time())
     nonce = request.headers.get("x-acs-signature-nonce")
     if not nonce:

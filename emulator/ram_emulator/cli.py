@@ -16,6 +16,8 @@ from ram_emulator.metadata import MetadataServer
 from ram_emulator.server import EmulatorServer
 from ram_emulator.store import Store, StateFileError, write_private_file
 
+ADMIN_TOKEN_FILE_NAME = "admin.token"
+
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ram-emulator", description=(
@@ -29,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "default: root.env next to --state, else in a new temporary directory")
     parser.add_argument("--admin-key-file", help="seed RAM user ram-admin (AdministratorAccess) and write its key "
                         "env file here (mode 0600)")
+    parser.add_argument("--admin-token-file", help="where to write the admin API token (mode 0600, replaced "
+                        "atomically at every start); every /_emulator/ request must send it in the X-Emulator-Token "
+                        f"header. Default: {ADMIN_TOKEN_FILE_NAME} in the directory of the root key file")
     parser.add_argument("--latency-ms", type=int, default=0, help="added latency per API call")
     parser.add_argument("--throttle-rate", type=float, default=0.0, help="fraction of calls answered Throttling.User")
     parser.add_argument("--error-rate", type=float, default=0.0, help="fraction of calls answered 503 ServiceUnavailable")
@@ -71,6 +76,10 @@ def default_root_key_file(state: Optional[str]) -> str:
     return os.path.join(tempfile.mkdtemp(prefix="ram-emulator-"), "root.env")
 
 
+def default_admin_token_file(root_key_file: str) -> str:
+    return os.path.join(os.path.dirname(os.path.abspath(root_key_file)), ADMIN_TOKEN_FILE_NAME)
+
+
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
@@ -102,10 +111,13 @@ def main(argv=None) -> int:
         threading.Thread(target=metadata.serve_forever, name="ram-emulator-metadata", daemon=True).start()
     where = endpoint(args.host, server.port)
     root_key_file = args.root_key_file or default_root_key_file(args.state)
+    admin_token_file = args.admin_token_file or default_admin_token_file(root_key_file)
     with store.lock:
         write_private_file(root_key_file, key_env(store.seed_key("root"), where))
         if args.admin_key_file:
             write_private_file(args.admin_key_file, key_env(store.seed_key("admin"), where))
+    # A new token at every start, written before the port file: a client that waits for the port finds it.
+    write_private_file(admin_token_file, server.admin_token + "\n")
     if args.port_file:
         write_private_file(args.port_file, f"{server.port}\n")
     print(f"ram-emulator {__version__} listening on http://{where} (RAM 2015-05-01, STS 2015-04-01)", flush=True)
@@ -115,6 +127,7 @@ def main(argv=None) -> int:
     if metadata is not None:
         print(f"ram-emulator: ECS instance metadata on http://{endpoint(args.metadata_host, metadata.port)} "
               f"(instance role: {args.instance_role or 'none'})", flush=True)
+    print(f"ram-emulator: admin API token file {os.path.abspath(admin_token_file)}", flush=True)
 
     def stop(signum, frame):
         raise KeyboardInterrupt

@@ -7,6 +7,7 @@ TCP_NODELAY: a keep-alive client otherwise stalls ~40 ms per call (Nagle + delay
 from __future__ import annotations
 
 import json
+import secrets
 import socket
 import socketserver
 import sys
@@ -26,6 +27,7 @@ from ram_emulator.store import Store, format_date
 
 MAX_BODY_BYTES = 1 << 20
 ADMIN_PREFIX = "/_emulator/"
+ADMIN_TOKEN_HEADER = "X-Emulator-Token"
 HOST_IDS = {"2015-04-01": "sts.aliyuncs.com"}
 
 
@@ -53,7 +55,7 @@ class EmulatorServer(LocalHTTPServer):
     request_queue_size = 128
 
     def __init__(self, address, store: Store, faults: Optional[Faults] = None, verbose: bool = False,
-                 admin_allow: Iterable[str] = ()):
+                 admin_allow: Iterable[str] = (), admin_token: Optional[str] = None):
         super().__init__(address, Handler)
         self.store = store
         self.faults = faults or Faults()
@@ -61,6 +63,8 @@ class EmulatorServer(LocalHTTPServer):
         self.nonces = NonceCache()
         self.verbose = verbose
         self.admin_networks = admin.bound_networks(address[0], admin_allow)
+        # The admin API reads every issued secret: a caller must also send this token (X-Emulator-Token).
+        self.admin_token = admin_token or secrets.token_urlsafe(32)
 
     def log(self, line: str) -> None:
         if self.verbose:
@@ -233,8 +237,14 @@ class Handler(BaseHTTPRequestHandler):
     def _admin(self, path: str, body: bytes, request_id: str) -> int:
         server = self.server
         if not admin.client_allowed(self.client_address[0], server.admin_networks):
-            self._respond(403, {"error": "admin API is only available from loopback or the local subnet"}, request_id)
+            self._respond(403, {"Code": "Emulator.Forbidden",
+                                "error": "admin API is only available from loopback or the local subnet"}, request_id)
             return 403
+        if not admin.token_matches(self.headers.get(ADMIN_TOKEN_HEADER), server.admin_token):
+            self._respond(401, {"Code": "Emulator.Unauthorized",
+                                "error": f"admin API needs the {ADMIN_TOKEN_HEADER} header with the token from the "
+                                         "emulator's admin token file (--admin-token-file)"}, request_id)
+            return 401
         route = (self.command, path[len(ADMIN_PREFIX):].rstrip("/"))
         try:
             payload = json.loads(body.decode("utf-8")) if body.strip() else {}

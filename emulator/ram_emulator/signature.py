@@ -33,6 +33,17 @@ def acs3_canonical_request(method: str, path: str, params: Mapping[str, str], he
                       ";".join(signed_headers), payload_sha256])
 
 
+def acs3_unsigned_required(headers: Iterable[str], signed_headers: Sequence[str]) -> Tuple[str, ...]:
+    """The headers a V3 request carries that must be signed but are not: ``host`` and every ``x-acs-*``.
+
+    The real gateway answers such a request with ``IncompleteSignature`` (V3 signature page: every common
+    request header except ``Authorization`` must be in ``SignedHeaders``). ``headers`` are lower-case names.
+    """
+    signed = set(signed_headers)
+    required = {"host"} | {name for name in headers if name.startswith("x-acs-")}
+    return tuple(sorted(required - signed))
+
+
 def acs3_string_to_sign(canonical_request: str) -> str:
     return f"{ACS3_ALGORITHM}\n{hashlib.sha256(canonical_request.encode('utf-8')).hexdigest()}"
 

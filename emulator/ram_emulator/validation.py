@@ -8,13 +8,18 @@ from typing import Mapping, Optional
 
 from ram_emulator import errors
 
-USER_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
-GROUP_NAME_RE = re.compile(r"^[A-Za-z0-9._-]+$")
-POLICY_NAME_RE = re.compile(r"^[A-Za-z0-9-]+$")
-ROLE_NAME_RE = re.compile(r"^[A-Za-z0-9.-]+$")
-SESSION_NAME_RE = re.compile(r"^[A-Za-z0-9.@_-]+$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-MOBILE_RE = re.compile(r"^[0-9]{1,4}-[0-9]{4,20}$")
+# Whole-value patterns: always use them with ``fullmatch`` (never ``match`` with ``$``, which also matches
+# before a trailing newline, so ``"name\n"`` would pass).
+USER_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
+GROUP_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
+POLICY_NAME_RE = re.compile(r"[A-Za-z0-9-]+")
+ROLE_NAME_RE = re.compile(r"[A-Za-z0-9.-]+")
+SESSION_NAME_RE = re.compile(r"[A-Za-z0-9.@_-]+")
+EMAIL_RE = re.compile(r"[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+")
+MOBILE_RE = re.compile(r"[0-9]{1,4}-[0-9]{4,20}")
+INTEGER_RE = re.compile(r"-?[0-9]+")
+# C0 and C1 control characters (NUL, TAB, LF, CR, DEL, ...): never valid in a name, id or free text.
+CONTROL_CHARS_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 MAX_USERS = 1000
 MAX_KEYS_PER_PRINCIPAL = 2
@@ -42,7 +47,7 @@ def optional(params: Mapping[str, str], name: str) -> Optional[str]:
 def name(value: str, param: str, pattern: re.Pattern, max_len: int) -> str:
     if len(value) > max_len:
         raise errors.too_long(param)
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise errors.invalid_chars(param)
     return value
 
@@ -69,14 +74,35 @@ def length(value: str, param: str, max_len: int, min_len: int = 1) -> str:
     return value
 
 
+def text(value: str, param: str, max_len: int, min_len: int = 1) -> str:
+    """Free text (DisplayName, Comments, Description): a length, and no control character."""
+    length(value, param, max_len, min_len)
+    if CONTROL_CHARS_RE.search(value):
+        raise errors.invalid_chars(param)
+    return value
+
+
+def access_key_id(value: str, param: str = "UserAccessKeyId") -> str:
+    """An AccessKey id is looked up as given; a control character in it is refused outright."""
+    if CONTROL_CHARS_RE.search(value):
+        raise errors.invalid_chars(param)
+    return value
+
+
+def session_name(value: str, param: str = "RoleSessionName") -> str:
+    if not 2 <= len(value) <= 64 or not SESSION_NAME_RE.fullmatch(value):
+        raise errors.invalid_value(param)
+    return value
+
+
 def email(value: str, param: str = "Email") -> str:
-    if len(value) > 128 or not EMAIL_RE.match(value):
+    if len(value) > 128 or not EMAIL_RE.fullmatch(value):
         raise errors.bad_format(param)
     return value
 
 
 def mobile_phone(value: str, param: str = "MobilePhone") -> str:
-    if not MOBILE_RE.match(value):
+    if not MOBILE_RE.fullmatch(value):
         raise errors.bad_format(param)
     return value
 
@@ -102,10 +128,9 @@ def integer(params: Mapping[str, str], param: str, default: int, low: int, high:
     value = params.get(param)
     if value is None or value == "":
         return default
-    try:
-        number = int(value)
-    except ValueError:
-        raise errors.invalid_value(param) from None
+    if not INTEGER_RE.fullmatch(value) or len(value) > 20:   # int() also takes " 5\n", "+5" and "1_000"
+        raise errors.invalid_value(param)
+    number = int(value)
     if not low <= number <= high:
         raise errors.invalid_value(param)
     return number

@@ -71,10 +71,17 @@ class Emu:
             key_id, secret = self.key("root")
         return StsClient(self.config(key_id, secret, token, v2))
 
-    def admin(self, method, path, body=None):
+    def admin(self, method, path, body=None, token=True):
+        """Call the admin API; ``token``: True sends the server's token, None none, a string that string."""
+        headers = {}
+        if token is True:
+            token = self.server.admin_token
+        if token is not None:
+            headers["X-Emulator-Token"] = token
         conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=5)
         try:
-            conn.request(method, "/_emulator/" + path, body=None if body is None else json.dumps(body))
+            conn.request(method, "/_emulator/" + path, body=None if body is None else json.dumps(body),
+                         headers=headers)
             response = conn.getresponse()
             return response.status, json.loads(response.read() or b"null")
         finally:
@@ -91,8 +98,12 @@ class Emu:
         return key.access_key_id, key.access_key_secret
 
     def raw_v3(self, action, params, key_id, secret, version="2015-05-01", date=None, nonce=None, token=None,
-               tamper=None):
-        """Send a hand-signed V3 request; returns (status, body dict)."""
+               tamper=None, unsigned=(), extra_headers=None):
+        """Send a hand-signed V3 request; returns (status, body dict).
+
+        ``unsigned``: header names sent but left out of SignedHeaders (the signature itself is computed
+        correctly over the rest); ``extra_headers``: more headers to send (and sign unless in ``unsigned``).
+        """
         host = self.endpoint
         headers = {"host": host, "x-acs-action": action, "x-acs-version": version,
                    "x-acs-date": date or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -100,7 +111,8 @@ class Emu:
                    "x-acs-content-sha256": signature.EMPTY_SHA256, "accept": "application/json"}
         if token:
             headers["x-acs-security-token"] = token
-        signed = sorted(headers)
+        headers.update(extra_headers or {})
+        signed = sorted(name for name in headers if name not in unsigned)
         canonical = signature.acs3_canonical_request("POST", "/", params, headers, signed, signature.EMPTY_SHA256)
         headers["Authorization"] = (f"ACS3-HMAC-SHA256 Credential={key_id},SignedHeaders={';'.join(signed)},"
                                     f"Signature={signature.acs3_signature(secret, canonical)}")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
 import signal
 import stat
@@ -91,6 +93,63 @@ def test_cli_files_persistence_and_quiet_logs(tmp_path):
         session_env = dict(read_env(tmp_path / "root.env"), ALIBABA_CLOUD_ACCESS_KEY_ID=made.access_key_id,
                            ALIBABA_CLOUD_ACCESS_KEY_SECRET=made.access_key_secret)
         assert clients(session_env)[1].get_caller_identity().body.identity_type == "RAMUser"
+    finally:
+        stop(process)
+
+
+def admin_call(port: str, path: str, token=None):
+    conn = http.client.HTTPConnection("127.0.0.1", int(port), timeout=5)
+    try:
+        conn.request("GET", "/_emulator/" + path, headers={} if token is None else {"X-Emulator-Token": token})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read())
+    finally:
+        conn.close()
+
+
+def test_admin_token_file(tmp_path):
+    """By default admin.token next to the root key file: 0600, a new token at every start, needed by the admin API."""
+    process = start(tmp_path)
+    try:
+        port = (tmp_path / "port").read_text().strip()
+        token_file = tmp_path / "admin.token"
+        assert stat.S_IMODE(token_file.stat().st_mode) == 0o600 and token_file.is_file()
+        token = token_file.read_text().strip()
+        assert len(token) >= 32
+        assert admin_call(port, "health", token) == (200, {"ok": True})
+        assert admin_call(port, "secrets")[0] == 401
+        assert admin_call(port, "secrets", "not-" + token)[0] == 401
+        assert admin_call(port, "secrets", token)[0] == 200
+    finally:
+        out, _err = stop(process)
+    assert str(token_file) in out and token not in out
+
+    process = start(tmp_path)
+    try:
+        port = (tmp_path / "port").read_text().strip()
+        new_token = token_file.read_text().strip()
+        assert new_token != token and stat.S_IMODE(token_file.stat().st_mode) == 0o600
+        assert admin_call(port, "health", token)[0] == 401
+        assert admin_call(port, "health", new_token)[0] == 200
+    finally:
+        stop(process)
+
+
+def test_admin_token_file_option_replaces_a_symlink(tmp_path):
+    """--admin-token-file names the file; it is created afresh (temp file + rename), never written through a link."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_text("do not touch\n")
+    elsewhere.chmod(0o644)
+    token_file = tmp_path / "private" / "token"
+    token_file.parent.mkdir()
+    token_file.symlink_to(elsewhere)
+    process = start(tmp_path, "--admin-token-file", str(token_file))
+    try:
+        port = (tmp_path / "port").read_text().strip()
+        assert not token_file.is_symlink() and stat.S_IMODE(token_file.lstat().st_mode) == 0o600
+        assert elsewhere.read_text() == "do not touch\n"
+        assert not (tmp_path / "admin.token").exists()
+        assert admin_call(port, "health", token_file.read_text().strip())[0] == 200
     finally:
         stop(process)
 

@@ -11,6 +11,8 @@ from Tea.exceptions import TeaException
 
 from conftest import api_error, ram
 from ram_emulator import admin
+from ram_emulator.server import EmulatorServer
+from ram_emulator.store import Store
 
 
 def test_throttle_rate_one(emu):
@@ -129,8 +131,57 @@ def test_admin_state_secrets_reset_and_clock(emu, server):
 
 def test_admin_refuses_foreign_clients(emu, monkeypatch):
     monkeypatch.setattr(admin, "client_allowed", lambda ip, networks: False)
-    status, body = emu.admin("GET", "health")
-    assert status == 403 and "error" in body
+    status, body = emu.admin("GET", "health")   # even with the right token
+    assert status == 403 and body["Code"] == "Emulator.Forbidden" and "error" in body
+
+
+BAD_TOKENS = {
+    "missing": lambda right: None,
+    "empty": lambda right: "",
+    "blank": lambda right: " ",
+    "wrong": lambda right: "wrong-token",
+    "longer": lambda right: right + "x",
+    "truncated": lambda right: right[:-1],
+    "other-case": lambda right: right.swapcase() if right.swapcase() != right else right + "X",
+}
+
+
+@pytest.mark.parametrize("bad", list(BAD_TOKENS))
+@pytest.mark.parametrize("method,path", [("GET", "health"), ("GET", "secrets"), ("GET", "state"),
+                                         ("POST", "reset"), ("POST", "faults"), ("DELETE", "faults"),
+                                         ("GET", "counters"), ("POST", "clock"), ("GET", "no-such-route")])
+def test_admin_needs_the_token(emu, server, method, path, bad):
+    faults_before = server.faults.snapshot()
+    status, body = emu.admin(method, path, {"latency_ms": 9, "offset_seconds": 5} if method == "POST" else None,
+                             token=BAD_TOKENS[bad](server.admin_token))
+    assert status == 401 and body["Code"] == "Emulator.Unauthorized", body
+    assert set(body) == {"Code", "error"}
+    assert server.faults.snapshot() == faults_before and server.store.clock_offset == 0.0
+
+
+def test_admin_with_the_token(emu, server):
+    assert emu.admin("GET", "health", token=server.admin_token) == (200, {"ok": True})
+    assert emu.admin("GET", "secrets", token=" %s " % server.admin_token)[0] == 200
+
+
+def test_server_token_is_random_or_given():
+    first = EmulatorServer(("127.0.0.1", 0), Store(None))
+    second = EmulatorServer(("127.0.0.1", 0), Store(None), admin_token="given-token")
+    third = EmulatorServer(("127.0.0.1", 0), Store(None))
+    try:
+        assert len(first.admin_token) >= 32 and first.admin_token != third.admin_token
+        assert second.admin_token == "given-token"
+    finally:
+        for server in (first, second, third):
+            server.server_close()
+
+
+@pytest.mark.parametrize("given,expected,ok", [
+    ("tok", "tok", True), (" tok\t", "tok", True), ("tok", "tok2", False), ("", "tok", False), (None, "tok", False),
+    ("tok", "", False), ("t\u00f6k", "tok", False),
+])
+def test_token_matches(given, expected, ok):
+    assert admin.token_matches(given, expected) is ok
 
 
 @pytest.mark.parametrize("client,networks,allowed", [

@@ -44,16 +44,18 @@ def task_durations(log_text):
     return durations
 
 
-def play(endpoint, env_file, admin_url, slow=False):
+def play(endpoint, env_file, emu, slow=False):
     reconcile = {'users': [USER], 'timeout': TIMEOUT, 'max_retries': MAX_RETRIES}
     healthy = dict(reconcile)
     if endpoint:
         reconcile['endpoint'] = endpoint
     # count only what the failing part calls
-    admin = [{'name': 'Reset the counters', 'ansible.builtin.uri': {'url': admin_url + '/counters/reset', 'method': 'POST'}}]
+    admin_url, headers = emu.admin_url, emu.admin_headers()
+    admin = [{'name': 'Reset the counters', 'ansible.builtin.uri': {
+        'url': admin_url + '/counters/reset', 'headers': headers, 'method': 'POST'}}]
     if slow:
         admin.append({'name': 'Slow down every answer', 'ansible.builtin.uri': {
-            'url': admin_url + '/faults', 'method': 'POST', 'body_format': 'json',
+            'url': admin_url + '/faults', 'headers': headers, 'method': 'POST', 'body_format': 'json',
             'body': {'latency_ms': int(TIMEOUT * 1000 * 2)}}})
     return [
         {'name': 'Ensure the user', 'aliyun.ram.ram_users': {'users': [{'name': USER}]}},
@@ -104,7 +106,7 @@ def test_unreachable_endpoint_fails_in_time_and_writes_nothing(ansible, emu, tmp
         endpoint = request.getfixturevalue('closed_port')
     elif kind == 'silent':
         endpoint = request.getfixturevalue('silent_listener')
-    run = ansible.tasks('unreach-%s' % kind, play(endpoint, env_file, 'http://%s/_emulator' % emu.endpoint, kind == 'slow'))
+    run = ansible.tasks('unreach-%s' % kind, play(endpoint, env_file, emu, kind == 'slow'))
 
     failure = run.results.get('failure', {}).get('ansible_failed_result')
     assert failure and failure.get('failed'), failure_text(run, emu)

@@ -62,7 +62,9 @@ def emulator_context(emulator, name):
     env['ALIYUN_RAM_TEST_ROOT_ACCESS_KEY_SECRET'] = emulator.root_env['ALIBABA_CLOUD_ACCESS_KEY_SECRET']
     extra_vars = {
         'aliyun_ram_test_backend': 'emulator',
-        'emulator_admin_url': 'http://%s/_emulator' % emulator.endpoint,
+        'emulator_admin_url': emulator.admin_url,
+        # ansible.builtin.uri tasks on emulator_admin_url pass these (the admin API token)
+        'emulator_admin_headers': emulator.admin_headers(),
         'emulator_endpoint': 'http://%s' % emulator.endpoint,
         'resource_prefix': 'it-%s' % name.replace('_', '-'),
     }

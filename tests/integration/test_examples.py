@@ -54,7 +54,8 @@ def _user(name):
 
 def _set_clock(offset_seconds):
     return {'name': 'Prerequisite: emulator clock offset %d s' % offset_seconds,
-            'ansible.builtin.uri': {'url': '{{ emulator_admin_url }}/clock', 'method': 'POST', 'body_format': 'json',
+            'ansible.builtin.uri': {'url': '{{ emulator_admin_url }}/clock', 'headers': '{{ emulator_admin_headers }}',
+                                    'method': 'POST', 'body_format': 'json',
                                     'body': {'offset_seconds': offset_seconds}}}
 
 

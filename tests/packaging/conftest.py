@@ -74,6 +74,8 @@ STRAY_FILES = [
     'emulator/state/state.json',
     'emulator/root.env',
     'emulator/admin.env',
+    'emulator/admin.token',
+    'admin.token',
     'root.env',
     'demo.state.json',
     'plugins/modules/__pycache__/ram_user.cpython-312.pyc',

@@ -2,7 +2,12 @@
 # Copyright (c) 2026 aliyun.ram contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Start the RAM/STS emulator as a subprocess and drive its admin API (tests and benchmarks)."""
+"""Start the RAM/STS emulator as a subprocess and drive its admin API (tests and benchmarks).
+
+The admin API (/_emulator/...) needs the token the emulator writes to its admin token file at start, in the
+X-Emulator-Token header: Emulator.admin() sends it; Emulator.admin_headers() gives it to other clients
+(ansible.builtin.uri tasks, for example).
+"""
 
 from __future__ import annotations
 
@@ -44,19 +49,30 @@ class Emulator:
         self.port = None
         self.root_env = {}
         self.admin_env = {}
+        self._admin_token = None
 
     @property
     def endpoint(self):
         return '%s:%d' % (self.host, self.port)
 
+    @property
+    def admin_url(self):
+        return 'http://%s/_emulator' % self.endpoint
+
+    @property
+    def admin_token_file(self):
+        return os.path.join(self.state_dir, 'admin.token')
+
     def start(self, timeout=30.0):
         port_file = os.path.join(self.state_dir, 'port')
         if os.path.exists(port_file):
             os.unlink(port_file)
+        self._admin_token = None
         cmd = [sys.executable, '-m', 'ram_emulator', '--host', self.host, '--port', '0', '--port-file', port_file,
                '--state', os.path.join(self.state_dir, 'state.json'),
                '--root-key-file', os.path.join(self.state_dir, 'root.env'),
-               '--admin-key-file', os.path.join(self.state_dir, 'admin.env')] + self.extra_args
+               '--admin-key-file', os.path.join(self.state_dir, 'admin.env'),
+               '--admin-token-file', self.admin_token_file] + self.extra_args
         cmd = self.prefix + cmd
         log = open(os.path.join(self.state_dir, 'emulator.log'), 'ab')  # pylint: disable=consider-using-with
         self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)  # pylint: disable=consider-using-with
@@ -105,10 +121,22 @@ class Emulator:
         self.stop()
 
     # Admin API -------------------------------------------------------------------------------
+    @property
+    def admin_token(self):
+        """The admin API token of the running emulator (a new one at every start), read from its token file."""
+        if self._admin_token is None:
+            with open(self.admin_token_file, encoding='utf-8') as handle:
+                self._admin_token = handle.read().strip()
+        return self._admin_token
+
+    def admin_headers(self):
+        """The headers every admin API request needs (a secret of the test run: keep it out of reports)."""
+        return {'X-Emulator-Token': self.admin_token}
+
     def admin(self, method, path, payload=None):
         data = None if payload is None else json.dumps(payload).encode()
-        request = urllib.request.Request('http://%s/_emulator/%s' % (self.endpoint, path), data=data, method=method,
-                                         headers={'Content-Type': 'application/json'})
+        headers = dict(self.admin_headers(), **{'Content-Type': 'application/json'})
+        request = urllib.request.Request('%s/%s' % (self.admin_url, path), data=data, method=method, headers=headers)
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         with opener.open(request, timeout=10) as response:
             body = response.read()

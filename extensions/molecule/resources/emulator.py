@@ -4,11 +4,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Start or stop the RAM/STS emulator of a molecule scenario, as a background process with a pid file.
 
-    emulator.py start DIR --host ADDRESS     # state.json, root.env, admin.env, port, pid, emulator.log in DIR
+    emulator.py start DIR --host ADDRESS     # state.json, root.env, admin.env, admin.token, port, pid, emulator.log in DIR
     emulator.py stop DIR
 
 Runs with the Python that runs ansible-playbook (it has the ram_emulator package). Prints one JSON line
-({"changed": ..., "port": ...}); the key files stay in DIR and are never printed.
+({"changed": ..., "port": ...}); the key files and the admin API token stay in DIR and are never printed.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import time
 
 
 def _paths(directory):
-    return {name: os.path.join(directory, name) for name in ('pid', 'port', 'state.json', 'root.env', 'admin.env', 'emulator.log')}
+    return {name: os.path.join(directory, name)
+            for name in ('pid', 'port', 'state.json', 'root.env', 'admin.env', 'admin.token', 'emulator.log')}
 
 
 def _running_pid(directory):
@@ -68,7 +69,8 @@ def start(directory, host, timeout):
         if os.path.exists(paths[stale]):
             os.unlink(paths[stale])
     cmd = [sys.executable, '-m', 'ram_emulator', '--host', host, '--port', '0', '--port-file', paths['port'],
-           '--state', paths['state.json'], '--root-key-file', paths['root.env'], '--admin-key-file', paths['admin.env']]
+           '--state', paths['state.json'], '--root-key-file', paths['root.env'], '--admin-key-file', paths['admin.env'],
+           '--admin-token-file', paths['admin.token']]
     with open(paths['emulator.log'], 'ab') as log:
         # A new session: the emulator must outlive this command and the ansible task that ran it.
         process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
@@ -98,7 +100,7 @@ def stop(directory, timeout):
         if _running_pid(directory):
             os.kill(pid, signal.SIGKILL)
     # A scenario's emulator lives from create to destroy: the next create starts from a fresh account.
-    for name in ('pid', 'port', 'state.json', 'root.env', 'admin.env'):
+    for name in ('pid', 'port', 'state.json', 'root.env', 'admin.env', 'admin.token'):
         if os.path.exists(paths[name]):
             os.unlink(paths[name])
     return {'changed': bool(pid)}
