@@ -20,6 +20,7 @@ from ansible.errors import AnsibleError
 from ansible.parsing.vault import VaultLib, is_encrypted, match_encrypt_secret
 from ansible.plugins.action import ActionBase
 
+from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import control_character_problem
 from ansible_collections.aliyun.ram.plugins.plugin_utils._secret_store import (
     StoreError,
     StoreLock,
@@ -103,6 +104,10 @@ class ActionModule(ActionBase):
         result = super().run(tmp, task_vars)
         validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         del validation
+        problem = control_character_problem(ARGUMENT_SPEC, args)
+        if problem:
+            result.update(failed=True, msg=problem)
+            return result
         path = os.path.abspath(self._loader.path_dwim(args['path']))
         check_mode = bool(self._task.check_mode)
         try:

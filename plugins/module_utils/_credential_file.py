@@ -16,6 +16,7 @@ a file may hold secrets, so parse errors name a line NUMBER and a reason only.
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 
@@ -25,14 +26,14 @@ OSSFS_SYSTEM_PATH = '/etc/passwd-ossfs'
 DEFAULT_PROFILE = 'default'
 OSSUTIL_V1_SECTION = 'Credentials'
 
-_ACCESS_KEY_ID_RE = re.compile(r'^[A-Za-z0-9.]{1,128}$')
-_PROFILE_RE = re.compile(r'^[A-Za-z0-9_][A-Za-z0-9._-]{0,63}$')
-_BUCKET_RE = re.compile(r'^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$')
-_REGION_RE = re.compile(r'^[a-z0-9][a-z0-9-]{0,63}$')
-_ENV_NAME_RE = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*$')
-_ENDPOINT_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9.:/_-]{0,254}$')
+# Every pattern below is used with fullmatch: '$' would also match before a trailing newline ('prod\n').
+_ACCESS_KEY_ID_RE = re.compile(r'[A-Za-z0-9.]{1,128}')
+_PROFILE_RE = re.compile(r'[A-Za-z0-9_][A-Za-z0-9._-]{0,63}')
+_BUCKET_RE = re.compile(r'[a-z0-9][a-z0-9-]{1,61}[a-z0-9]')
+_REGION_RE = re.compile(r'[a-z0-9][a-z0-9-]{0,63}')
+_ENV_NAME_RE = re.compile(r'[A-Za-z_][A-Za-z0-9_]*')
+_ENDPOINT_RE = re.compile(r'[A-Za-z0-9][A-Za-z0-9.:/_-]{0,254}')
 _CONTROL_RE = re.compile(r'[\x00-\x1f\x7f]')
-_SECRET_KEY_HINTS = ('secret', 'token', 'password', 'passwd', 'privatekey')
 
 # Argument spec of the modules' `extra` option; no defaults here, so keys a format does not use stay None.
 EXTRA_OPTIONS = dict(
@@ -82,9 +83,9 @@ class CredentialParseError(CredentialFileError):
         super().__init__('line %d: %s' % (line, reason) if line else reason)
 
 
-def _is_secret_key(key):
-    norm = key.lower().replace('-', '').replace('_', '')
-    return any(hint in norm for hint in _SECRET_KEY_HINTS)
+def _fullmatch(pattern, value):
+    """Whether the WHOLE string matches (no trailing newline slips through as it does with match and '$')."""
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
 
 
 def _as_bool(value, name):
@@ -129,11 +130,11 @@ def build_spec(fmt, profile=None, access_key_id=None, access_key_secret=None, re
     if state == 'present' and not reading:
         if not access_key_id or not access_key_secret:
             raise CredentialFileError('state=present needs access_key_id and access_key_secret')
-    if access_key_id is not None and not _ACCESS_KEY_ID_RE.match(access_key_id):
+    if access_key_id is not None and not _fullmatch(_ACCESS_KEY_ID_RE, access_key_id):
         raise CredentialFileError('access_key_id may contain only letters, digits and dots (1 to 128 characters)')
     if access_key_secret is not None:
         _check_secret(fmt, access_key_secret)
-    if region is not None and not _REGION_RE.match(region):
+    if region is not None and not _fullmatch(_REGION_RE, region):
         raise CredentialFileError('region must look like cn-hangzhou (lower-case letters, digits and dashes)')
     return CredentialSpec(fmt, profile, access_key_id, access_key_secret, region, extra, state)
 
@@ -157,11 +158,11 @@ def _normalise_extra(fmt, extra):
                 raise CredentialFileError('extra.ossutil_version must be 1 or 2')
             result[key] = int(value)
         elif key.endswith('_var'):
-            if not _ENV_NAME_RE.match(str(value)):
+            if not _fullmatch(_ENV_NAME_RE, str(value)):
                 raise CredentialFileError('extra.%s must be a valid environment variable name' % key)
             result[key] = str(value)
         elif key == 'endpoint':
-            if not _ENDPOINT_RE.match(str(value)):
+            if not _fullmatch(_ENDPOINT_RE, str(value)):
                 raise CredentialFileError('extra.endpoint must be a host name or URL without spaces')
             result[key] = str(value)
         else:
@@ -179,7 +180,7 @@ def _normalise_extra(fmt, extra):
 def _normalise_profile(fmt, profile, extra):
     if fmt == 'ossfs':
         profile = profile or ''
-        if profile and not _BUCKET_RE.match(profile):
+        if profile and not _fullmatch(_BUCKET_RE, profile):
             raise CredentialFileError('profile (the ossfs bucket name) must be 3 to 63 lower-case letters, digits or dashes')
         return profile
     profile = DEFAULT_PROFILE if profile is None or profile == '' else profile
@@ -190,7 +191,7 @@ def _normalise_profile(fmt, profile, extra):
         return profile
     if fmt == 'sdk' and profile == 'DEFAULT':
         raise CredentialFileError("profile DEFAULT is special in Python's configparser (inherited by every section); choose another name")
-    if not _PROFILE_RE.match(profile):
+    if not _fullmatch(_PROFILE_RE, profile):
         raise CredentialFileError('profile must be 1 to 64 letters, digits, dots, dashes or underscores')
     return profile
 
@@ -227,9 +228,106 @@ def default_mode(fmt, path, owner_is_root):
     return 0o600
 
 
-def mode_problem(fmt, path, mode):
-    """ossfs refuses to mount with a too-open password file; say so before writing one."""
-    if fmt != 'ossfs' or mode is None:
+_OCTAL_MODE_RE = re.compile(r'(?:0[oO])?[0-7]+')
+# One chmod clause: who, then one or more actions; each action is an operator and either permission letters or
+# one class to copy from (u=rw,go-rwx, a=r, u+rw, g=u, u=rw-x+X).
+_SYMBOLIC_CLAUSE_RE = re.compile(r'(?P<who>[ugoa]*)(?P<actions>(?:[-+=](?:[ugo]|[rwxXst]*))+)')
+_SYMBOLIC_ACTION_RE = re.compile(r'([-+=])([ugo]|[rwxXst]*)')
+_CLASS_BITS = {'u': (0o4700, 6), 'g': (0o2070, 3), 'o': (0o1007, 0)}  # '=' clears these; rwx shift
+_MODE_BITS = 0o7777
+
+
+def _process_umask():
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+def _symbolic_bits(who, perms, mode, umask):
+    """Bits of perms for one class, the way AnsibleModule._get_octal_mode_from_symbolic_perms computes them."""
+    dummy, shift = _CLASS_BITS[who]
+    if perms in ('u', 'g', 'o'):
+        # copy the rwx bits of another class (from the mode as changed so far)
+        return ((mode >> _CLASS_BITS[perms][1]) & 0o7) << shift
+    bits = 0
+    for letter in perms:
+        if letter in 'rwx':
+            bits |= ({'r': 4, 'w': 2, 'x': 1}[letter] << shift) & ~umask
+        elif letter == 'X':
+            # execute only if some class already has it (a credential file is never a directory)
+            if mode & 0o111:
+                bits |= 1 << shift
+        elif letter == 's' and who in 'ug':
+            bits |= 0o4000 if who == 'u' else 0o2000
+        elif letter == 't' and who == 'o':
+            bits |= 0o1000
+    return bits
+
+
+def resolve_mode(mode, current_mode, umask=None):
+    """The numeric mode that ``mode`` gives a file whose mode is now ``current_mode`` (0o600 for a new file).
+
+    ``mode`` is what ansible.builtin.file accepts: an int (taken as is), an octal string (``'0600'``, ``'600'``,
+    ``'0o600'``) or a symbolic mode with chmod's grammar, comma-separated clauses ``[ugoa]*[-+=][rwxXst]*``
+    (``u=rw,g=r,o=``, ``go-rwx``, ``a=r``, ``u+rw``; ``g=u`` copies a class; several actions per clause as in
+    ``u=rw-x+X``), applied in order to ``current_mode`` exactly as AnsibleModule applies them: a clause without
+    who (``=rw``, ``+r``) affects every class but only the bits the umask allows (``umask``, by default the
+    process umask, as AnsibleModule does); ``a`` or an explicit class ignores the umask.
+    Raises CredentialFileError for anything else, including what AnsibleModule would quietly take as "no change"
+    (an empty mode or clause, a clause without operator such as ``u``) and octal values above 07777.
+    """
+    if isinstance(mode, bool) or not isinstance(mode, (int, str)):
+        raise CredentialFileError('mode must be an octal number such as 0600 or a symbolic mode such as u=rw,g=,o=')
+    if isinstance(mode, int):
+        if not 0 <= mode <= _MODE_BITS:
+            raise CredentialFileError('mode %d is out of range (at most 07777)' % mode)
+        return mode
+    if _CONTROL_RE.search(mode):
+        raise CredentialFileError('mode must not contain control characters')
+    if _fullmatch(_OCTAL_MODE_RE, mode):
+        number = int(mode[2:] if mode[:2] in ('0o', '0O') else mode, 8)
+        if number > _MODE_BITS:
+            raise CredentialFileError('mode %s is out of range (at most 07777)' % mode)
+        return number
+    if isinstance(current_mode, bool) or not isinstance(current_mode, int):
+        raise CredentialFileError('a symbolic mode needs the current mode of the file')
+    result = current_mode & _MODE_BITS
+    for clause in mode.split(','):
+        match = _SYMBOLIC_CLAUSE_RE.fullmatch(clause)
+        if not match:
+            raise CredentialFileError('mode %r is neither octal (0600) nor symbolic (u=rw,g=,o=): clause %r is not '
+                                      '[ugoa]*[-+=][rwxXst]* or [ugoa]*[-+=][ugo]' % (mode, clause))
+        who = match.group('who')
+        if who == '':
+            classes, clause_umask = 'ugo', _process_umask() if umask is None else umask
+        else:
+            classes, clause_umask = ('ugo' if 'a' in who else ''.join(c for c in 'ugo' if c in who)), 0
+        for operator, perms in _SYMBOLIC_ACTION_RE.findall(match.group('actions')):
+            for cls in classes:
+                bits = _symbolic_bits(cls, perms, result, clause_umask)
+                if operator == '=':
+                    result = (result & ~_CLASS_BITS[cls][0]) | bits
+                elif operator == '+':
+                    result |= bits
+                else:
+                    result &= ~bits
+    return result & _MODE_BITS
+
+
+def mode_problem(fmt, path, mode, current_mode=0o600):
+    """ossfs refuses to mount with a too-open password file; say so before writing one.
+
+    ``mode`` is judged as the number it resolves to (see resolve_mode; ``current_mode`` is the existing file's
+    mode, 0o600 for a new file), so ``u=rw,g=r,o=r`` is refused exactly like ``0644``. A mode that is not valid
+    is a problem too (for every format).
+    """
+    if mode is None:
+        return None
+    try:
+        mode = resolve_mode(mode, current_mode)
+    except CredentialFileError as exc:
+        return str(exc)
+    if fmt != 'ossfs':
         return None
     if mode & 0o007:
         return 'ossfs refuses a password file that others can access; mode %04o is too open' % mode
@@ -239,6 +337,46 @@ def mode_problem(fmt, path, mode):
     elif mode & 0o070:
         return 'ossfs accepts no group permissions on %s; mode %04o is too open' % (path, mode)
     return None
+
+
+# ---------------------------------------------------------------- redaction helpers
+#
+# A diff shows the managed profile (AccessKey id in clear, secret masked) and only counts of everything else:
+# other profiles, sections and lines may hold other applications' secrets (DB_PASS=..., another profile's key).
+# before and after are summarised the same way, so an unchanged other section shows no difference.
+
+_SHOWN_VALUE_RE = re.compile(r'[A-Za-z0-9_./:@%+,=-]*')
+
+
+def _plural(count, word):
+    return '%d %s%s' % (count, word, '' if count == 1 else 's')
+
+
+def _count_shown_lines(lines):
+    """Lines that carry something (blank lines are not counted, so adding a separator changes no summary)."""
+    return sum(1 for line in lines if line.strip())
+
+
+def _hidden_lines(count):
+    return ['# %s not shown\n' % _plural(count, 'other line')] if count else []
+
+
+def _masked(value):
+    """REDACTED for any value (an empty one stays empty: there is nothing to hide)."""
+    return value if value is None or value == '' else REDACTED
+
+
+def _shown_value(value):
+    """A value of a managed, non-secret key: shown when it is one plain word, masked otherwise (never a comment after it)."""
+    if value is None or (isinstance(value, str) and _SHOWN_VALUE_RE.fullmatch(value)):
+        return value
+    return REDACTED
+
+
+def _mask_secrets(text, secrets):
+    for secret in sorted((s for s in secrets or () if s), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
 
 
 # ---------------------------------------------------------------- line helpers
@@ -298,8 +436,9 @@ class _IniSection:
 class _IniDocument:
     """Lines grouped into sections and entries so edits leave every other byte alone."""
 
-    _KEY_RE = re.compile(r'^(?P<prefix>\s*(?P<key>[^=:\s][^=:]*?)\s*[=:][ \t]*)(?P<value>.*?)\s*$')
-    _HEADER_RE = re.compile(r'^\[(?P<name>[^\]]+)\]$')
+    # used with fullmatch on one line without its line ending
+    _KEY_RE = re.compile(r'(?P<prefix>\s*(?P<key>[^=:\s][^=:]*?)\s*[=:][ \t]*)(?P<value>.*?)\s*')
+    _HEADER_RE = re.compile(r'\[(?P<name>[^\]]+)\]')
 
     def __init__(self, text, key_norm):
         self.key_norm = key_norm
@@ -324,7 +463,7 @@ class _IniDocument:
                 last_entry.lines.append(line)
                 continue
             if stripped.startswith('['):
-                match = self._HEADER_RE.match(stripped)
+                match = self._HEADER_RE.fullmatch(stripped)
                 if not match:
                     raise CredentialParseError(number, 'malformed section header')
                 name = match.group('name')
@@ -336,7 +475,7 @@ class _IniDocument:
                 seen_keys = set()
                 last_entry = None
                 continue
-            match = self._KEY_RE.match(body)
+            match = self._KEY_RE.fullmatch(body)
             if not match:
                 raise CredentialParseError(number, 'expected a [section] header, a comment or "key = value"')
             if section is None:
@@ -365,7 +504,7 @@ class _IniDocument:
     def get(section, norm):
         for entry in section.entries:
             if entry.norm == norm:
-                return _IniDocument._KEY_RE.match(entry.lines[0].rstrip('\r\n')).group('value')
+                return _IniDocument._KEY_RE.fullmatch(entry.lines[0].rstrip('\r\n')).group('value')
         return None
 
     def set(self, section, norm, key, value, separator):
@@ -373,7 +512,7 @@ class _IniDocument:
         matches = [entry for entry in section.entries if entry.norm == norm]
         if matches:
             first = matches[0]
-            prefix = self._KEY_RE.match(first.lines[0].rstrip('\r\n')).group('prefix')
+            prefix = self._KEY_RE.fullmatch(first.lines[0].rstrip('\r\n')).group('prefix')
             first.lines = [prefix + value + _eol(first.lines[-1])]
             section.entries = [entry for entry in section.entries if entry not in matches[1:]]
             return
@@ -409,14 +548,6 @@ class _IniDocument:
         if index == len(self.sections):
             while previous and previous[-1].key is None and not previous[-1].lines[0].strip():
                 previous.pop()
-
-    def redact(self):
-        for entries in [self.preamble] + [section.entries for section in self.sections]:
-            for entry in entries:
-                if entry.key is not None and _is_secret_key(entry.key):
-                    prefix = self._KEY_RE.match(entry.lines[0].rstrip('\r\n')).group('prefix')
-                    entry.lines = [prefix + REDACTED + _eol(entry.lines[-1])]
-        return self.render()
 
 
 def _sdk_norm(key):
@@ -502,6 +633,38 @@ def _read_ini(spec, text):
             'region': region}
 
 
+# Keys the module writes whose values are not secrets: shown in clear in the managed section.
+_INI_CLEAR_KEYS = {'sdk': ('enable', 'type'), 1: ('language', 'endpoint'), 2: ('region', 'endpoint')}
+
+
+def _redact_ini(spec, text):
+    names, dummy, norm, dummy = _ini_layout(spec)
+    doc = _IniDocument(text, norm)
+    managed = doc.find(names)
+    clear = set(norm(key) for key in _INI_CLEAR_KEYS['sdk' if spec.fmt == 'sdk' else spec.ossutil_version])
+    clear.add(norm('access_key_id'))
+    lines = []
+    hidden = _count_shown_lines(line for entry in doc.preamble for line in entry.lines)
+    if hidden:
+        lines.append('# %s not shown\n' % _plural(hidden, 'other line'))
+    for section in doc.sections:
+        if section is not managed:
+            hidden = _count_shown_lines(line for entry in section.entries for line in entry.lines)
+            lines.append('# [%s]: %s not shown\n' % (section.name, _plural(hidden, 'line')))
+            continue
+        lines.append('[%s]\n' % section.name)
+        for entry in section.entries:
+            if entry.key is None:
+                lines.append('# (comment not shown)\n' if entry.lines[0].strip() else '\n')
+                continue
+            match = _IniDocument._KEY_RE.fullmatch(entry.lines[0].rstrip('\r\n'))
+            value = match.group('value')
+            lines.append(match.group('prefix') + (_shown_value(value) if entry.norm in clear else _masked(value)) + '\n')
+            if len(entry.lines) > 1:
+                lines.append('# (%s not shown)\n' % _plural(len(entry.lines) - 1, 'continuation line'))
+    return ''.join(lines)
+
+
 # ---------------------------------------------------------------- aliyun CLI config.json
 
 def _load_cli_json(text):
@@ -579,17 +742,35 @@ def _read_cli_json(spec, text):
     return None
 
 
-def _redact_json_value(value):
-    if isinstance(value, dict):
-        return dict((k, REDACTED if _is_secret_key(k) and v else _redact_json_value(v)) for k, v in value.items())
-    if isinstance(value, list):
-        return [_redact_json_value(v) for v in value]
-    return value
+# Keys of the managed profile the module writes whose values are not secrets.
+_CLI_CLEAR_KEYS = ('name', 'mode', 'access_key_id', 'region_id', 'output_format', 'language')
 
 
-def _redact_cli_json(text):
+def _redact_cli_profile(spec, profile):
+    if profile.get('name') != spec.profile:
+        name = profile.get('name')
+        label = 'profile %s' % name if isinstance(name, str) and name else 'a profile without a name'
+        return '<%s: %s not shown>' % (label, _plural(len(profile), 'key'))
+    return dict((key, _shown_value(value) if key in _CLI_CLEAR_KEYS else _masked(value)) for key, value in profile.items())
+
+
+def _redact_cli_json(spec, text):
     data = _load_cli_json(text)
-    return '' if data is None else _render_cli_json(_redact_json_value(data))
+    if data is None:
+        return ''
+    shown = {}
+    for key, value in data.items():
+        if key == 'profiles':
+            # the managed profile first and the summaries of the others after it: adding or removing the managed
+            # profile then changes no line of the others (not even a JSON comma)
+            profiles = [_redact_cli_profile(spec, profile) for profile in value]
+            shown[key] = [p for p in profiles if isinstance(p, dict)] + [p for p in profiles if not isinstance(p, dict)]
+        elif key == 'current':
+            # which profile the CLI uses: the module sets it, and it is a profile name, not a credential
+            shown[key] = _shown_value(value)
+        else:
+            shown[key] = _masked(value)
+    return _render_cli_json(shown)
 
 
 # ---------------------------------------------------------------- ossfs passwd file
@@ -638,21 +819,25 @@ def _read_ossfs(spec, text):
     return None
 
 
-def _redact_ossfs(text):
+def _redact_ossfs(spec, text):
     lines = []
+    hidden = 0
     for line, bucket in _parse_ossfs(text):
-        if bucket is None:
-            lines.append(line)
-        else:
-            body = line.rstrip('\r\n')
-            lines.append(body[:body.rindex(':') + 1] + REDACTED + line[len(body):])
-    return ''.join(lines)
+        if bucket is None or bucket != spec.profile:
+            hidden += _count_shown_lines([line])
+            continue
+        lines.extend(_hidden_lines(hidden))
+        hidden = 0
+        body = line.strip()
+        lines.append(body[:body.rindex(':') + 1] + REDACTED + '\n')
+    return ''.join(lines + _hidden_lines(hidden))
 
 
 # ---------------------------------------------------------------- env (systemd EnvironmentFile / shell)
 
-_ENV_LINE_RE = re.compile(r'^\s*(?P<export>export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*?)\s*$')
-_ENV_SAFE_RE = re.compile(r'^[A-Za-z0-9_./:@%+,=-]+$')
+# both used with fullmatch (_ENV_LINE_RE on one line without its line ending)
+_ENV_LINE_RE = re.compile(r'\s*(?P<export>export\s+)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*?)\s*')
+_ENV_SAFE_RE = re.compile(r'[A-Za-z0-9_./:@%+,=-]+')
 
 
 def _parse_env(text):
@@ -663,7 +848,7 @@ def _parse_env(text):
         if not stripped or stripped.startswith('#'):
             entries.append((line, None))
             continue
-        match = _ENV_LINE_RE.match(line.rstrip('\r\n'))
+        match = _ENV_LINE_RE.fullmatch(line.rstrip('\r\n'))
         if not match:
             raise CredentialParseError(number, 'expected NAME=value (optionally prefixed by export) or a # comment')
         value = match.group('value')
@@ -674,7 +859,7 @@ def _parse_env(text):
 
 
 def _env_quote(value):
-    if _ENV_SAFE_RE.match(value):
+    if _ENV_SAFE_RE.fullmatch(value):
         return value
     if "'" in value:
         raise CredentialFileError('a value for the env format contains a single quote, which cannot be quoted portably')
@@ -722,7 +907,7 @@ def _read_env(spec, text):
     values = {}
     for line, name in _parse_env(text):
         if name is not None:
-            values[name] = _env_unquote(_ENV_LINE_RE.match(line.rstrip('\r\n')).group('value'))
+            values[name] = _env_unquote(_ENV_LINE_RE.fullmatch(line.rstrip('\r\n')).group('value'))
     extra = spec.extra
     key_id = values.get(extra['access_key_id_var'])
     secret = values.get(extra['access_key_secret_var'])
@@ -731,15 +916,21 @@ def _read_env(spec, text):
     return {'access_key_id': key_id, 'access_key_secret': secret, 'region': values.get(extra['region_var'])}
 
 
-def _redact_env(text, secret_var):
+def _redact_env(spec, text):
+    extra = spec.extra
+    clear = (extra['access_key_id_var'], extra['region_var'])
     lines = []
+    hidden = 0
     for line, name in _parse_env(text):
-        if name is not None and (name == secret_var or _is_secret_key(name)):
-            match = _ENV_LINE_RE.match(line.rstrip('\r\n'))
-            lines.append((match.group('export') or '') + name + '=' + REDACTED + _eol(line))
-        else:
-            lines.append(line)
-    return _join_lines(lines)
+        if name is None or name not in clear + (extra['access_key_secret_var'],):
+            hidden += _count_shown_lines([line])
+            continue
+        lines.extend(_hidden_lines(hidden))
+        hidden = 0
+        match = _ENV_LINE_RE.fullmatch(line.rstrip('\r\n'))
+        value = match.group('value')
+        lines.append((match.group('export') or '') + name + '=' + (_shown_value(value) if name in clear else _masked(value)) + '\n')
+    return ''.join(lines + _hidden_lines(hidden))
 
 
 # ---------------------------------------------------------------- public entry points
@@ -769,22 +960,56 @@ def read_profile(spec, text):
 
 
 def redact(spec, text, extra_secrets=()):
-    """Text safe to show in a diff: every secret-looking value (any profile) replaced by REDACTED."""
+    """Text safe to show in a diff of the file spec manages: only the managed profile is shown.
+
+    The managed profile, section or lines appear with the AccessKey id (and the module's other non-secret
+    settings) in clear and every other value masked; every other profile, section or line is replaced by a
+    count (``# [other]: 4 lines not shown``, ``# 3 other lines not shown``, ``"<profile ops: 9 keys not shown>"``),
+    the same way in before and after. ``extra_secrets`` are masked wherever they still occur.
+    """
     if not text:
         return text or ''
     try:
         if spec.fmt == 'aliyun_cli':
-            result = _redact_cli_json(text)
+            result = _redact_cli_json(spec, text)
         elif spec.fmt in ('sdk', 'ossutil'):
-            result = _IniDocument(text, _sdk_norm).redact()
+            result = _redact_ini(spec, text)
         elif spec.fmt == 'ossfs':
-            result = _redact_ossfs(text)
+            result = _redact_ossfs(spec, text)
         else:
-            result = _redact_env(text, spec.extra['access_key_secret_var'])
+            result = _redact_env(spec, text)
     except CredentialParseError:
         return '<unparseable content (%d lines) not shown>\n' % len(_split_lines(text))
     # Belt and braces: a secret that appears outside a recognised key must not survive either.
-    for secret in extra_secrets:
-        if secret:
-            result = result.replace(secret, REDACTED)
-    return result
+    return _mask_secrets(result, extra_secrets)
+
+
+# key = value, key: value, export KEY=value, - key: value, "key": value (INI, env, YAML, JSON, flags files)
+_GENERIC_KEY_RE = re.compile(
+    r'(?P<indent>[ \t]*)(?P<lead>(?:-[ \t]+)?(?:export[ \t]+)?(?:--)?)'
+    r'(?P<key>"[A-Za-z0-9_.-]+"|\'[A-Za-z0-9_.-]+\'|[A-Za-z0-9_.-]+)[ \t]*(?P<separator>[=:])(?P<value>.*)')
+
+
+def redact_generic(text, secrets=()):
+    """A whole file rendered from the user's own template, safe to show in a diff.
+
+    The module knows no structure there, so every value is masked: ``key = ********`` for ``key=value`` and
+    ``key: value`` lines (also ``export KEY=``, ``- key:``, ``"key":``), ``<line N not shown>`` for every other
+    non-blank line, and every given secret masked wherever it still occurs.
+    """
+    if not text:
+        return ''
+    lines = []
+    for number, line in enumerate(_split_lines(text), 1):
+        body = line.rstrip('\r\n')
+        if not body.strip():
+            lines.append('\n')
+            continue
+        match = _GENERIC_KEY_RE.fullmatch(body)
+        if match is None:
+            lines.append('<line %d not shown>\n' % number)
+            continue
+        separator = ' = ' if match.group('separator') == '=' else ': '
+        value = REDACTED if match.group('value').strip() else ''
+        lines.append((match.group('indent') + match.group('lead') + match.group('key') + separator + value).rstrip() + '\n')
+    return _mask_secrets(''.join(lines), secrets)

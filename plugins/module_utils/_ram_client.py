@@ -93,7 +93,11 @@ def missing_sdk(services):
     return None, None
 
 
-_HOST_PORT = re.compile(r'^(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(?P<port>[0-9]{1,5}))?$')
+# All used with fullmatch: with match, '$' also matches before a trailing newline.
+_HOST_PORT = re.compile(r'(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+)(?::(?P<port>[0-9]{1,5}))?')
+_ROLE_SESSION_NAME = re.compile(r'[A-Za-z0-9._@-]{2,64}')
+_ROLE_ARN = re.compile(r'acs:ram::[0-9]+:role/[A-Za-z0-9._-]{1,64}')
+_CONTROL = re.compile(r'[\x00-\x1f\x7f]')
 
 
 def _is_local_address(host):
@@ -113,6 +117,9 @@ def parse_endpoint(value, option):
     name means https (every Alibaba Cloud endpoint); an IP address or localhost means http, which is what
     a local emulator speaks.
     """
+    if _CONTROL.search(value or ''):
+        # checked before strip(), which would silently drop a trailing newline
+        raise ValidationError('%s must not contain control characters' % option)
     text = (value or '').strip()
     scheme = None
     if '://' in text:
@@ -121,7 +128,7 @@ def parse_endpoint(value, option):
         if scheme not in ('http', 'https'):
             raise ValidationError('%s: unsupported scheme %r (use http or https)' % (option, scheme))
     text = text.rstrip('/')
-    match = _HOST_PORT.match(text)
+    match = _HOST_PORT.fullmatch(text)
     if not match:
         raise ValidationError('%s must be host[:port] or http(s)://host[:port], got %r' % (option, value))
     port = match.group('port')
@@ -175,9 +182,9 @@ class Auth(object):
             raise ValidationError('access_key_secret is set but %s is not: give both or neither%s' % (self.key_id_option, extra))
         if self.security_token and not self.access_key_id:
             raise ValidationError('security_token needs %s and access_key_secret' % self.key_id_option)
-        if self.role_session_name and not re.match(r'^[A-Za-z0-9._@-]{2,64}$', self.role_session_name):
+        if self.role_session_name and not _ROLE_SESSION_NAME.fullmatch(self.role_session_name):
             raise ValidationError('role_session_name must be 2-64 characters of letters, digits and . _ @ -')
-        if self.assume_role_arn and not self.assume_role_arn.startswith('acs:ram::'):
+        if self.assume_role_arn and not _ROLE_ARN.fullmatch(self.assume_role_arn):
             raise ValidationError('assume_role_arn must look like acs:ram::<account id>:role/<role name>')
 
     def secrets(self):

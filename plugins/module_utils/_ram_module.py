@@ -11,8 +11,9 @@
 
 from __future__ import annotations
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import env_fallback, missing_required_lib
 
+from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import CheckedModule
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_client import (
     Auth,
     Connection,
@@ -59,10 +60,15 @@ def auth_argument_spec(key_id_option='access_key_id'):
     }
 
 
-class AliyunRamModule(AnsibleModule):
-    """Runs one handler ``handler(module) -> result`` and turns every known failure into a clean fail_json."""
+class AliyunRamModule(CheckedModule):
+    """Runs one handler ``handler(module) -> result`` and turns every known failure into a clean fail_json.
 
-    def __init__(self, argument_spec, key_id_option='access_key_id', services=('ram',), **kwargs):
+    Every option (the shared auth options included, also when they come from environment variables) is checked
+    for control characters as soon as the parameters are validated (CheckedModule), before any API client exists;
+    a module names in ``multiline_options`` the options that legitimately hold multi-line text (none does so far).
+    """
+
+    def __init__(self, argument_spec, key_id_option='access_key_id', services=('ram',), multiline_options=(), **kwargs):
         spec = auth_argument_spec(key_id_option)
         spec.update(argument_spec)
         self._key_id_option = key_id_option
@@ -70,7 +76,7 @@ class AliyunRamModule(AnsibleModule):
         self._api = None
         self._auth = None
         self._given_options = frozenset()
-        super().__init__(argument_spec=spec, **kwargs)
+        super().__init__(argument_spec=spec, multiline_options=multiline_options, **kwargs)
 
     def _load_params(self):
         super()._load_params()

@@ -92,6 +92,7 @@ def exclusive_filter(prefix, regex):
     if not prefix and not regex:
         raise ValidationError('exclusive needs exclusive_name_prefix or exclusive_name_regex: the users matching the '
                               'filter and not listed are deleted')
+    validate.name_prefix(prefix, 'exclusive_name_prefix')
     try:
         pattern = re.compile(regex) if regex else None
     except re.error as err:

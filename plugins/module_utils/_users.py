@@ -351,6 +351,7 @@ def run_ram_user_info(module):
     params = module.params
     if params['name']:
         validate.user_name(params['name'])
+    validate.name_prefix(params['name_prefix'])
     compile_name_regex(params['name_regex'])
     users = find_users(module.api(), name=params['name'], name_prefix=params['name_prefix'],
                        name_regex=params['name_regex'], include=params['include'] or ())

@@ -94,6 +94,11 @@ attributes:
     details: Runs on the controller (C(delegate_to) C(localhost)).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+notes:
+  - Every string option is refused when it contains a control character such as a newline (a trailing one too),
+    a carriage return, a tab or NUL, with a message naming the option, before any report is written. O(users),
+    O(host_reads), O(identities) and O(controller_identity) are exempt, as they are the registered results of other
+    tasks, whose messages (an unreachable host's SSH error, for example) legitimately span several lines.
 seealso:
   - module: aliyun.ram.ram_access_key_info
   - module: aliyun.ram.credential_file_info
@@ -178,11 +183,17 @@ paths:
 import os
 import tempfile
 
-from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.aliyun.ram.plugins.module_utils import _audit
 from ansible_collections.aliyun.ram.plugins.module_utils._audit_render import FILE_NAMES, FORMATS, render
+from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import CheckedModule
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import parse_date, utc_now
+
+
+# Registered results of other tasks (ram_access_key_info, credential_file_info, sts_caller_info): their msg fields
+# (an unreachable host's SSH error, an API error) legitimately span lines. The audit copies only named fields and
+# the renderers escape what they show.
+MULTILINE_OPTIONS = ('users', 'host_reads', 'identities', 'controller_identity')
 
 
 def _write_if_changed(module, path, content):
@@ -209,7 +220,7 @@ def _write_if_changed(module, path, content):
 
 
 def main():
-    module = AnsibleModule(
+    module = CheckedModule(
         argument_spec=dict(
             users=dict(type='list', elements='dict', required=True),
             host_reads=dict(type='list', elements='dict', default=[]),
@@ -222,6 +233,7 @@ def main():
             formats=dict(type='list', elements='str', choices=list(FORMATS), default=list(FORMATS)),
             title=dict(type='str', default='RAM AccessKey audit'),
         ),
+        multiline_options=MULTILINE_OPTIONS,
         supports_check_mode=True,
     )
     params = module.params

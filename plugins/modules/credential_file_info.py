@@ -56,6 +56,10 @@ attributes:
     support: none
   platform:
     platforms: posix
+notes:
+  - Every string option (those in O(extra) included) is refused when it contains a control character such as a
+    newline (a trailing one too), a carriage return, a tab or NUL, with a message naming the option, before any
+    file is read.
 seealso:
   - module: aliyun.ram.credential_file
 """
@@ -138,14 +142,13 @@ group:
   sample: app
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.aliyun.ram.plugins.module_utils._credential_file import EXTRA_OPTIONS, FORMATS
 from ansible_collections.aliyun.ram.plugins.module_utils._credential_file_host import run_credential_file_info
+from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import CheckedModule
 
 
 def main():
-    module = AnsibleModule(
+    module = CheckedModule(
         argument_spec=dict(
             format=dict(type='str', required=True, choices=list(FORMATS)),
             path=dict(type='path'),

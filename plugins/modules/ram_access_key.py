@@ -94,6 +94,9 @@ attributes:
 notes:
   - The created secret is not hidden from the task result (hiding it would also hide it from the registered variable);
     always set C(no_log) V(true) on the task.
+  - Every string option (strings inside lists and dictionaries and the authentication options included, also when they
+    come from environment variables) is refused when it contains a control character such as a newline (a trailing
+    one too), a carriage return, a tab or NUL, with a message naming the option, before any API call.
 seealso:
   - module: aliyun.ram.ram_access_key_info
   - module: aliyun.ram.sts_caller_info

@@ -46,6 +46,10 @@ extends_documentation_fragment:
   - aliyun.ram.attributes
   - aliyun.ram.attributes.action_group
   - aliyun.ram.attributes.info_module
+notes:
+  - Every string option (strings inside lists and dictionaries and the authentication options included, also when they
+    come from environment variables) is refused when it contains a control character such as a newline (a trailing
+    one too), a carriage return, a tab or NUL, with a message naming the option, before any API call.
 seealso:
   - module: aliyun.ram.ram_access_key
   - module: aliyun.ram.ram_user_info

@@ -145,6 +145,9 @@ notes:
   - Register the result with C(no_log) set to V(true) - the secret of every key created in this run is returned.
   - Ansible hides the values of C(no_log) options in a module's output, so held secrets can not be returned; read them
     from the O(held) entry that RV(access_keys.held_index) names.
+  - Every string option (strings inside lists and dictionaries and the authentication options included, also when they
+    come from environment variables) is refused when it contains a control character such as a newline (a trailing
+    one too), a carriage return, a tab or NUL, with a message naming the option, before any API call.
 seealso:
   - module: aliyun.ram.ram_users
   - module: aliyun.ram.ram_access_key

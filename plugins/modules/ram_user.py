@@ -89,6 +89,10 @@ attributes:
   diff_mode:
     support: full
     details: The before and after state of the managed attributes, policies and groups.
+notes:
+  - Every string option (strings inside lists and dictionaries and the authentication options included, also when they
+    come from environment variables) is refused when it contains a control character such as a newline (a trailing
+    one too), a carriage return, a tab or NUL, with a message naming the option, before any API call.
 seealso:
   - module: aliyun.ram.ram_user_info
   - module: aliyun.ram.ram_access_key

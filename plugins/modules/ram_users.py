@@ -131,6 +131,9 @@ attributes:
 notes:
   - Exclusive deletion lists every user of the account (C(ListUsers)) and, when a user is to be deleted, calls STS
     C(GetCallerIdentity) once to protect the identity running the module.
+  - Every string option (strings inside lists and dictionaries and the authentication options included, also when they
+    come from environment variables) is refused when it contains a control character such as a newline (a trailing
+    one too), a carriage return, a tab or NUL, with a message naming the option, before any API call.
 seealso:
   - module: aliyun.ram.ram_user
   - module: aliyun.ram.ram_access_keys

@@ -15,6 +15,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._credential_file import
     REDACTED,
     CredentialFileError,
     CredentialParseError,
+    _env_quote,
     build_spec,
     default_mode,
     default_paths,
@@ -200,9 +201,10 @@ def test_cli_parse_errors_do_not_leak(text, line):
 
 def test_cli_redaction_hides_every_secret():
     text = merge(spec('aliyun_cli', 'app', region='cn-hangzhou'), CLI_EXISTING)
-    shown = redact(spec('aliyun_cli'), text)
-    assert SECRET not in shown and OTHER_SECRET not in shown and '"tok"' not in shown
-    assert json.loads(shown)['profiles'][1]['access_key_secret'] == REDACTED
+    shown = redact(spec('aliyun_cli', 'app', region='cn-hangzhou'), text)
+    assert SECRET not in shown and OTHER_SECRET not in shown and '"tok"' not in shown and 'LTAIops' not in shown
+    assert json.loads(shown)['profiles'][0]['access_key_secret'] == REDACTED
+    assert json.loads(shown)['profiles'][1] == '<profile ops: 8 keys not shown>'
     assert KEY_ID in shown
 
 
@@ -293,9 +295,9 @@ def test_ossfs_parse_error_and_redaction():
     with pytest.raises(CredentialParseError) as caught:
         merge(spec('ossfs'), "ok:line\n" + SECRET + "\n")
     assert caught.value.line == 2 and SECRET not in str(caught.value)
-    shown = redact(spec('ossfs'), merge(spec('ossfs', 'bucket-a'), OSSFS_EXISTING))
-    assert SECRET not in shown and OTHER_SECRET not in shown and 'secretb' not in shown
-    assert 'bucket-a:%s:%s\n' % (KEY_ID, REDACTED) in shown
+    shown = redact(spec('ossfs', 'bucket-a'), merge(spec('ossfs', 'bucket-a'), OSSFS_EXISTING))
+    assert SECRET not in shown and OTHER_SECRET not in shown and 'secretb' not in shown and 'LTAIb' not in shown
+    assert shown == '# 3 other lines not shown\nbucket-a:%s:%s\n' % (KEY_ID, REDACTED)
 
 
 def test_ossfs_validation():
@@ -314,6 +316,7 @@ def test_ossfs_modes():
     assert mode_problem('ossfs', '/etc/passwd-ossfs', 0o660)
     assert mode_problem('ossfs', '/home/a/.passwd-ossfs', 0o640)
     assert mode_problem('sdk', '/x', 0o644) is None
+    assert mode_problem('ossfs', '/home/a/.passwd-ossfs', None) is None
 
 
 # ---------------------------------------------------------------- env
@@ -346,8 +349,8 @@ def test_env_parse_errors_and_redaction():
     with pytest.raises(CredentialParseError):
         merge(spec('env'), "A='unterminated\n")
     shown = redact(spec('env'), merge(spec('env'), ENV_EXISTING))
-    assert SECRET not in shown and "'p w'" not in shown
-    assert 'ALIBABA_CLOUD_ACCESS_KEY_SECRET=' + REDACTED in shown and 'export DB_PASSWORD=' + REDACTED in shown
+    assert SECRET not in shown and "'p w'" not in shown and 'DB_PASSWORD' not in shown and 'prod' not in shown
+    assert shown == '# 3 other lines not shown\nALIBABA_CLOUD_ACCESS_KEY_ID=%s\nALIBABA_CLOUD_ACCESS_KEY_SECRET=%s\n' % (KEY_ID, REDACTED)
 
 
 def test_env_has_no_profiles_and_no_default_path():
@@ -421,10 +424,35 @@ def test_redaction_of_unparseable_text_shows_nothing():
 
 
 def test_redaction_also_replaces_the_known_secret_anywhere():
-    assert redact(spec('sdk'), '[a]\nnote = ' + SECRET + '\n', [SECRET]) == '[a]\nnote = ' + REDACTED + '\n'
+    # type is a managed, non-secret key shown in clear: the known secret is still masked there
+    assert redact(spec('sdk'), '[default]\ntype = ' + SECRET + '\n', [SECRET]) == '[default]\ntype = ' + REDACTED + '\n'
 
 
 def test_missing_final_newline_is_kept_and_extended_correctly():
     assert merge(spec('sdk'), '[default]\naccess_key_id = x') == (
         '[default]\naccess_key_id = %s\nenable = true\ntype = access_key\naccess_key_secret = %s\n' % (KEY_ID, SECRET))
     assert merge(spec('ossfs', 'bucket-a'), 'bucket-b:i:s') == 'bucket-b:i:s\nbucket-a:%s:%s\n' % (KEY_ID, SECRET)
+
+
+# ---------------------------------------------------------------- full matches: no trailing newline slips through
+
+@pytest.mark.parametrize('fmt, kwargs, fragment', [
+    ('sdk', {'profile': 'prod\n'}, 'profile'), ('sdk', {'profile': 'pr\x00od'}, 'profile'),
+    ('sdk', {'key_id': KEY_ID + '\n'}, 'access_key_id'), ('aliyun_cli', {'region': 'cn-hangzhou\n'}, 'region'),
+    ('ossfs', {'profile': 'bucket-a\n'}, 'bucket'), ('env', {'profile': 'default\n'}, 'no profiles'),
+    ('env', {'extra': {'access_key_id_var': 'OSS_ACCESS_KEY_ID\n'}}, 'environment variable'),
+    ('env', {'extra': {'region_var': 'REGION\r'}}, 'environment variable'),
+    ('ossutil', {'extra': {'endpoint': 'oss-cn-hangzhou.aliyuncs.com\n'}}, 'endpoint'),
+    ('ossutil', {'extra': {'language': 'EN\n'}}, 'single word'),
+    ('aliyun_cli', {'extra': {'output_format': 'json\t'}}, 'single word'),
+    ('sdk', {'secret': SECRET + '\n'}, 'control characters'),
+])
+def test_validators_match_the_whole_value(fmt, kwargs, fragment):
+    kwargs.setdefault('region', 'cn-hangzhou')
+    with pytest.raises(CredentialFileError, match=fragment):
+        spec(fmt, **kwargs)
+
+
+def test_env_quoting_decision_matches_the_whole_value():
+    # with match and '$', 'abc\n' counted as safe and was written bare, ending the line early
+    assert _env_quote('abc') == 'abc' and _env_quote('abc\n') == "'abc\n'"

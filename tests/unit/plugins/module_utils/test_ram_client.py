@@ -175,3 +175,25 @@ def test_action_names_map_to_sdk_methods():
                    'DetachPolicyFromUser', 'ListGroupsForUser', 'AddUserToGroup', 'RemoveUserFromGroup', 'GetLoginProfile',
                    'DeleteLoginProfile'):
         assert hasattr(sdk.Client, _ram_client._snake_action(action) + '_with_options'), action
+
+
+@pytest.mark.parametrize('value', ['ram.aliyuncs.com\n', 'https://ram.aliyuncs.com\n', '127.0.0.1:9000\r', 'ram.aliyuncs\x00.com',
+                                   '\tram.aliyuncs.com'])
+def test_parse_endpoint_refuses_control_characters_instead_of_stripping_them(value):
+    with pytest.raises(ValidationError, match='endpoint must not contain control characters'):
+        parse_endpoint(value, 'endpoint')
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(role_session_name='deploy\n'), 'role_session_name'),
+    (dict(assume_role_arn='acs:ram::1234567890123456:role/admin\n'), 'acs:ram::'),
+    (dict(assume_role_arn='acs:ram::1234567890123456:role/admin role'), 'acs:ram::'),
+    (dict(assume_role_arn='acs:ram::123:role/'), 'acs:ram::'),
+])
+def test_auth_full_matches(kwargs, message):
+    with pytest.raises(ValidationError, match=message):
+        Auth(**kwargs).validate()
+
+
+def test_auth_accepts_a_role_arn_and_session_name():
+    Auth(assume_role_arn='acs:ram::1234567890123456:role/ram-admin.x_1', role_session_name='ci@build-7').validate()

@@ -79,3 +79,45 @@ def test_lists_are_deduplicated_and_none_means_unmanaged():
     assert validate.policies(None) is None and validate.groups(None) is None
     assert validate.policies(['p', 'System:p']) == [{'name': 'p', 'type': 'System'}]
     assert validate.groups(['a', 'a', 'b']) == ['a', 'b']
+
+
+# ---------------------------------------------------------------- full matches, no control characters
+
+@pytest.mark.parametrize('check, value', [
+    (validate.user_name, 'alice\n'), (validate.user_name, 'alice\r'), (validate.user_name, 'ali\x00ce'),
+    (validate.group_name, 'dev\n'), (validate.access_key_id, 'LTAI5tAbCdEf\n'), (validate.name_prefix, 'app-\n'),
+    (validate.name_prefix, 'app\t'), (validate.name_prefix, 'a@b'), (validate.name_prefix, 'x' * 65),
+])
+def test_a_trailing_newline_or_control_character_never_matches(check, value):
+    with pytest.raises(ValidationError):
+        check(value)
+
+
+@pytest.mark.parametrize('value', ['', None, 'app-', 'a.b_c'])
+def test_name_prefix_accepts_prefixes_and_no_filter(value):
+    assert validate.name_prefix(value) == value
+
+
+def test_policy_name_with_a_trailing_newline_is_refused():
+    with pytest.raises(ValidationError, match='policy name'):
+        validate.policy('System:AliyunOSSReadOnlyAccess\n')
+    with pytest.raises(ValidationError, match='policy name'):
+        validate.policy({'name': 'ReadOnly\n', 'type': 'Custom'})
+
+
+@pytest.mark.parametrize('kwargs, message', [
+    (dict(display_name='Alice\n'), r'display_name must not contain control characters \(found \\n at position 5\)'),
+    (dict(display_name='Al\x00ice'), r'display_name must not contain control characters \(found \\x00 at position 2\)'),
+    (dict(display_name='Alice\x7f'), r'display_name .*\\x7f'),
+    (dict(comments='first\r\nsecond'), r'comments must not contain control characters \(found \\r at position 5\)'),
+    (dict(comments='tab\there'), r'comments .*\\t'),
+    (dict(email='a@example.com\n'), 'email'), (dict(email='a\x00b@example.com'), 'email'),
+    (dict(mobile_phone='86-18600008888\n'), 'mobile_phone'),
+])
+def test_attributes_refuse_control_characters(kwargs, message):
+    with pytest.raises(ValidationError, match=message):
+        validate.user_attributes(**kwargs)
+
+
+def test_free_text_attributes_keep_ordinary_text():
+    validate.user_attributes(display_name='Zhang San 张三 (ops)', comments='Owner: team #5; see wiki', email='a.b+c@example.com')

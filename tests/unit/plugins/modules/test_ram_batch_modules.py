@@ -226,3 +226,9 @@ def test_ram_users_report_changes_converged_lists_nobody_but_counts_all(run, ram
     assert not compact['changed'] and compact['users'] == [] and compact['summary']['unchanged'] == 2
     full, dummy = run(ram_users, {'users': [{'name': 'u1'}, {'name': 'u2'}]})
     assert [u['name'] for u in full['users']] == ['u1', 'u2']
+
+
+def test_ram_users_exclusive_name_prefix_is_validated_before_any_call(run, ram):
+    result, dummy = run(ram_users, {'users': [{'name': 'app-1'}], 'exclusive': True, 'exclusive_name_prefix': 'app @'})
+    assert result['failed'] and 'exclusive_name_prefix must be' in result['msg']
+    assert ram.calls == [] and ram.connections == []

@@ -200,3 +200,15 @@ def test_access_key_info(run, ram):
     assert 'secret-of-K1' not in out
     missing, dummy = run(ram_access_key_info, {'user_name': 'nobody'})
     assert missing['access_keys'] == [] and missing['user_exists'] is False
+
+
+def test_user_info_name_prefix_is_validated_before_any_call(run, ram):
+    result, dummy = run(ram_user_info, {'name_prefix': 'app@'})
+    assert result['failed'] and 'name_prefix must be' in result['msg']
+    assert ram.calls == [] and ram.connections == []
+
+
+def test_a_trailing_newline_in_a_name_fails_before_any_call(run, ram):
+    result, dummy = run(ram_user, {'name': 'alice\n'})
+    assert result['failed'] and result['msg'] == 'option name must not contain control characters (found \\n at position 5)'
+    assert ram.calls == [] and ram.connections == []
