@@ -9,6 +9,8 @@
 
 """Filesystem side of the credential_file modules: home resolution, safe reads and atomic writes.
 
+Every file operation goes through ``_safe_path`` (a descriptor walk from ``/`` that refuses links and
+ownership changes a user could exploit) and ``_atomic_write.replace_at``; nothing here touches a file by path.
 Stdlib only (plus the AnsibleModule instance handed in), because it runs on target hosts.
 """
 
@@ -17,7 +19,6 @@ from __future__ import annotations
 import grp
 import os
 import pwd
-import re
 import stat
 
 from ansible_collections.aliyun.ram.plugins.module_utils import _atomic_write
@@ -31,9 +32,17 @@ from ansible_collections.aliyun.ram.plugins.module_utils._credential_file import
     mode_problem,
     read_profile,
     redact,
+    redact_generic,
+    resolve_mode,
 )
+from ansible_collections.aliyun.ram.plugins.module_utils._safe_path import UnsafePathError, locate, user_name
 
-_OCTAL_MODE_RE = re.compile(r'^0?[0-7]{3,4}$')
+TEMPLATE_FORMAT = 'template'
+NEW_FILE_MODE = 0o600
+
+
+class _Failure(Exception):
+    """A message for fail_json; raised so that open descriptors and created directories are cleaned up on the way out."""
 
 
 def _user_entry(owner):
@@ -54,33 +63,29 @@ def _group_id(group):
         raise CredentialFileError('group %s does not exist on this host' % group)
 
 
+def _name_or_id(lookup, number, attribute):
+    try:
+        return getattr(lookup(number), attribute)
+    except KeyError:
+        return str(number)
+
+
+def _group_name(gid):
+    return _name_or_id(grp.getgrgid, gid, 'gr_name')
+
+
 def resolve_paths(fmt, path, owner):
     """The explicit path, or the format's defaults in the owner's home (the running user's when no owner)."""
     if path:
         return [path]
+    if fmt == TEMPLATE_FORMAT:
+        raise CredentialFileError('format template needs path')
     return default_paths(fmt, _user_entry(owner).pw_dir)
 
 
-def mode_number(mode):
-    """The mode as an int, or None for symbolic modes (AnsibleModule applies those itself)."""
-    if mode is None or isinstance(mode, int):
-        return mode
-    if _OCTAL_MODE_RE.match(str(mode)):
-        return int(str(mode), 8)
-    return None
-
-
-def read_text(path, lenient=False):
-    """File content as text, or None when the file does not exist; lenient decoding is only for showing a forced overwrite."""
-    try:
-        with open(path, 'rb') as handle:
-            data = handle.read()
-    except FileNotFoundError:
+def _decode(data, path, lenient=False):
+    if data is None:
         return None
-    except IsADirectoryError:
-        raise CredentialFileError('%s is a directory, not a credential file' % path)
-    except OSError as exc:
-        raise CredentialFileError('cannot read %s: %s' % (path, exc.strerror))
     try:
         return data.decode('utf-8', 'replace' if lenient else 'strict')
     except UnicodeDecodeError as exc:
@@ -88,124 +93,197 @@ def read_text(path, lenient=False):
         raise CredentialParseError(line, 'not valid UTF-8 text')
 
 
-def _make_parents(directory, uid, gid):
-    """Create missing parent directories 0700, owned by the file's owner so only they can enter."""
-    missing = []
-    while directory and not os.path.isdir(directory):
-        missing.append(directory)
-        directory = os.path.dirname(directory)
-    for created in reversed(missing):
-        os.mkdir(created, 0o700)
-        os.chmod(created, 0o700)
-        if uid != -1 or gid != -1:
-            os.chown(created, uid, gid)
+def _read(path, owner_uid):
+    """(resolved path, bytes or None) through the safe walk; no directory is created."""
+    with locate(path, owner_uid) as location:
+        return location.path, location.read()
 
 
-def atomic_write(module, path, text, file_args):
-    """Write through a temp file in the same directory that has its final owner and mode BEFORE any byte goes in."""
-    # set_fs_attributes_if_different calls fail_json (SystemExit) on error: _atomic_write cleans up either way.
-    _atomic_write.atomic_write(path, text.encode('utf-8'),
-                               prepare=lambda temp_path: module.set_fs_attributes_if_different(dict(file_args, path=temp_path), False))
+class _Request:
+    """What the task asked for, resolved once: spec, paths, owner, group and mode."""
+
+    def __init__(self, params):
+        self.params = params
+        self.fmt = params['format']
+        self.state = params['state']
+        if self.fmt == TEMPLATE_FORMAT:
+            if self.state == 'present' and params.get('content') is None:
+                raise CredentialFileError('format template needs content when state is present')
+            self.spec = None
+            self.secrets = [params['access_key_secret']] if params['access_key_secret'] else []
+        else:
+            if params.get('content') is not None:
+                raise CredentialFileError('content is only for format template')
+            missing = [name for name in ('access_key_id', 'access_key_secret') if self.state == 'present' and not params[name]]
+            if missing:
+                raise CredentialFileError('state is present but missing: %s' % ', '.join(missing))
+            self.spec = build_spec(self.fmt, params['profile'], params['access_key_id'], params['access_key_secret'],
+                                   params['region'], params['extra'], self.state)
+            self.secrets = [self.spec.access_key_secret]
+        self.paths = resolve_paths(self.fmt, params['path'], params['owner'])
+        self.owner_entry = _user_entry(params['owner']) if params['owner'] is not None else None
+        self.group_id = _group_id(params['group']) if params['group'] is not None else None
+        self.owner_uid = self.owner_entry.pw_uid if self.owner_entry else None
+
+    def after(self, before_text, force):
+        if self.spec is None:
+            return self.params['content'] if self.state == 'present' else None
+        try:
+            return merge(self.spec, before_text)
+        except CredentialParseError:
+            if not force:
+                raise
+            return '' if self.state == 'absent' else merge(self.spec, None)
+
+    def redacted(self, text):
+        if self.spec is None:
+            return redact_generic(text or '', self.secrets)
+        return redact(self.spec, text or '', self.secrets)
+
+    def mode_for(self, path, current_mode, final_uid):
+        if self.params['mode'] is None:
+            if current_mode is not None and self.state == 'absent':
+                return current_mode
+            return default_mode(self.fmt, path, final_uid == 0)
+        return resolve_mode(self.params['mode'], NEW_FILE_MODE if current_mode is None else current_mode)
 
 
-def _fail(module, msg, **kwargs):
-    module.fail_json(msg=msg, **kwargs)
+class _Plan:
+    """One file: where it is, what it holds now and what it should hold. Nothing is written while planning."""
+
+    def __init__(self, path, before, after, status):
+        self.path = path
+        self.before = before
+        self.after = after
+        self.status = status
+
+    @property
+    def content_changed(self):
+        if self.after is None:
+            return self.before is not None
+        return self.before != self.after and not (self.before is None and not self.after)
 
 
-def _plan_file(module, spec, path, force):
-    """(path to write, text before or None, text after) for one file; nothing is written here."""
-    if os.path.islink(path):
-        # Replacing the link itself would detach whoever reads through it; write where it points.
-        path = os.path.realpath(path)
+def _plan_file(request, path, force):
+    with locate(path, request.owner_uid) as location:
+        status = location.checked_file()
+        data = location.read() if status is not None else None
+        resolved = location.path
     try:
-        before = read_text(path)
-        after = merge(spec, before)
+        before = _decode(data, resolved)
+        return _Plan(resolved, before, request.after(before, force), status)
     except CredentialParseError as exc:
         if not force:
-            _fail(module, '%s cannot be parsed as a %s file (%s); fix it or set force=true to overwrite it' % (path, spec.fmt, exc))
-        before = read_text(path, lenient=True)
-        after = '' if spec.state == 'absent' else merge(spec, None)
-    except CredentialFileError as exc:
-        _fail(module, '%s: %s' % (path, exc))
-    return path, before, after
+            raise _Failure('%s cannot be parsed as a %s file (%s); fix it or set force=true to overwrite it' % (resolved, request.fmt, exc))
+        before = _decode(data, resolved, lenient=True)
+        return _Plan(resolved, before, request.after(None, True), status)
 
 
-def _narrow_mode_first(module, path, mode, diff):
-    """Drop unrequested permission bits before owner/group change, so a new owner or group never sees a wider mode."""
-    wanted = mode_number(mode)
-    if wanted is None or module.check_mode:
-        return False
-    current = stat.S_IMODE(os.stat(path).st_mode)
-    if current & ~wanted == 0:
-        return False
-    os.chmod(path, current & wanted)
-    diff['before']['mode'] = '%04o' % current
-    diff['after']['mode'] = '%04o' % wanted
-    return True
+def _final_owner(request, status):
+    """(uid, gid) the file ends up with: the requested ones, else what an existing file has, else the owner's group."""
+    uid = request.owner_uid if request.owner_uid is not None else (status.st_uid if status is not None else os.geteuid())
+    if request.group_id is not None:
+        gid = request.group_id
+    elif status is not None:
+        gid = status.st_gid
+    elif request.owner_entry is not None:
+        # "owned by alice" should not leave a new file in the running user's group.
+        gid = request.owner_entry.pw_gid
+    else:
+        gid = os.getegid()
+    return uid, gid
+
+
+def _attributes(uid, gid, mode):
+    return {'owner': _name_or_id(pwd.getpwuid, uid, 'pw_name'), 'group': _group_name(gid), 'mode': '%04o' % mode}
+
+
+def _write(request, plan):
+    """Replace the file's content; create its missing directories first and take them back if the write fails."""
+    create_uid = request.owner_uid if request.owner_uid is not None else -1
+    create_gid = request.group_id if request.group_id is not None else (request.owner_entry.pw_gid if request.owner_entry else -1)
+    with locate(plan.path, request.owner_uid, create_directories=(create_uid, create_gid)) as location:
+        try:
+            status = location.checked_file()
+            uid, gid = _final_owner(request, status)
+            location.check_owner(uid, '%s (to be owned by %s)' % (location.path, user_name(uid)))
+            if request.fmt == TEMPLATE_FORMAT and request.state == 'absent':
+                location.remove()
+                return
+            mode = request.mode_for(location.path, stat.S_IMODE(status.st_mode) if status else None, uid)
+            if (uid, gid) == (os.geteuid(), os.getegid()):
+                uid = gid = -1
+            _atomic_write.replace_at(location.dir_fd, location.name, plan.after.encode('utf-8'), uid=uid, gid=gid, mode=mode)
+        except BaseException:
+            location.remove_created_directories()
+            raise
+
+
+def _set_attributes(request, plan, check_mode):
+    """Owner, group and mode of an unchanged file, through its descriptor; returns the attribute diff or None."""
+    with locate(plan.path, request.owner_uid) as location:
+        fd = location.open_file()
+        try:
+            current = os.fstat(fd)
+            uid, gid = _final_owner(request, current)
+            location.check_owner(uid, '%s (to be owned by %s)' % (location.path, user_name(uid)))
+            mode = request.mode_for(location.path, stat.S_IMODE(current.st_mode), uid)
+            before = _attributes(current.st_uid, current.st_gid, stat.S_IMODE(current.st_mode))
+            after = _attributes(uid, gid, mode)
+            if before == after:
+                if not check_mode:
+                    # nothing to write, but a killed earlier write may have left a copy of the secrets next to the file
+                    _atomic_write.remove_stale_temp_files_at(location.dir_fd, location.name)
+                return None
+            if not check_mode:
+                # Narrow the mode before a new owner or group can see the file, widen (if asked) only after.
+                os.fchmod(fd, stat.S_IMODE(current.st_mode) & mode)
+                if (uid, gid) != (current.st_uid, current.st_gid):
+                    os.fchown(fd, uid, gid)
+                os.fchmod(fd, mode)
+        finally:
+            os.close(fd)
+    changed_keys = [key for key in before if before[key] != after[key]]
+    return {'before_header': plan.path, 'after_header': plan.path,
+            'before': dict((key, before[key]) for key in changed_keys), 'after': dict((key, after[key]) for key in changed_keys)}
+
+
+def _check_mode_allowed(request, plan):
+    uid, dummy = _final_owner(request, plan.status)
+    current = stat.S_IMODE(plan.status.st_mode) if plan.status is not None else None
+    problem = mode_problem(request.fmt, plan.path, request.mode_for(plan.path, current, uid))
+    if problem:
+        raise _Failure(problem)
 
 
 def run_credential_file(module):
     params = module.params
     try:
-        spec = build_spec(params['format'], params['profile'], params['access_key_id'], params['access_key_secret'],
-                          params['region'], params['extra'], params['state'])
-        paths = resolve_paths(spec.fmt, params['path'], params['owner'])
-        owner_entry = _user_entry(params['owner']) if params['owner'] is not None else None
-        group_id = _group_id(params['group']) if params['group'] is not None else None
-    except CredentialFileError as exc:
-        _fail(module, str(exc))
-
-    owner_is_root = (owner_entry.pw_uid if owner_entry else os.geteuid()) == 0
-    plans = [_plan_file(module, spec, path, params['force']) for path in paths]
-    requested_mode = mode_number(params['mode'])
-    for path, dummy, dummy in plans:
-        problem = mode_problem(spec.fmt, path, default_mode(spec.fmt, path, owner_is_root) if params['mode'] is None else requested_mode)
-        if problem:
-            _fail(module, problem)
-    parent_uid = owner_entry.pw_uid if owner_entry else -1
-    parent_gid = group_id if group_id is not None else (owner_entry.pw_gid if owner_entry else -1)
-
-    changed = False
-    diffs = []
-    for path, before, after in plans:
-        file_args = module.load_file_common_arguments(module.params, path=path)
-        if params['mode'] is None:
-            file_args['mode'] = default_mode(spec.fmt, path, owner_is_root)
-        content_changed = before != after and not (before is None and not after)
-        if before is not None:
-            current = os.stat(path)
-            # A rewrite must not hand the file to the running user: keep what the caller did not ask to change.
-            file_args['owner'] = file_args['owner'] if file_args['owner'] is not None else current.st_uid
-            file_args['group'] = file_args['group'] if file_args['group'] is not None else current.st_gid
-            if spec.state == 'absent' and params['mode'] is None:
-                file_args['mode'] = stat.S_IMODE(current.st_mode)
-        elif owner_entry is not None and file_args['group'] is None:
-            # "owned by alice" should not leave a new file in the running user's group.
-            file_args['group'] = owner_entry.pw_gid
-
-        if content_changed:
-            changed = True
-            diffs.append({'before_header': path, 'after_header': path,
-                          'before': redact(spec, before or '', [spec.access_key_secret]),
-                          'after': redact(spec, after, [spec.access_key_secret])})
-            if not module.check_mode:
-                try:
-                    _make_parents(os.path.dirname(path), parent_uid, parent_gid)
-                    atomic_write(module, path, after, file_args)
-                except OSError as exc:
-                    _fail(module, 'cannot write %s: %s' % (path, exc.strerror or exc))
-        elif before is not None and spec.state == 'present':
-            if not module.check_mode:
-                # nothing to write, but a killed earlier write may have left a copy of the secrets next to the file
-                _atomic_write.remove_stale_temp_files(path)
-            attribute_diff = {'before_header': path, 'after_header': path, 'before': {}, 'after': {}}
-            narrowed = _narrow_mode_first(module, path, file_args['mode'], attribute_diff)
-            if module.set_fs_attributes_if_different(file_args, narrowed, diff=attribute_diff):
+        request = _Request(params)
+        plans = [_plan_file(request, path, params['force']) for path in request.paths]
+        for plan in plans:
+            _check_mode_allowed(request, plan)
+        changed, diffs = False, []
+        for plan in plans:
+            if plan.content_changed:
                 changed = True
-                diffs.append(attribute_diff)
+                diffs.append({'before_header': plan.path, 'after_header': plan.path,
+                              'before': request.redacted(plan.before), 'after': request.redacted(plan.after)})
+                if not module.check_mode:
+                    _write(request, plan)
+            elif plan.status is not None and request.state == 'present':
+                attribute_diff = _set_attributes(request, plan, module.check_mode)
+                if attribute_diff is not None:
+                    changed = True
+                    diffs.append(attribute_diff)
+    except (CredentialFileError, UnsafePathError, _Failure) as exc:
+        module.fail_json(msg=str(exc))
+    except OSError as exc:
+        where = exc.filename if exc.filename else (plans[0].path if 'plans' in locals() and plans else params['path'])
+        module.fail_json(msg='cannot write %s: %s' % (where, exc.strerror or exc))
 
-    result = {'changed': changed, 'path': plans[0][0], 'paths': [plan[0] for plan in plans],
-              'profile': spec.profile, 'format': spec.fmt}
+    result = {'changed': changed, 'path': plans[0].path, 'paths': [plan.path for plan in plans],
+              'profile': request.spec.profile if request.spec else None, 'format': request.fmt}
     if module._diff:
         result['diff'] = diffs
     module.exit_json(**result)
@@ -213,33 +291,32 @@ def run_credential_file(module):
 
 def run_credential_file_info(module):
     params = module.params
+    path = params['path']
     try:
         spec = build_spec(params['format'], params['profile'], extra=params['extra'], reading=True)
         path = resolve_paths(spec.fmt, params['path'], params['owner'])[0]
-        text = read_text(path)
+        owner_uid = _user_entry(params['owner']).pw_uid if params['owner'] is not None else None
+        with locate(path, owner_uid) as location:
+            path = location.path
+            status = location.checked_file()
+            text = _decode(location.read(), path) if status is not None else None
         found = read_profile(spec, text)
     except CredentialParseError as exc:
-        _fail(module, '%s cannot be parsed as a %s file (%s)' % (path, params['format'], exc))
-    except CredentialFileError as exc:
-        _fail(module, str(exc))
+        module.fail_json(msg='%s cannot be parsed as a %s file (%s)' % (path, params['format'], exc))
+    except (CredentialFileError, UnsafePathError) as exc:
+        module.fail_json(msg=str(exc))
+    except OSError as exc:
+        module.fail_json(msg='cannot read %s: %s' % (path, exc.strerror or exc))
 
     result = {'changed': False, 'path': path, 'profile': spec.profile, 'format': spec.fmt,
               'file_exists': text is not None, 'exists': found is not None}
     if text is not None:
-        current = os.stat(path)
-        result['mode'] = '%04o' % stat.S_IMODE(current.st_mode)
-        result['owner'] = _name_or_id(pwd.getpwuid, current.st_uid, 'pw_name')
-        result['group'] = _name_or_id(grp.getgrgid, current.st_gid, 'gr_name')
+        result['mode'] = '%04o' % stat.S_IMODE(status.st_mode)
+        result['owner'] = _name_or_id(pwd.getpwuid, status.st_uid, 'pw_name')
+        result['group'] = _group_name(status.st_gid)
     if found is not None:
         result['access_key_id'] = found['access_key_id']
         result['region'] = found['region']
         if params['return_secret']:
             result['access_key_secret'] = found['access_key_secret']
     module.exit_json(**result)
-
-
-def _name_or_id(lookup, number, attribute):
-    try:
-        return getattr(lookup(number), attribute)
-    except KeyError:
-        return str(number)

@@ -18,8 +18,20 @@ description:
     the JSON of the aliyun CLI keeps other profiles and unknown keys and is written tab-indented as the CLI writes it.
   - The file is written atomically (temporary file in the same directory, final owner and mode set before any content
     is written, then renamed over the target), so readers never see a partial file or a file with a wider mode.
+  - The path is walked from C(/) one directory at a time through file descriptors, and every change (directory
+    creation, temporary file, owner, mode, rename, removal) is made relative to the directory already held, so a user
+    who owns a directory on the path cannot redirect the write while the module runs as root.
+  - Symbolic links are followed only when the link is owned by root and lies in a directory owned by root (system
+    layout such as C(/bin -> usr/bin) or C(/etc/alternatives)). Any other link on the path, the file itself included,
+    fails the task before any change, naming the link and its owner.
+  - Ownership along the path may pass from root to one user (the file's owner), never from one user to another or from
+    a user back to root; directories writable by their group or by others are refused unless sticky (like C(/tmp)); an
+    existing file must be a regular file with a single hard link, owned by root or the file's owner. See the security
+    guide in the collection's docsite for the attacks this rules out.
   - Runs on the target host and needs only the Python standard library.
-  - The diff shows the file before and after with every secret replaced by C(********).
+  - The diff shows the managed profile, section or lines before and after, with the AccessKey ID in clear and the
+    secret (and any other value in them) replaced by C(********); other profiles, sections and lines are only
+    counted (for example C(3 other lines not shown)), never shown, as they may hold other applications' secrets.
 options:
   format:
     description:
@@ -30,9 +42,11 @@ options:
         the C([default]) or C([profile NAME]) sections of ossutil 2.0.
       - V(ossfs) is the s3fs-style password file of ossfs 1.x, one C(bucket:AccessKeyId:AccessKeySecret) line per bucket.
       - V(env) is a C(NAME=value) file for systemd C(EnvironmentFile=) or a shell.
+      - V(template) writes O(content) as the whole file (the text of the user's own template, rendered on the controller;
+        the R(aliyun.ram.credentials,ansible_collections.aliyun.ram.credentials_role) role uses it), with the same path rules; V(state=absent) removes the file.
     type: str
     required: true
-    choices: [aliyun_cli, sdk, ossutil, ossfs, env]
+    choices: [aliyun_cli, sdk, ossutil, ossfs, env, template]
   path:
     description:
       - The credential file.
@@ -40,10 +54,12 @@ options:
         are V(aliyun_cli) C(~/.aliyun/config.json);
         V(sdk) both C(~/.alibabacloud/credentials.ini) (read by Python) and C(~/.alibabacloud/credentials) (read by Go and Java);
         V(ossutil) C(~/.ossutilconfig); V(ossfs) C(/etc/passwd-ossfs).
-      - Required for O(format=env).
+      - Required for O(format=env) and O(format=template).
       - With O(format=sdk), giving O(path) writes only that file.
-      - Missing parent directories are created with mode C(0700), owned by O(owner) and O(group).
-      - A symbolic link is followed; the file it points to is replaced.
+      - Missing parent directories are created with mode C(0700), owned by O(owner) and O(group), through the descriptor
+        of their parent; they are removed again when the write fails.
+      - A symbolic link is followed only when it is owned by root and lies in a directory owned by root; any other link
+        fails the task before any change (see the description).
     type: path
   profile:
     description:
@@ -54,11 +70,12 @@ options:
     type: str
   access_key_id:
     description:
-      - The AccessKey ID. Required when O(state=present).
+      - The AccessKey ID. Required when O(state=present), except for O(format=template).
     type: str
   access_key_secret:
     description:
-      - The AccessKey secret. Required when O(state=present).
+      - The AccessKey secret. Required when O(state=present), except for O(format=template), where it is optional and
+        only used to mask the secret in the diff.
       - Never returned and never shown in diffs or error messages.
       - Must not contain control characters or surrounding whitespace; the INI formats also reject C(#) and C(;)
         (comment characters for their readers, Python's reader cuts values at C(#)), O(format=sdk) rejects C(%)
@@ -71,6 +88,12 @@ options:
         ossutil 2.0 profile (V4 signing needs it).
       - For ossutil 1.x it sets C(endpoint=oss-REGION.aliyuncs.com) unless O(extra.endpoint) is given.
       - For O(format=env) it is written to O(extra.region_var). Not used by O(format=sdk) and O(format=ossfs).
+    type: str
+  content:
+    description:
+      - O(format=template) only. The whole text of the file, usually C(lookup('ansible.builtin.template', ...)) of the
+        user's own template.
+      - Not logged. The diff masks the AccessKey secret and every value of the file (C(key = ********)).
     type: str
   state:
     description:
@@ -88,15 +111,19 @@ options:
     default: false
   mode:
     description:
-      - The permissions of the credential file, as for M(ansible.builtin.file).
+      - The permissions of the credential file, octal (V('0600')) or symbolic (V(u=rw,g=,o=)) as for M(ansible.builtin.file);
+        a symbolic mode applies to the existing file's mode, or to C(0600) for a new file.
       - Defaults to V(0600), or V(0640) for C(/etc/passwd-ossfs) owned by root (what ossfs accepts).
-      - O(format=ossfs) rejects modes that ossfs refuses to mount with (any permission for others; group permissions except on C(/etc/passwd-ossfs)).
+      - O(format=ossfs) rejects modes that ossfs refuses to mount with (any permission for others; group permissions
+        except on C(/etc/passwd-ossfs)), in either notation.
     type: raw
   owner:
     description:
       - Owner of the credential file and of parent directories this module creates.
       - Also selects the home directory of the default O(path).
       - When the file exists and O(owner) is not given, the current owner is kept.
+      - A new file in a directory that belongs to a user needs O(owner) set to that user (a file of root's in a user's
+        directory could be replaced by that user).
     type: str
   group:
     description:
@@ -105,7 +132,6 @@ options:
     type: str
 extends_documentation_fragment:
   - aliyun.ram.credential_file
-  - ansible.builtin.files
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -115,6 +141,11 @@ attributes:
   platform:
     platforms: posix
 notes:
+  - Every string option except O(content) (those in O(extra) included) is refused when it contains a control character
+    such as a newline (a trailing one too), a carriage return, a tab or NUL, with a message naming the option, before
+    any file is read or written.
+  - SELinux contexts and file attributes are not set by this module (the file options of M(ansible.builtin.file) are
+    not offered); a new file gets the default context of its directory.
   - Register results and set C(no_log) on tasks that pass the secret; with C(diff) the secret is redacted, but the task
     arguments still contain it.
   - The aliyun CLI reads C(config.json) only as the whole JSON document, so its formatting is rewritten when the content changes.
@@ -227,27 +258,33 @@ group:
   sample: app
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.aliyun.ram.plugins.module_utils._credential_file import EXTRA_OPTIONS, FORMATS
-from ansible_collections.aliyun.ram.plugins.module_utils._credential_file_host import run_credential_file
+from ansible_collections.aliyun.ram.plugins.module_utils._credential_file_host import TEMPLATE_FORMAT, run_credential_file
+from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import CheckedModule
+
+# content is the whole rendered template of format=template: several lines by nature. It is written as given and
+# masked in the diff (redact_generic); every other option is a single value that must not break a line.
+MULTILINE_OPTIONS = ('content',)
 
 
 def main():
-    module = AnsibleModule(
+    module = CheckedModule(
         argument_spec=dict(
-            format=dict(type='str', required=True, choices=list(FORMATS)),
+            format=dict(type='str', required=True, choices=list(FORMATS) + [TEMPLATE_FORMAT]),
             path=dict(type='path'),
             profile=dict(type='str'),
             access_key_id=dict(type='str', no_log=False),
             access_key_secret=dict(type='str', no_log=True),
+            content=dict(type='str', no_log=True),
             region=dict(type='str'),
             extra=dict(type='dict', options=EXTRA_OPTIONS),
             state=dict(type='str', choices=['present', 'absent'], default='present'),
             force=dict(type='bool', default=False),
+            owner=dict(type='str'),
+            group=dict(type='str'),
+            mode=dict(type='raw'),
         ),
-        add_file_common_args=True,
-        required_if=[('state', 'present', ('access_key_id', 'access_key_secret'))],
+        multiline_options=MULTILINE_OPTIONS,
         supports_check_mode=True,
     )
     run_credential_file(module)

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from ansible_collections.aliyun.ram.plugins.module_utils._atomic_write import atomic_write
+from ansible_collections.aliyun.ram.plugins.module_utils._atomic_write import atomic_write, replace_at
 
 
 def dead_pid():
@@ -24,9 +24,35 @@ def dead_pid():
 def test_replaces_content_with_mode_set_before_writing(tmp_path):
     target = tmp_path / 'credentials'
     target.write_text('old')
-    modes = []
-    atomic_write(str(target), b'new', prepare=lambda temp: modes.append(stat.S_IMODE(os.stat(temp).st_mode)))
-    assert target.read_text() == 'new' and modes == [0o600]
+    target.chmod(0o644)
+    seen = []
+
+    def prepare(fd):
+        seen.append((stat.S_IMODE(os.fstat(fd).st_mode), os.fstat(fd).st_size))
+
+    dir_fd = os.open(str(tmp_path), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        replace_at(dir_fd, 'credentials', b'new', mode=0o640, prepare=prepare)
+    finally:
+        os.close(dir_fd)
+    assert target.read_text() == 'new' and seen == [(0o640, 0)] and stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert sorted(os.listdir(tmp_path)) == ['credentials']
+
+
+def test_a_link_on_the_target_name_is_replaced_not_written_through(tmp_path):
+    """Breakage that makes it fail: opening the target by name for writing (following the link) changes the victim."""
+    victim = tmp_path / 'victim'
+    victim.write_text('keep')
+    (tmp_path / 'credentials').symlink_to(victim)
+    atomic_write(str(tmp_path / 'credentials'), b'new')
+    assert victim.read_text() == 'keep' and not (tmp_path / 'credentials').is_symlink()
+    assert (tmp_path / 'credentials').read_text() == 'new'
+
+
+def test_a_directory_on_the_target_name_fails_and_leaves_no_temp_file(tmp_path):
+    (tmp_path / 'credentials').mkdir()
+    with pytest.raises(IsADirectoryError):
+        atomic_write(str(tmp_path / 'credentials'), b'new')
     assert sorted(os.listdir(tmp_path)) == ['credentials']
 
 
@@ -45,9 +71,13 @@ def test_failure_while_preparing_leaves_no_temp_file_and_the_old_content(tmp_pat
     target = tmp_path / 'credentials'
     target.write_text('old')
 
-    def refuse(temp_path):
+    def refuse(fd):
         raise SystemExit(1)
 
-    with pytest.raises(SystemExit):
-        atomic_write(str(target), b'new', prepare=refuse)
+    dir_fd = os.open(str(tmp_path), os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        with pytest.raises(SystemExit):
+            replace_at(dir_fd, 'credentials', b'new', prepare=refuse)
+    finally:
+        os.close(dir_fd)
     assert target.read_text() == 'old' and sorted(os.listdir(tmp_path)) == ['credentials']

@@ -109,13 +109,15 @@ def test_mode_only_change_is_a_change_and_check_mode_leaves_it(run, tmp_path):
 def test_requested_mode_is_in_place_before_the_rename(run, tmp_path, monkeypatch, mode, expected):
     path = tmp_path / 'credentials'
     seen = []
-    real_replace = os.replace
+    real_rename = os.rename
 
-    def spy(src, dst):
-        seen.append((file_mode(src), open(src).read()))
-        return real_replace(src, dst)
+    def spy(src, dst, *, src_dir_fd=None, dst_dir_fd=None):
+        fd = os.open(src, os.O_RDONLY, dir_fd=src_dir_fd)
+        with os.fdopen(fd) as handle:
+            seen.append((stat.S_IMODE(os.fstat(fd).st_mode), handle.read()))
+        return real_rename(src, dst, src_dir_fd=src_dir_fd, dst_dir_fd=dst_dir_fd)
 
-    monkeypatch.setattr(os, 'replace', spy)
+    monkeypatch.setattr(os, 'rename', spy)
     run(credential_file, present(path, 'sdk', mode=mode, group=MY_GROUP))
     assert seen == [(expected, path.read_text())] and file_mode(path) == expected
 
@@ -125,10 +127,10 @@ def test_failed_write_leaves_no_temp_file_and_the_old_content(run, tmp_path, mon
     run(credential_file, present(path))
     before = path.read_text()
 
-    def broken(src, dst):
+    def broken(src, dst, **kwargs):
         raise OSError(28, 'No space left on device')
 
-    monkeypatch.setattr(os, 'replace', broken)
+    monkeypatch.setattr(os, 'rename', broken)
     result, dummy = run(credential_file, present(path, region='cn-beijing'))
     assert result['failed'] is True and result['msg'] == 'cannot write %s: No space left on device' % path
     assert path.read_text() == before and leftovers(tmp_path) == []
@@ -195,7 +197,8 @@ def test_unknown_owner_fails_clearly(run):
     assert result['failed'] is True and 'no-such-user-xyz does not exist' in result['msg']
 
 
-def test_symlink_is_followed(run, tmp_path):
+@pytest.mark.skipif(os.geteuid() != 0, reason='needs root to own links as root and as another uid')
+def test_only_a_root_link_in_a_root_directory_is_followed(run, tmp_path):
     target = tmp_path / 'real.ini'
     target.write_text('[other]\nx = 1\n')
     link = tmp_path / 'link.ini'
@@ -203,6 +206,12 @@ def test_symlink_is_followed(run, tmp_path):
     result, dummy = run(credential_file, present(link, 'sdk'))
     assert result['path'] == str(target) and link.is_symlink()
     assert target.read_text().startswith('[other]\nx = 1\n\n[default]\n')
+
+    os.lchown(link, 54321, 54321)
+    before = target.read_text()
+    refused, dummy = run(credential_file, present(link, 'sdk', region='cn-beijing', profile='second'))
+    assert refused['failed'] is True and refused['msg'].startswith('%s is a symbolic link owned by uid 54321' % link)
+    assert target.read_text() == before
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason='needs root to hand a file to another uid')
@@ -245,13 +254,14 @@ def test_info_accepts_the_same_extra_as_the_writer(run, tmp_path):
     assert (info['exists'], info['access_key_id'], info['region']) == (True, KEY_ID, 'cn-hangzhou')
 
 
-def test_attribute_failure_inside_the_write_removes_the_temp_file(run, tmp_path, monkeypatch):
-    def refuse(path, uid, gid):
+def test_attribute_failure_inside_the_write_removes_the_temp_file_and_new_directories(run, tmp_path, monkeypatch):
+    def refuse(fd, uid, gid):
         raise OSError(1, 'Operation not permitted')
 
-    monkeypatch.setattr(os, 'lchown', refuse)
-    result, dummy = run(credential_file, present(tmp_path / 'config.json', group='54321'))
-    assert result['failed'] is True and result['msg'] == 'chgrp failed'
+    monkeypatch.setattr(os, 'fchown', refuse)
+    path = tmp_path / 'new' / 'config.json'
+    result, dummy = run(credential_file, present(path, group='54321'))
+    assert result['failed'] is True and result['msg'] == 'cannot write %s: Operation not permitted' % path
     assert os.listdir(tmp_path) == []
 
 
@@ -261,13 +271,13 @@ def test_in_place_group_change_happens_only_after_the_mode_is_narrowed(run, tmp_
     run(credential_file, present(path))
     path.chmod(0o664)
     modes_at_chown = []
-    real_lchown = os.lchown
+    real_fchown = os.fchown
 
-    def spy(target, uid, gid):
-        modes_at_chown.append(file_mode(target))
-        return real_lchown(target, uid, gid)
+    def spy(fd, uid, gid):
+        modes_at_chown.append(stat.S_IMODE(os.fstat(fd).st_mode))
+        return real_fchown(fd, uid, gid)
 
-    monkeypatch.setattr(os, 'lchown', spy)
+    monkeypatch.setattr(os, 'fchown', spy)
     result, dummy = run(credential_file, present(path, group='54321', mode='0640'))
     assert result['changed'] is True and modes_at_chown == [0o640]
     assert (file_mode(path), os.stat(path).st_gid) == (0o640, 54321)
