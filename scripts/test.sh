@@ -6,7 +6,7 @@ set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
-ALL_STAGES=(lint changelog sanity emulator unit browser integration faults molecule docs packaging matrix)
+ALL_STAGES=(lint changelog sanity emulator unit security browser integration faults molecule docs packaging matrix)
 
 # pytest exits 5 when it collected nothing: an empty selection must fail, not pass.
 run_pytest() {
@@ -40,6 +40,11 @@ stage_emulator() {
 stage_unit() {
     log "unit tests"
     run_pytest -q "$REPO_ROOT/tests/unit"
+}
+
+stage_security() {
+    log "attack suite: credential_file and the credentials role against real unprivileged users (needs root)"
+    run_pytest -q "$REPO_ROOT/tests/security"
 }
 
 stage_faults() {
