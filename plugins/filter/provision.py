@@ -2,19 +2,96 @@
 # Copyright (c) 2026 aliyun.ram contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Filters that turn what the provision role reads from hosts into inputs of the controller-side modules."""
+"""Filters that turn what the provision role reads from hosts into inputs of the controller-side modules.
+
+What a host's credential file holds is data written by whoever controls that host: it is checked here before
+the controller uses it, and what passes is marked as data (never a template). A key id must look like one
+(what aliyun.ram.credential_file would write); a secret must be printable text without Jinja delimiters.
+A Jinja expression read from a host is then never evaluated, and a file that cannot be a key fails only
+the host that holds it (``held_credential_problems``) instead of every host in the controller step.
+"""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Mapping
+
+try:
+    from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
+except ImportError:  # ansible-core < 2.19: a string not wrapped as unsafe is templated when a variable refers to it
+    from ansible.utils.unsafe_proxy import wrap_var as _as_data
+else:
+    def _as_data(value):
+        """ansible-core 2.19+ (data tagging): only strings tagged as trusted templates are ever templated; plain copies
+        carry no tag (``wrap_var`` does the same there, but is to be deprecated)."""
+        if isinstance(value, Mapping):
+            return dict((_as_data(key), _as_data(item)) for key, item in value.items())
+        if isinstance(value, (list, tuple)):
+            return [_as_data(item) for item in value]
+        if isinstance(value, str):
+            return ''.join(value)
+        return value
+
+# The same rule as aliyun.ram.credential_file and ram_access_keys (module_utils._ram_validation).
+_ACCESS_KEY_ID_RE = re.compile(r'^[A-Za-z0-9.]{1,128}\Z')
+_MAX_SECRET_LENGTH = 256
+_JINJA_DELIMITERS = ('{{', '{%', '{#')
+
+
+def _id_problem(value):
+    if not isinstance(value, str) or not _ACCESS_KEY_ID_RE.match(value):
+        return 'the AccessKey ID in it is not an AccessKey ID (1 to 128 letters, digits and dots)'
+    return None
+
+
+def _secret_problem(value):
+    if value is None or value == '':
+        return None
+    if not isinstance(value, str):
+        return 'the AccessKey secret in it is not text'
+    if len(value) > _MAX_SECRET_LENGTH:
+        return 'the AccessKey secret in it is longer than %d characters' % _MAX_SECRET_LENGTH
+    if any(unicodedata.category(char) in ('Cc', 'Cf', 'Cs', 'Co', 'Cn', 'Zl', 'Zp') for char in value):
+        return 'the AccessKey secret in it contains control or unprintable characters'
+    if value != value.strip():
+        return 'the AccessKey secret in it starts or ends with whitespace'
+    if any(delimiter in value for delimiter in _JINJA_DELIMITERS):
+        return 'the AccessKey secret in it contains Jinja delimiters'
+    return None
+
+
+def _read_item(result, host):
+    """(user name, holder host, file spec) of one loop result, or None when the item is not a credential read."""
+    item = result.get('item')
+    if isinstance(item, Mapping):
+        return item.get('user'), item.get('host', host), item.get('file') if isinstance(item.get('file'), Mapping) else {}
+    if isinstance(item, (list, tuple)) and len(item) > 0 and isinstance(item[0], Mapping):
+        spec = item[1] if len(item) > 1 and isinstance(item[1], Mapping) else {}
+        return item[0].get('user'), host, spec
+    return None
+
+
+def _read_problem(result):
+    """Why a credential_file_info result cannot be used, or None (also None for skipped, unreachable, no profile)."""
+    if result.get('skipped') or result.get('unreachable'):
+        return None
+    if result.get('failed') or 'file_exists' not in result:
+        message = result.get('msg')
+        return 'it cannot be read: %s' % (message if isinstance(message, str) and message else 'the read failed')
+    if not result.get('exists'):
+        return None
+    return _id_problem(result.get('access_key_id')) or _secret_problem(result.get('access_key_secret'))
 
 
 def held_credentials(results, host=None):
     """Keys found by aliyun.ram.credential_file_info in a loop, as [{user_name, access_key_id, access_key_secret, host}].
 
-    Skipped, failed and unreachable items, and files without the profile, are left out. Each loop item is either
-    a (credential entry, file spec) pair of provision_credentials or a dict with host, user and file keys (reads
-    delegated to hosts outside the play).
+    Skipped, failed and unreachable items, and files without the profile, are left out, and so is a file whose key
+    id is not an AccessKey ID; a secret that cannot be one (control characters, Jinja delimiters) is dropped and the
+    key kept without it (it is still reported as held, never used). Each loop item is either a (credential entry,
+    file spec) pair of provision_credentials or a dict with host, user and file keys (reads delegated to hosts outside
+    the play). The values are marked as data: a template in them is never evaluated.
     """
     held = []
     seen = set()
@@ -23,28 +100,47 @@ def held_credentials(results, host=None):
             continue
         if result.get('skipped') or result.get('failed') or result.get('unreachable') or not result.get('exists'):
             continue
-        if not result.get('access_key_id'):
+        if _id_problem(result.get('access_key_id')):
             continue
-        item = result.get('item')
-        if isinstance(item, Mapping):
-            user_name, holder = item.get('user'), item.get('host', host)
-        elif isinstance(item, (list, tuple)) and item and isinstance(item[0], Mapping):
-            user_name, holder = item[0].get('user'), host
-        else:
+        read = _read_item(result, host)
+        if read is None or not read[0]:
             continue
-        if not user_name:
-            continue
+        user_name, holder = read[0], read[1]
+        secret = result.get('access_key_secret')
         entry = {
             'user_name': user_name,
             'access_key_id': result['access_key_id'],
-            'access_key_secret': result.get('access_key_secret'),
+            'access_key_secret': None if _secret_problem(secret) else secret,
             'host': holder,
         }
         identity = (entry['user_name'], entry['access_key_id'], entry['access_key_secret'], entry['host'])
         if identity not in seen:
             seen.add(identity)
-            held.append(entry)
+            held.append(_as_data(entry))
     return held
+
+
+def held_credential_problems(results, host=None):
+    """Why the credential files read by a loop of credential_file_info cannot be used, one message per file.
+
+    Each message names the host and the file and never quotes what the file holds. Empty when every file could be
+    read and holds either no profile or a usable key id and secret.
+    """
+    problems = []
+    for result in results or []:
+        if not isinstance(result, Mapping):
+            continue
+        problem = _read_problem(result)
+        if problem is None:
+            continue
+        read = _read_item(result, host) or (None, host, {})
+        user_name, holder, spec = read
+        path = result.get('path') if isinstance(result.get('path'), str) and result.get('path') else spec.get('path')
+        where = path if path else 'the default %s file' % spec.get('format', 'credential')
+        problems.append(_as_data('host %s, credential file %s%s: %s. Nothing read from this host is used: fix or remove '
+                                 'the file, then run again' % (holder, where, ' (user %s)' % user_name if user_name else '',
+                                                               problem)))
+    return problems
 
 
 def outside_credential_files(hostvars, hosts, user_names):
@@ -71,5 +167,6 @@ class FilterModule:
     def filters(self):
         return {
             'held_credentials': held_credentials,
+            'held_credential_problems': held_credential_problems,
             'outside_credential_files': outside_credential_files,
         }

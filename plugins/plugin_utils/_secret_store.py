@@ -13,6 +13,11 @@ Plain text never touches the disk: the file is read and decrypted in memory, and
 a 0600 temporary file in the same directory that replaces the store atomically.  ``StoreLock`` (an
 exclusive ``flock`` on ``<path>.lock``) serialises the read-reconcile-write of concurrent runs on one
 controller.  Encryption is passed in as two callables, so that this file needs no Ansible internals.
+
+Neither the store nor its lock file is ever reached through a symbolic link (``O_NOFOLLOW``): a link planted on
+the lock path cannot make a run create, open or lock its target, and a store that is a link is refused rather
+than silently replaced by a regular file.  Content that is not a store (not UTF-8 or not YAML once decrypted)
+is refused with a message that names the file and never quotes the content.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import errno
 import fcntl
 import os
+import stat
 import time
 
 import yaml
@@ -36,6 +42,31 @@ class StoreError(Exception):
     """The store cannot be used; the message never contains store content."""
 
 
+# O_NOFOLLOW: a symbolic link planted on the lock path must not make us create or open its target; no O_TRUNC: the
+# lock file's content is never touched. O_NONBLOCK: a fifo planted there must not hang the open (refused after it).
+_LOCK_OPEN_FLAGS = os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, 'O_CLOEXEC', 0)
+
+
+def open_lock_file(lock_path):
+    """A descriptor of the regular file ``lock_path``, created 0600 if missing; never through a symbolic link."""
+    try:
+        fd = os.open(lock_path, _LOCK_OPEN_FLAGS, 0o600)
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise StoreError('the lock file %s of the secret store is a symbolic link: refusing to follow it '
+                             '(remove the link)' % lock_path) from None
+        raise
+    try:
+        mode = os.fstat(fd).st_mode
+    except BaseException:
+        os.close(fd)
+        raise
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise StoreError('the lock file %s of the secret store is not a regular file (remove it)' % lock_path)
+    return fd
+
+
 class StoreLock(object):
     """Exclusive lock of one store for the duration of a ``with`` block (``<path>.lock``, mode 0600)."""
 
@@ -50,7 +81,7 @@ class StoreLock(object):
         directory = os.path.dirname(os.path.abspath(self.lock_path))
         if not os.path.isdir(directory):
             os.makedirs(directory, mode=0o700)
-        fd = os.open(self.lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        fd = open_lock_file(self.lock_path)
         deadline = self._clock() + self.timeout
         while True:
             try:
@@ -80,7 +111,7 @@ def parse_store(plaintext, path):
         return []
     try:
         data = yaml.safe_load(plaintext)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, RecursionError):
         raise StoreError('the secret store %s is not valid YAML once decrypted' % path) from None
     if not isinstance(data, dict) or data.get('aliyun_ram_secret_store') != FORMAT_VERSION:
         raise StoreError('%s is not an aliyun.ram secret store (format version %d)' % (path, FORMAT_VERSION))
@@ -136,22 +167,42 @@ def held_from_store(entries, user_names):
              'host': STORE_HOLDER} for e in entries if e['user_name'] in wanted]
 
 
+def _read_store_file(path):
+    """The store's bytes, None when it does not exist. A symbolic link is refused: the store is replaced by a rename
+    on every write, which would put a regular file in place of the link and leave its target stale."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, 'O_CLOEXEC', 0))
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        if err.errno == errno.ELOOP:
+            raise StoreError('the secret store %s is a symbolic link: set the path of the file itself (a link would be '
+                             'replaced by a regular file at the next write)' % path) from None
+        raise
+    with os.fdopen(fd, 'rb') as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise StoreError('the secret store %s is not a regular file' % path)
+        return handle.read()
+
+
 def read_store(path, decrypt, is_encrypted):
     """Entries of the store at ``path`` (none when it does not exist). Refuses a file that is not vault text."""
-    try:
-        with open(path, 'rb') as handle:
-            data = handle.read()
-    except FileNotFoundError:
-        return []
-    if not data.strip():
+    data = _read_store_file(path)
+    if data is None or not data.strip():
         return []
     if not is_encrypted(data):
         raise StoreError('%s is not ansible-vault encrypted: refusing to keep secrets in a plain-text file '
                          '(encrypt it with ansible-vault encrypt, or remove it)' % path)
-    return parse_store(decrypt(data).decode('utf-8'), path)
+    plaintext = decrypt(data)
+    try:
+        text = plaintext.decode('utf-8')
+    except UnicodeDecodeError as err:
+        raise StoreError('the secret store %s is not UTF-8 text once decrypted (invalid byte at offset %d): it was not '
+                         'written by aliyun.ram; restore it from a backup or remove it' % (path, err.start)) from None
+    return parse_store(text, path)
 
 
 def write_store(path, entries, encrypt):
     """Encrypt and replace the store atomically (mode 0600, temporary file in the same directory)."""
     vaulttext = encrypt(render_store(entries).encode('utf-8'))
-    atomic_write(os.path.abspath(path), vaulttext, prepare=lambda temp_path: os.chmod(temp_path, 0o600))
+    atomic_write(os.path.abspath(path), vaulttext, mode=0o600)

@@ -155,3 +155,112 @@ def test_lock_is_exclusive_across_processes_and_times_out(tmp_path):
         pass
     assert stat.S_IMODE(os.stat(path + '.lock').st_mode) == 0o600
     assert stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode) == 0o700
+
+
+def test_store_that_is_not_utf8_once_decrypted_is_refused_naming_the_file(tmp_path):
+    """Breaks when the decrypted bytes are decoded unchecked: a UnicodeDecodeError escapes as a traceback that names
+    neither the store nor the problem (and quotes a byte of the plain text)."""
+    path = str(tmp_path / 'store.yml')
+    plaintext = ('aliyun_ram_secret_store: 1\naccess_keys: [{user_name: u, access_key_id: K1, access_key_secret: %s'
+                 % SECRET).encode() + b'\xff\xfe\x80}]\n'
+    with open(path, 'wb') as handle:
+        handle.write(fake_encrypt(plaintext))
+    with pytest.raises(StoreError) as err:
+        read_store(path, fake_decrypt, fake_is_encrypted)
+    message = str(err.value)
+    assert path in message and 'not UTF-8' in message
+    assert SECRET not in message and '\\xff' not in message and 'K1' not in message
+
+
+def test_deeply_nested_store_is_refused_as_not_yaml():
+    """Breaks when only yaml.YAMLError is caught: a deeply nested document raises RecursionError (a traceback)."""
+    with pytest.raises(StoreError) as err:
+        parse_store('[' * 100000, 'the/path')
+    assert 'the/path is not valid YAML' in str(err.value)
+
+
+def file_identity(path):
+    status = os.stat(path)
+    with open(path, 'rb') as handle:
+        content = handle.read()
+    return content, stat.S_IMODE(status.st_mode), status.st_uid, status.st_gid, status.st_ino, status.st_mtime_ns
+
+
+@pytest.fixture
+def victim(tmp_path):
+    """A file somebody else cares about, outside the store's directory."""
+    path = tmp_path / 'elsewhere' / 'victim'
+    path.parent.mkdir()
+    path.write_bytes(b'do not touch\n')
+    path.chmod(0o644)
+    return str(path)
+
+
+def test_symlink_at_the_lock_path_is_refused_and_its_target_untouched(tmp_path, victim):
+    """Breaks when the lock file is opened following symbolic links: the run then opens and locks the link's target
+    (any file the link names) instead of refusing."""
+    store = str(tmp_path / 'store.yml')
+    os.symlink(victim, store + '.lock')
+    before = file_identity(victim)
+    with pytest.raises(StoreError) as err:
+        with StoreLock(store, timeout=1):
+            pytest.fail('the lock was taken through a symbolic link')
+    assert store + '.lock' in str(err.value) and 'symbolic link' in str(err.value)
+    assert file_identity(victim) == before
+    assert os.readlink(store + '.lock') == victim
+
+
+def test_dangling_symlink_at_the_lock_path_creates_nothing(tmp_path):
+    """Breaks when the lock file is opened with O_CREAT following symbolic links: the link's target (a path of the
+    attacker's choice) is then created as an empty file."""
+    store = str(tmp_path / 'store.yml')
+    target = str(tmp_path / 'created-through-the-link')
+    os.symlink(target, store + '.lock')
+    with pytest.raises(StoreError):
+        with StoreLock(store, timeout=1):
+            pass
+    assert not os.path.lexists(target)
+
+
+def test_fifo_at_the_lock_path_is_refused_without_hanging(tmp_path):
+    """Breaks when whatever stands on the lock path is locked without checking it is a regular file."""
+    store = str(tmp_path / 'store.yml')
+    os.mkfifo(store + '.lock', 0o600)
+    with pytest.raises(StoreError) as err:
+        with StoreLock(store, timeout=1):
+            pass
+    assert 'not a regular file' in str(err.value)
+
+
+def test_existing_lock_file_is_neither_truncated_nor_replaced(tmp_path):
+    """Breaks when the lock file is opened with O_TRUNC or recreated: its content or inode would change."""
+    store = str(tmp_path / 'store.yml')
+    with open(store + '.lock', 'wb') as handle:
+        handle.write(b'left by an earlier run\n')
+    before = file_identity(store + '.lock')
+    with StoreLock(store, timeout=1):
+        pass
+    assert file_identity(store + '.lock') == before
+
+
+def test_symlink_at_the_store_path_is_refused_and_never_written_through(tmp_path, victim):
+    """Breaks when the store is opened following a symbolic link: the run would read the link's target as the store,
+    and the next write would replace the link with a regular file, leaving the target stale."""
+    store = str(tmp_path / 'store.yml')
+    os.symlink(victim, store)
+    before = file_identity(victim)
+    with pytest.raises(StoreError) as err:
+        read_store(store, fake_decrypt, fake_is_encrypted)
+    assert store in str(err.value) and 'symbolic link' in str(err.value)
+    assert file_identity(victim) == before and os.readlink(store) == victim
+
+
+def test_write_replaces_a_symlink_at_the_store_path_never_its_target(tmp_path, victim):
+    """Breaks when the store is written through a symbolic link planted between the read and the write (the
+    atomic write must rename over the link, never open its target)."""
+    store = str(tmp_path / 'store.yml')
+    os.symlink(victim, store)
+    before = file_identity(victim)
+    write_store(store, [entry()], fake_encrypt)
+    assert file_identity(victim) == before
+    assert not os.path.islink(store) and read_store(store, fake_decrypt, fake_is_encrypted) == [entry()]
