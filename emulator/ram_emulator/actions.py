@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Dict, Mapping, Optional
 
-from ram_emulator import errors, policies
+from ram_emulator import errors, policies, totp
 from ram_emulator import validation as v
 from ram_emulator.auth import Principal
 from ram_emulator.store import Store, format_date, new_user_record
@@ -21,13 +21,20 @@ STS_VERSION = "2015-04-01"
 
 @dataclass
 class Context:
+    """One call: read handlers get the propagated view as ``state``, write handlers the latest state."""
+
     store: Store
     principal: Principal
     params: Mapping[str, str]
+    view: Optional[dict] = None
 
     @property
     def state(self) -> dict:
-        return self.store.state
+        return self.store.state if self.view is None else self.view
+
+    def touch(self, collection: str, key: str) -> None:
+        """Before changing an entity in a write: remember it for the propagation delay."""
+        self.store.touch(collection, key)
 
 
 @dataclass(frozen=True)
@@ -73,8 +80,8 @@ def account_arn(state: dict) -> str:
     return f"acs:ram::{state['account_id']}:root"
 
 
-def user_arn(state: dict, user_name: str) -> str:
-    return f"acs:ram::{state['account_id']}:user/{user_name}"
+def user_arn(state: dict, user_name: str, lowercase: bool = False) -> str:
+    return f"acs:ram::{state['account_id']}:user/{user_name.lower() if lowercase else user_name}"
 
 
 def role_arn(state: dict, role_name: str) -> str:
@@ -107,10 +114,11 @@ def principal_documents(state: dict, principal: Principal) -> list:
 
 
 def authorize(store: Store, principal: Principal, act: Action) -> None:
+    """Policies are read as propagated (lagged_auth): RAM's FAQ says permission changes take a while to apply."""
     if principal.kind == "Account" or not act.needs_permission:
         return
     with store.lock:
-        documents = principal_documents(store.state, principal)
+        documents = principal_documents(store.auth_view(), principal)
     allowed = policies.is_allowed(documents, act.permission)
     inline = principal.session.get("policy") if principal.session else None
     if allowed and inline:
@@ -225,6 +233,7 @@ def create_user(ctx: Context) -> dict:
         raise errors.limit_exceeded("User", "The count of users beyond the current limits.")
     now = ctx.store.now_str()
     user = new_user_record(ctx.store.new_numeric_id(16), name, now, **fields)
+    ctx.touch("users", name)
     ctx.state["users"][name] = user
     return {"User": _pick(user, *USER_FIELDS)}
 
@@ -239,25 +248,29 @@ def update_user(ctx: Context) -> dict:
     user = user_param(ctx)
     fields = _user_profile_params(ctx.params, prefix="New")
     new_name = ctx.params.get("NewUserName")
+    ctx.touch("users", user["UserName"])
     if new_name is not None and new_name != user["UserName"]:
         if not new_name:
             raise errors.too_long("NewUserName")
         v.user_name(new_name, "NewUserName")
         if new_name in ctx.state["users"]:
             raise errors.already_exists("User", "The user does already EXIST.")
-        _rename_user(ctx.state, user, new_name)
+        _rename_user(ctx, user, new_name)
     user.update(fields)
     user["UpdateDate"] = ctx.store.now_str()
     return {"User": _pick(user, *USER_FIELDS, "UpdateDate")}
 
 
-def _rename_user(state: dict, user: dict, new_name: str) -> None:
+def _rename_user(ctx: Context, user: dict, new_name: str) -> None:
+    state = ctx.state
     old_name = user["UserName"]
+    ctx.touch("users", new_name)
     del state["users"][old_name]
     user["UserName"] = new_name
     state["users"][new_name] = user
     for key in state["access_keys"].values():
         if key["owner"] == old_name:
+            ctx.touch("access_keys", key["AccessKeyId"])
             key["owner"] = new_name
 
 
@@ -273,6 +286,9 @@ def delete_user(ctx: Context) -> dict:
         raise errors.delete_conflict("User.Group", "The user CAN NOT belong to any group while deleting the user.")
     if user["login_profile"]:
         raise errors.delete_conflict("User.LoginProfile", "The user CAN NOT has login profile while deleting the user.")
+    if bound_device(ctx.state, user) is not None:
+        raise errors.delete_conflict("User.MFADevice", "The user CAN NOT has any mfa device while deleting the user.")
+    ctx.touch("users", name)
     del ctx.state["users"][name]
     return {}
 
@@ -307,13 +323,16 @@ def list_access_keys(ctx: Context) -> dict:
 @action("UpdateAccessKey", write=True)
 def update_access_key(ctx: Context) -> dict:
     status = v.choice(v.required(ctx.params, "Status"), "Status", ("Active", "Inactive"))
-    owned_key(ctx)["Status"] = status
+    key = owned_key(ctx)
+    ctx.touch("access_keys", key["AccessKeyId"])
+    key["Status"] = status
     return {}
 
 
 @action("DeleteAccessKey", write=True)
 def delete_access_key(ctx: Context) -> dict:
     key = owned_key(ctx)
+    ctx.touch("access_keys", key["AccessKeyId"])
     del ctx.state["access_keys"][key["AccessKeyId"]]
     return {}
 
@@ -321,7 +340,9 @@ def delete_access_key(ctx: Context) -> dict:
 @action("GetAccessKeyLastUsed", write=False)
 def get_access_key_last_used(ctx: Context) -> dict:
     key = owned_key(ctx)
-    return {"AccessKeyLastUsed": {"LastUsedDate": key["last_used"]} if key["last_used"] else {}}
+    # Uses are recorded on the latest record as they happen and reported after last_used_lag (real RAM: <= 2 h).
+    last_used = ctx.store.last_used_reported(key["AccessKeyId"])
+    return {"AccessKeyLastUsed": {"LastUsedDate": last_used} if last_used else {}}
 
 
 # -- login profiles -------------------------------------------------------------------------------
@@ -350,6 +371,7 @@ def create_login_profile(ctx: Context) -> dict:
     mfa = v.boolean(ctx.params, "MFABindRequired")
     if user["login_profile"]:
         raise errors.already_exists("User.LoginProfile", "The login profile of the user does already EXIST.")
+    ctx.touch("users", user["UserName"])
     user["login_profile"] = {"PasswordResetRequired": reset, "MFABindRequired": mfa,
                              "CreateDate": ctx.store.now_str(), "password_sha256": _password_hash(password)}
     return {"LoginProfile": _login_profile_view(user)}
@@ -369,6 +391,7 @@ def update_login_profile(ctx: Context) -> dict:
     if password is not None:
         v.password(password)
     profile = _existing_profile(user)
+    ctx.touch("users", user["UserName"])
     for flag in ("PasswordResetRequired", "MFABindRequired"):
         if v.optional(ctx.params, flag) is not None:
             profile[flag] = v.boolean(ctx.params, flag)
@@ -381,8 +404,110 @@ def update_login_profile(ctx: Context) -> dict:
 def delete_login_profile(ctx: Context) -> dict:
     user = user_param(ctx)
     _existing_profile(user)
+    ctx.touch("users", user["UserName"])
     user["login_profile"] = None
     return {}
+
+
+# -- virtual MFA devices -------------------------------------------------------------------------
+# A device belongs to the account (serial acs:ram::<account>:mfa/<name>) and is bound to at most one user, a user to
+# at most one device; the binding is kept on the device (by UserId, which survives renames).
+
+def bound_device(state: dict, user: dict) -> Optional[dict]:
+    return next((d for d in state["mfa_devices"].values() if d.get("user_id") == user["UserId"]), None)
+
+
+def device_param(ctx: Context) -> dict:
+    serial = v.required(ctx.params, "SerialNumber")
+    if v.CONTROL_CHARS_RE.search(serial):
+        raise errors.invalid_chars("SerialNumber")
+    device = ctx.state["mfa_devices"].get(serial)
+    if device is None:
+        raise errors.not_exist("VirtualMFADevice", "The virtual mfa device does not exist.")
+    return device
+
+
+def _no_device() -> errors.ApiError:
+    return errors.not_exist("User.MFADevice", "The user has not bound any MFA device.")
+
+
+@action("CreateVirtualMFADevice", write=True)
+def create_virtual_mfa_device(ctx: Context) -> dict:
+    name = v.mfa_device_name(v.required(ctx.params, "VirtualMFADeviceName"))
+    serial = f"acs:ram::{ctx.state['account_id']}:mfa/{name}"
+    devices = ctx.state["mfa_devices"]
+    if serial in devices:
+        raise errors.already_exists("VirtualMFADevice", "The virtual mfa device does already EXIST.")
+    if len(devices) >= v.MAX_MFA_DEVICES:
+        raise errors.limit_exceeded("VirtualMFADevice", "The count of virtual mfa devices beyond the current limits.")
+    seed = totp.new_seed()
+    ctx.touch("mfa_devices", serial)
+    devices[serial] = {"SerialNumber": serial, "seed": seed, "CreateDate": ctx.store.now_str(), "user_id": None,
+                       "ActivateDate": None}
+    ctx.state["issued_secrets"].append(seed)
+    png = totp.qr_code_png_base64(totp.otpauth_uri(name, ctx.state["account_id"], seed))
+    return {"VirtualMFADevice": {"SerialNumber": serial, "Base32StringSeed": seed, "QRCodePNG": png}}
+
+
+@action("BindMFADevice", write=True)
+def bind_mfa_device(ctx: Context) -> dict:
+    user = user_param(ctx)
+    device = device_param(ctx)
+    code1 = v.authentication_code(v.required(ctx.params, "AuthenticationCode1"), "AuthenticationCode1")
+    code2 = v.authentication_code(v.required(ctx.params, "AuthenticationCode2"), "AuthenticationCode2")
+    if bound_device(ctx.state, user) is not None:
+        raise errors.already_exists("User.MFADevice", "The user has already bound a MFA device.")
+    if device["user_id"] is not None:
+        raise errors.already_exists("VirtualMFADevice.User", "The virtual mfa device does already been bound to a user.")
+    if not totp.consecutive_codes_match(device["seed"], ctx.store.now(), code1, code2):
+        raise errors.check_code_failed()
+    ctx.touch("mfa_devices", device["SerialNumber"])
+    device["user_id"] = user["UserId"]
+    device["ActivateDate"] = ctx.store.now_str()
+    return {}
+
+
+@action("UnbindMFADevice", write=True)
+def unbind_mfa_device(ctx: Context) -> dict:
+    device = bound_device(ctx.state, user_param(ctx))
+    if device is None:
+        raise _no_device()
+    ctx.touch("mfa_devices", device["SerialNumber"])
+    device["user_id"] = device["ActivateDate"] = None
+    return {"MFADevice": {"SerialNumber": device["SerialNumber"]}}
+
+
+@action("GetUserMFAInfo", write=False)
+def get_user_mfa_info(ctx: Context) -> dict:
+    device = bound_device(ctx.state, user_param(ctx))
+    if device is None:
+        raise _no_device()
+    return {"MFADevice": {"SerialNumber": device["SerialNumber"], "Type": "VMFA"}}
+
+
+@action("DeleteVirtualMFADevice", write=True)
+def delete_virtual_mfa_device(ctx: Context) -> dict:
+    device = device_param(ctx)
+    if device["user_id"] is not None:
+        raise errors.delete_conflict("VirtualMFADevice.User",
+                                     "The virtual mfa device CAN NOT been bound to any user while deleting it.")
+    ctx.touch("mfa_devices", device["SerialNumber"])
+    del ctx.state["mfa_devices"][device["SerialNumber"]]
+    return {}
+
+
+@action("ListVirtualMFADevices", write=False)
+def list_virtual_mfa_devices(ctx: Context) -> dict:
+    users_by_id = {u["UserId"]: u for u in ctx.state["users"].values()}
+    devices = []
+    for serial, device in sorted(ctx.state["mfa_devices"].items()):
+        entry = {"SerialNumber": serial}
+        if device["user_id"] is not None:
+            user = users_by_id.get(device["user_id"], {"UserId": device["user_id"]})
+            entry["ActivateDate"] = device["ActivateDate"]
+            entry["User"] = _pick(user, "UserId", "UserName", "DisplayName")
+        devices.append(entry)
+    return {"VirtualMFADevices": {"VirtualMFADevice": devices}}
 
 
 # -- groups --------------------------------------------------------------------------------------
@@ -410,6 +535,7 @@ def create_group(ctx: Context) -> dict:
     now = ctx.store.now_str()
     group = {"GroupId": ctx.store.new_numeric_id(16), "GroupName": name, "Comments": comments or None,
              "CreateDate": now, "UpdateDate": now, "policies": {}}
+    ctx.touch("groups", name)
     ctx.state["groups"][name] = group
     return {"Group": _pick(group, *GROUP_FIELDS)}
 
@@ -423,19 +549,27 @@ def get_group(ctx: Context) -> dict:
 def update_group(ctx: Context) -> dict:
     group = group_param(ctx)
     comments = ctx.params.get("NewComments")
-    if comments is not None:
-        group["Comments"] = v.text(comments, "NewComments", 128, 0) or None
+    comments_given = comments is not None
+    if comments_given:
+        comments = v.text(comments, "NewComments", 128, 0) or None
     new_name = v.optional(ctx.params, "NewGroupName")
-    if new_name is not None and new_name != group["GroupName"]:
+    renamed = new_name is not None and new_name != group["GroupName"]
+    if renamed:
         v.group_name(new_name, "NewGroupName")
         if new_name in ctx.state["groups"]:
             raise errors.already_exists("Group", "The group does already EXIST.")
+    ctx.touch("groups", group["GroupName"])
+    if comments_given:
+        group["Comments"] = comments
+    if renamed:
         old_name = group["GroupName"]
+        ctx.touch("groups", new_name)
         del ctx.state["groups"][old_name]
         group["GroupName"] = new_name
         ctx.state["groups"][new_name] = group
         for user in ctx.state["users"].values():
             if old_name in user["groups"]:
+                ctx.touch("users", user["UserName"])
                 user["groups"][new_name] = user["groups"].pop(old_name)
     group["UpdateDate"] = ctx.store.now_str()
     return {"Group": _pick(group, *GROUP_FIELDS, "UpdateDate")}
@@ -449,6 +583,7 @@ def delete_group(ctx: Context) -> dict:
     if group["policies"]:
         raise errors.delete_conflict("Group.Policy",
                                      "The group CAN NOT be attached with any policy while deleting the group.")
+    ctx.touch("groups", group["GroupName"])
     del ctx.state["groups"][group["GroupName"]]
     return {}
 
@@ -464,9 +599,10 @@ def add_user_to_group(ctx: Context) -> dict:
     group = group_param(ctx)
     user = user_param(ctx)
     if group["GroupName"] in user["groups"]:
-        raise errors.already_exists("User.Group", "The user does already EXIST in the group.")
+        raise errors.already_exists("User.Group", "The user has already joined the group.")
     if len(user["groups"]) >= v.MAX_GROUPS_PER_USER:
-        raise errors.limit_exceeded("User.Group", "The count of groups for the user beyond the current limits.")
+        raise errors.limit_exceeded("User.Group", "The count of groups the target user joined beyond the current limits.")
+    ctx.touch("users", user["UserName"])
     user["groups"][group["GroupName"]] = ctx.store.now_str()
     return {}
 
@@ -476,7 +612,8 @@ def remove_user_from_group(ctx: Context) -> dict:
     group = group_param(ctx)
     user = user_param(ctx)
     if group["GroupName"] not in user["groups"]:
-        raise errors.not_exist("User.Group", "The user does not exist in the group.")
+        raise errors.not_exist("User.Group", "The user has not joined the group.")
+    ctx.touch("users", user["UserName"])
     del user["groups"][group["GroupName"]]
     return {}
 
@@ -509,8 +646,12 @@ def _attachment_holders(state: dict):
 
 
 def policy_record(state: dict, policy_type: str, name: str) -> dict:
-    """A uniform view of a system or custom policy, or EntityNotExist.Policy."""
+    """A uniform view of a system or custom policy, or EntityNotExist.Policy.
+
+    System policy names match case-insensitively and come back in the catalog's spelling.
+    """
     if policy_type == "System":
+        name = policies.canonical_system_name(name) or name
         entry = policies.SYSTEM_POLICIES.get(name)
         if entry:
             return {"PolicyName": name, "PolicyType": "System", "Description": entry[0], "PolicyDocument": entry[1],
@@ -540,11 +681,12 @@ def create_policy(ctx: Context) -> dict:
     description = ctx.params.get("Description") or None
     if description:
         v.text(description, "Description", 1024)
-    if name in ctx.state["custom_policies"] or name in policies.SYSTEM_POLICIES:
+    if name in ctx.state["custom_policies"] or policies.canonical_system_name(name):
         raise errors.already_exists("Policy", "The policy does already EXIST.")
     if len(ctx.state["custom_policies"]) >= v.MAX_CUSTOM_POLICIES:
         raise errors.limit_exceeded("Policy", "The count of policies beyond the current limits.")
     now = ctx.store.now_str()
+    ctx.touch("custom_policies", name)
     ctx.state["custom_policies"][name] = {"PolicyName": name, "Description": description, "PolicyDocument": document,
                                           "CreateDate": now, "UpdateDate": now}
     record = policy_record(ctx.state, "Custom", name)
@@ -587,28 +729,38 @@ def delete_policy(ctx: Context) -> dict:
     policy_record(ctx.state, "Custom", name)
     key = f"Custom:{name}"
     cascade = v.boolean(ctx.params, "CascadingDelete")
-    for kind, holders in (("User", ctx.state["users"]), ("Group", ctx.state["groups"]), ("Role", ctx.state["roles"])):
-        for holder in holders.values():
-            if key in holder["policies"]:
-                if not cascade:
-                    raise errors.delete_conflict(f"Policy.{kind}", f"The policy CAN NOT be attached to any {kind.lower()} "
-                                                 "while deleting the policy.")
-                del holder["policies"][key]
+    kinds = (("User", "users"), ("Group", "groups"), ("Role", "roles"))
+    holders = [(kind, collection, holder) for kind, collection in kinds
+               for holder in ctx.state[collection].values() if key in holder["policies"]]
+    if holders and not cascade:
+        kind = holders[0][0]
+        raise errors.delete_conflict(f"Policy.{kind}", f"The policy CAN NOT be attached to any {kind.lower()} "
+                                     "while deleting the policy.")
+    for kind, collection, holder in holders:
+        ctx.touch(collection, holder[HOLDER_NAME[collection]])
+        del holder["policies"][key]
+    ctx.touch("custom_policies", name)
     del ctx.state["custom_policies"][name]
     return {}
 
 
+HOLDER_NAME = {"users": "UserName", "groups": "GroupName", "roles": "RoleName"}
+HOLDER_COLLECTION = {"User": "users", "Group": "groups", "Role": "roles"}
+
+
 def _attach(ctx: Context, holder: dict, entity: str) -> dict:
     record = policy_params(ctx)
-    key = f"{record['PolicyType']}:{record['PolicyName']}"
+    key = f"{record['PolicyType']}:{record['PolicyName']}"      # System names in the catalog's spelling
     if key in holder["policies"]:
-        raise errors.already_exists(f"{entity}.Policy", f"The policy does already EXIST in the {entity.lower()}.")
+        raise errors.already_exists(f"{entity}.Policy", f"The {entity.lower()} has already been attached this policy.")
     same_type = sum(1 for k in holder["policies"] if k.startswith(record["PolicyType"] + ":"))
     limit = v.MAX_SYSTEM_POLICIES_PER_ENTITY if record["PolicyType"] == "System" else v.MAX_CUSTOM_POLICIES_PER_ENTITY
     if same_type >= limit:
         raise errors.limit_exceeded(f"{entity}.Policy",
                                     f"The count of {record['PolicyType'].lower()} policies attached to the "
                                     f"{entity.lower()} beyond the current limits.")
+    collection = HOLDER_COLLECTION[entity]
+    ctx.touch(collection, holder[HOLDER_NAME[collection]])
     holder["policies"][key] = ctx.store.now_str()
     return {}
 
@@ -616,10 +768,14 @@ def _attach(ctx: Context, holder: dict, entity: str) -> dict:
 def _detach(ctx: Context, holder: dict, entity: str) -> dict:
     policy_type = v.choice(v.required(ctx.params, "PolicyType"), "PolicyType", ("System", "Custom"))
     name = v.policy_name(v.required(ctx.params, "PolicyName"))
+    if policy_type == "System":
+        name = policies.canonical_system_name(name) or name
     key = f"{policy_type}:{name}"
     if key not in holder["policies"]:
         policy_record(ctx.state, policy_type, name)
-        raise errors.not_exist(f"{entity}.Policy", f"The policy does not exist in the {entity.lower()}.")
+        raise errors.not_exist(f"{entity}.Policy", f"The indicate policy of the {entity.lower()} does not exist.")
+    collection = HOLDER_COLLECTION[entity]
+    ctx.touch(collection, holder[HOLDER_NAME[collection]])
     del holder["policies"][key]
     return {}
 
@@ -698,6 +854,7 @@ def create_role(ctx: Context) -> dict:
     role = {"RoleId": ctx.store.new_numeric_id(19), "RoleName": name, "Arn": role_arn(ctx.state, name),
             "Description": description, "AssumeRolePolicyDocument": trust, "MaxSessionDuration": max_session,
             "CreateDate": now, "UpdateDate": now, "policies": {}}
+    ctx.touch("roles", name)
     ctx.state["roles"][name] = role
     return {"Role": _pick(role, *ROLE_FIELDS)}
 
@@ -723,6 +880,7 @@ def delete_role(ctx: Context) -> dict:
     role = role_param(ctx)
     if role["policies"]:
         raise errors.delete_conflict("Role.Policy", "The role CAN NOT be attached with any policy while deleting the role.")
+    ctx.touch("roles", role["RoleName"])
     del ctx.state["roles"][role["RoleName"]]
     return {}
 
@@ -747,18 +905,18 @@ def list_policies_for_role(ctx: Context) -> dict:
 ROLE_ARN_RE = re.compile(r"acs:ram::([0-9]+):role/([^\x00-\x20\x7f-\x9f]+)")  # fullmatch
 
 
-def caller_arn(state: dict, principal: Principal) -> str:
+def caller_arn(state: dict, principal: Principal, lowercase_users: bool = False) -> str:
     if principal.kind == "Account":
         return account_arn(state)
     if principal.kind == "RAMUser":
-        return user_arn(state, principal.user_name)
+        return user_arn(state, principal.user_name, lowercase_users)
     session = principal.session
     return f"acs:ram::{state['account_id']}:assumed-role/{session['role_name'].lower()}/{session['session_name']}"
 
 
-def trusts(state: dict, role: dict, principal: Principal) -> bool:
+def trusts(state: dict, role: dict, principal: Principal, lowercase_users: bool = False) -> bool:
     """Whether the role's trust policy names the caller's account (``:root``) or the caller itself."""
-    wanted = {account_arn(state), caller_arn(state, principal)}
+    wanted = {account_arn(state), caller_arn(state, principal, lowercase_users)}
     for effect, principals in _trust_statements(role["AssumeRolePolicyDocument"]):
         if effect == "Allow" and wanted & principals:
             return True
@@ -782,7 +940,7 @@ def assume_role(ctx: Context) -> dict:
     session_name = v.session_name(v.required(ctx.params, "RoleSessionName"))
     inline = v.optional(ctx.params, "Policy")
     if inline is not None:
-        v.policy_document(inline, "Policy")
+        v.session_policy(inline)
     match = ROLE_ARN_RE.fullmatch(arn)
     if not match:
         raise errors.invalid_value("RoleArn")
@@ -795,7 +953,7 @@ def assume_role(ctx: Context) -> dict:
         raise errors.not_exist("Role", f"The role not exists: {arn}.")
     duration = v.integer(ctx.params, "DurationSeconds", min(3600, role["MaxSessionDuration"]), 900,
                          role["MaxSessionDuration"])
-    if not trusts(ctx.state, role, ctx.principal):
+    if not trusts(ctx.state, role, ctx.principal, ctx.store.modes.user_arn_lowercase):
         raise errors.no_permission()
     session = ctx.store.new_session(role, session_name, duration)
     if inline is not None:
@@ -809,15 +967,17 @@ def assume_role(ctx: Context) -> dict:
 
 @action("GetCallerIdentity", write=False, version=STS_VERSION, needs_permission=False)
 def get_caller_identity(ctx: Context) -> dict:
+    """UserId only for the account and RAM users, RoleId only for assumed roles (the GetCallerIdentity doc)."""
     state, principal = ctx.state, ctx.principal
-    body = {"AccountId": state["account_id"], "Arn": caller_arn(state, principal), "IdentityType": principal.kind}
+    body = {"AccountId": state["account_id"], "IdentityType": principal.kind,
+            "Arn": caller_arn(state, principal, ctx.store.modes.user_arn_lowercase)}
     if principal.kind == "Account":
         body.update(UserId=state["account_id"], PrincipalId=state["account_id"])
     elif principal.kind == "RAMUser":
-        user_id = state["users"][principal.user_name]["UserId"]
-        body.update(UserId=user_id, PrincipalId=user_id)
+        user = state["users"].get(principal.user_name) or ctx.store.state["users"].get(principal.user_name)
+        if user is not None:
+            body.update(UserId=user["UserId"], PrincipalId=user["UserId"])
     else:
         session = principal.session
-        principal_id = f"{session['role_id']}:{session['session_name']}"
-        body.update(UserId=principal_id, PrincipalId=principal_id, RoleId=session["role_id"])
+        body.update(PrincipalId=f"{session['role_id']}:{session['session_name']}", RoleId=session["role_id"])
     return body

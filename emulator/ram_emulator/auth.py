@@ -124,12 +124,19 @@ def _authenticate_v2(request: SignedRequest, store: Store, nonces: NonceCache) -
     return principal
 
 
+def _key_error(store: Store, specific: errors.ApiError) -> errors.ApiError:
+    """The error for an unknown or disabled key, as the mode asks: the specific code or a bare InvalidAccessKeyId."""
+    return errors.access_key_invalid() if store.modes.access_key_error == "bare" else specific
+
+
 def _resolve_key(store: Store, access_key_id: str, token: Optional[str]):
-    state = store.state
+    # Keys are read as propagated (lagged_auth): a new key cannot sign until its creation has propagated, and a
+    # deleted or disabled one keeps working until that change has. STS sessions work at once.
+    state = store.auth_view()
     if access_key_id.startswith("STS."):
-        session = state["sessions"].get(access_key_id)
+        session = store.state["sessions"].get(access_key_id)
         if session is None:
-            raise errors.access_key_not_found()
+            raise _key_error(store, errors.access_key_not_found())
         if not token:
             raise errors.security_token_missing()
         if not signature.signatures_equal(session["token"], token):
@@ -141,9 +148,9 @@ def _resolve_key(store: Store, access_key_id: str, token: Optional[str]):
         return Principal("AssumedRoleUser", access_key_id, session=session), session["secret"]
     key = state["access_keys"].get(access_key_id)
     if key is None:
-        raise errors.access_key_not_found()
+        raise _key_error(store, errors.access_key_not_found())
     if key["Status"] != "Active":
-        raise errors.access_key_inactive()
+        raise _key_error(store, errors.access_key_inactive())
     if key["owner"] == "root":
         return Principal("Account", access_key_id), key["secret"]
     return Principal("RAMUser", access_key_id, user_name=key["owner"]), key["secret"]

@@ -11,8 +11,9 @@ import threading
 from typing import Optional
 
 from ram_emulator import __version__
-from ram_emulator.faults import Faults
+from ram_emulator.faults import THROTTLE_CODES, Faults
 from ram_emulator.metadata import MetadataServer
+from ram_emulator.modes import ACCESS_KEY_ERROR_STYLES, Modes
 from ram_emulator.server import EmulatorServer
 from ram_emulator.store import Store, StateFileError, write_private_file
 
@@ -40,6 +41,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--qps-limit", type=int, default=0, help="calls per second per AccessKey before Throttling.User")
     parser.add_argument("--throttle-retry-after-ms", type=int, default=0,
                         help="send x-acs-retry-after with injected throttling (0: no header)")
+    parser.add_argument("--throttle-code", choices=THROTTLE_CODES, default="Throttling.User",
+                        help="error code of injected throttling and of the QPS limit (default Throttling.User)")
+    parser.add_argument("--propagation-delay", type=float, default=0.0, metavar="SECONDS",
+                        help="eventual consistency: reads (List*/Get*, authentication, authorization) see a write only "
+                        "this many seconds after it (default 0: at once)")
+    parser.add_argument("--last-used-lag", type=float, default=0.0, metavar="SECONDS",
+                        help="GetAccessKeyLastUsed reports a use of a key only this many seconds after it (real RAM: up "
+                        "to about 7200; default 0)")
+    parser.add_argument("--access-key-error", choices=ACCESS_KEY_ERROR_STYLES, default="specific",
+                        help="answer an unknown or disabled key with InvalidAccessKeyId.NotFound/.Inactive (specific, "
+                        "the default) or with a bare InvalidAccessKeyId (bare)")
     parser.add_argument("--admin-allow", action="append", default=[], metavar="CIDR",
                         help="also allow the admin API from this network (repeatable)")
     parser.add_argument("--metadata-host", help="also serve the ECS instance metadata service's RAM role credentials "
@@ -84,12 +96,15 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         faults = Faults(latency_ms=args.latency_ms, throttle_rate=args.throttle_rate, error_rate=args.error_rate,
-                        qps_limit=args.qps_limit, throttle_retry_after_ms=args.throttle_retry_after_ms)
+                        qps_limit=args.qps_limit, throttle_retry_after_ms=args.throttle_retry_after_ms,
+                        throttle_code=args.throttle_code)
+        modes = Modes(propagation_delay=args.propagation_delay, last_used_lag=args.last_used_lag,
+                      access_key_error=args.access_key_error)
     except ValueError as exc:
         print(f"ram-emulator: {exc}", file=sys.stderr)
         return 2
     try:
-        store = Store(args.state, seed_admin=bool(args.admin_key_file))
+        store = Store(args.state, seed_admin=bool(args.admin_key_file), modes=modes)
     except StateFileError as exc:
         print(f"ram-emulator: {exc}", file=sys.stderr)
         return 2
@@ -109,31 +124,32 @@ def main(argv=None) -> int:
             server.server_close()
             return 2
         threading.Thread(target=metadata.serve_forever, name="ram-emulator-metadata", daemon=True).start()
-    where = endpoint(args.host, server.port)
-    root_key_file = args.root_key_file or default_root_key_file(args.state)
-    admin_token_file = args.admin_token_file or default_admin_token_file(root_key_file)
-    with store.lock:
-        write_private_file(root_key_file, key_env(store.seed_key("root"), where))
-        if args.admin_key_file:
-            write_private_file(args.admin_key_file, key_env(store.seed_key("admin"), where))
-    # A new token at every start, written before the port file: a client that waits for the port finds it.
-    write_private_file(admin_token_file, server.admin_token + "\n")
-    if args.port_file:
-        write_private_file(args.port_file, f"{server.port}\n")
-    print(f"ram-emulator {__version__} listening on http://{where} (RAM 2015-05-01, STS 2015-04-01)", flush=True)
-    print(f"ram-emulator: root key file {os.path.abspath(root_key_file)}", flush=True)
-    if args.admin_key_file:
-        print(f"ram-emulator: ram-admin key file {os.path.abspath(args.admin_key_file)}", flush=True)
-    if metadata is not None:
-        print(f"ram-emulator: ECS instance metadata on http://{endpoint(args.metadata_host, metadata.port)} "
-              f"(instance role: {args.instance_role or 'none'})", flush=True)
-    print(f"ram-emulator: admin API token file {os.path.abspath(admin_token_file)}", flush=True)
 
+    # Installed before the banner and the port file: whoever sees either may already send SIGTERM for a clean stop.
     def stop(signum, frame):
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, stop)
     try:
+        where = endpoint(args.host, server.port)
+        root_key_file = args.root_key_file or default_root_key_file(args.state)
+        admin_token_file = args.admin_token_file or default_admin_token_file(root_key_file)
+        with store.lock:
+            write_private_file(root_key_file, key_env(store.seed_key("root"), where))
+            if args.admin_key_file:
+                write_private_file(args.admin_key_file, key_env(store.seed_key("admin"), where))
+        # A new token at every start, written before the port file: a client that waits for the port finds it.
+        write_private_file(admin_token_file, server.admin_token + "\n")
+        if args.port_file:
+            write_private_file(args.port_file, f"{server.port}\n")
+        print(f"ram-emulator {__version__} listening on http://{where} (RAM 2015-05-01, STS 2015-04-01)", flush=True)
+        print(f"ram-emulator: root key file {os.path.abspath(root_key_file)}", flush=True)
+        if args.admin_key_file:
+            print(f"ram-emulator: ram-admin key file {os.path.abspath(args.admin_key_file)}", flush=True)
+        if metadata is not None:
+            print(f"ram-emulator: ECS instance metadata on http://{endpoint(args.metadata_host, metadata.port)} "
+                  f"(instance role: {args.instance_role or 'none'})", flush=True)
+        print(f"ram-emulator: admin API token file {os.path.abspath(admin_token_file)}", flush=True)
         server.serve_forever(poll_interval=0.2)
     except KeyboardInterrupt:
         pass

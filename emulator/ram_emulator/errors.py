@@ -62,6 +62,11 @@ def access_key_not_found() -> ApiError:
     return ApiError(404, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
 
 
+def access_key_invalid() -> ApiError:
+    """The bare code newer gateways answer for an unknown or disabled key (status not verified)."""
+    return ApiError(404, "InvalidAccessKeyId", "Specified access key is not found or invalid.")
+
+
 def access_key_inactive() -> ApiError:
     return ApiError(400, "InvalidAccessKeyId.Inactive", "Specified access key is disabled.")
 
@@ -112,8 +117,20 @@ def invalid_version() -> ApiError:
     return ApiError(400, "InvalidVersion", "Specified parameter Version is not valid.")
 
 
-def throttled(retry_after_ms: int = 0) -> ApiError:
-    return ApiError(400, "Throttling.User", "Request was denied due to user flow control.", retry_after_ms)
+THROTTLING_MESSAGES = {
+    "Throttling": "Request was denied due to request throttling.",
+    "Throttling.User": "Request was denied due to user flow control.",
+    "Throttling.Api": "Request was denied due to api flow control.",
+    "Rejected.Throttling": "Request was denied due to flow control.",
+}
+
+
+def throttled(retry_after_ms: int = 0, code: str = "Throttling.User") -> ApiError:
+    return ApiError(400, code, THROTTLING_MESSAGES[code], retry_after_ms)
+
+
+def check_code_failed() -> ApiError:
+    return ApiError(403, "CheckAuthenticationCodeFail", 'The parameter - "AuthenticationCode" is inccorrect.')
 
 
 def service_unavailable() -> ApiError:

@@ -1,4 +1,4 @@
-"""Fault injection (throttling, 5xx, latency, one-shot errors, commit-then-drop) and call counters."""
+"""Fault injection (throttling, 5xx, latency, one-shot errors, commit-then-drop, slow propagation) and call counters."""
 
 from __future__ import annotations
 
@@ -10,8 +10,12 @@ import time
 
 from ram_emulator import errors
 
+THROTTLE_CODES = tuple(errors.THROTTLING_MESSAGES)
 DEFAULT_FAULTS = {"throttle_rate": 0.0, "error_rate": 0.0, "latency_ms": 0, "qps_limit": 0,
-                  "throttle_retry_after_ms": 0, "one_shot": [], "drop_after_commit": []}
+                  "throttle_retry_after_ms": 0, "throttle_code": "Throttling.User", "one_shot": [],
+                  "drop_after_commit": [], "propagation": []}
+LISTS = ("one_shot", "drop_after_commit", "propagation")
+MAX_PROPAGATION_SECONDS = 7 * 86400
 _NUMBERS = {"throttle_rate": (float, 0.0, 1.0), "error_rate": (float, 0.0, 1.0), "latency_ms": (int, 0, 600000),
             "qps_limit": (int, 0, 10 ** 9), "throttle_retry_after_ms": (int, 0, 600000)}
 
@@ -46,6 +50,21 @@ def _drop(entry) -> dict:
     return {"action": entry["action"], "count": count}
 
 
+def _propagation(entry) -> dict:
+    if not isinstance(entry, dict) or not isinstance(entry.get("action"), str):
+        raise ValueError("propagation entries need an 'action' string")
+    count = int(entry.get("count", 1))
+    delay = entry.get("delay_seconds")
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= MAX_PROPAGATION_SECONDS:
+        raise ValueError(f"propagation needs delay_seconds in [0, {MAX_PROPAGATION_SECONDS}]")
+    if count < 1:
+        raise ValueError("propagation needs count >= 1")
+    return {"action": entry["action"], "count": count, "delay_seconds": float(delay)}
+
+
+_ENTRY = {"one_shot": _one_shot, "drop_after_commit": _drop, "propagation": _propagation}
+
+
 def validate(patch) -> dict:
     """Check a JSON merge patch for the fault settings; raises ValueError with a readable message."""
     if not isinstance(patch, dict):
@@ -54,10 +73,14 @@ def validate(patch) -> dict:
     for name, value in patch.items():
         if name in _NUMBERS:
             clean[name] = _number(name, value)
-        elif name in ("one_shot", "drop_after_commit"):
+        elif name in LISTS:
             if not isinstance(value, list):
                 raise ValueError(f"{name} must be a list")
-            clean[name] = [(_one_shot if name == "one_shot" else _drop)(e) for e in value]
+            clean[name] = [_ENTRY[name](e) for e in value]
+        elif name == "throttle_code":
+            if value not in THROTTLE_CODES:
+                raise ValueError(f"throttle_code must be one of {', '.join(THROTTLE_CODES)}")
+            clean[name] = value
         else:
             raise ValueError(f"unknown fault setting {name!r}")
     return clean
@@ -104,17 +127,17 @@ class Faults:
                     if entry["count"] <= 0:
                         config["one_shot"].remove(entry)
                     raise errors.ApiError(entry["status"], entry["code"], entry["message"], entry["retry_after_ms"])
-            retry_after = config["throttle_retry_after_ms"]
+            retry_after, code = config["throttle_retry_after_ms"], config["throttle_code"]
             if config["qps_limit"]:
                 window = self._recent[access_key_id]
                 now = self.clock()
                 while window and window[0] <= now - 1.0:
                     window.popleft()
                 if len(window) >= config["qps_limit"]:
-                    raise errors.throttled(retry_after)
+                    raise errors.throttled(retry_after, code)
                 window.append(now)
             if config["throttle_rate"] and self._random.random() < config["throttle_rate"]:
-                raise errors.throttled(retry_after)
+                raise errors.throttled(retry_after, code)
             if config["error_rate"] and self._random.random() < config["error_rate"]:
                 raise errors.service_unavailable()
 
@@ -128,6 +151,17 @@ class Faults:
                         self._config["drop_after_commit"].remove(entry)
                     return True
         return False
+
+    def take_propagation(self, action: str):
+        """The delay for this committed write if a ``propagation`` fault matches it (consumes one count), else None."""
+        with self._lock:
+            for entry in self._config["propagation"]:
+                if _matches(entry, action):
+                    entry["count"] -= 1
+                    if entry["count"] <= 0:
+                        self._config["propagation"].remove(entry)
+                    return entry["delay_seconds"]
+        return None
 
 
 class Counters:

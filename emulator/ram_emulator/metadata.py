@@ -61,6 +61,8 @@ class MetadataServer(LocalHTTPServer):
             now = time.monotonic()
             self.tokens = {t: expiry for t, expiry in self.tokens.items() if expiry > now}
             self.tokens[token] = now + ttl
+        # a metadata token is a credential of the instance: the leak scans search for it like any issued secret
+        self.store.remember_secret(token)
         return token
 
     def token_valid(self, token: str) -> bool:

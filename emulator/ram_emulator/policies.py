@@ -73,3 +73,12 @@ def is_allowed(documents: Iterable[str], action: str) -> bool:
                 if effect == "Allow":
                     allowed = True
     return allowed
+
+
+_SYSTEM_BY_LOWER = {name.lower(): name for name in SYSTEM_POLICIES}
+
+
+def canonical_system_name(name: str):
+    """The catalog spelling of a system policy name matched case-insensitively (``AliyunOssFullAccess`` ->
+    ``AliyunOSSFullAccess``), or None. Real RAM stores and reports the canonical name (aliyun/fun issues 507, 508)."""
+    return _SYSTEM_BY_LOWER.get(name.lower())

@@ -201,21 +201,14 @@ class Handler(BaseHTTPRequestHandler):
                                      server.store, server.nonces)
             if principal.kind != "AssumedRoleUser":
                 with server.store.lock:
-                    key = server.store.state["access_keys"].get(principal.access_key_id)
-                    used = server.store.now_str()
-                    if key is not None and key["last_used"] != used:
-                        key["last_used"] = used
-                        server.store.save()
+                    server.store.record_use(principal.access_key_id)
             server.counters.record(act.name, act.write)
             latency = server.faults.latency_seconds()
             if latency:
                 time.sleep(latency)
             server.faults.check(act.name, principal.access_key_id)
             authorize(server.store, principal, act)
-            with server.store.lock:
-                result = act.handler(Context(server.store, principal, params))
-                if act.write:
-                    server.store.save()
+            result = self._run(act, principal, params)
             if server.faults.take_drop(act.name):
                 self._drop_connection()
                 return label, "dropped"
@@ -232,6 +225,23 @@ class Handler(BaseHTTPRequestHandler):
                 traceback.print_exc()
             self._respond(500, error_body(errors.internal_error(), request_id, host_id), request_id)
             return label, 500
+
+    def _run(self, act, principal, params) -> dict:
+        """Run the handler: a write on the latest state inside a write transaction, a read on the propagated view."""
+        store = self.server.store
+        with store.lock:
+            if not act.write:
+                return act.handler(Context(store, principal, params, view=store.view()))
+            store.begin_write()
+            try:
+                result = act.handler(Context(store, principal, params))
+            except BaseException:
+                store.abort_write()
+                raise
+            delay = self.server.faults.take_propagation(act.name)
+            store.commit_write(store.modes.propagation_delay if delay is None else delay)
+            store.save()
+            return result
 
     # -- admin API ----------------------------------------------------------------------------
     def _admin(self, path: str, body: bytes, request_id: str) -> int:
@@ -285,6 +295,16 @@ class Handler(BaseHTTPRequestHandler):
             return {"secrets": server.store.issued_secrets()}
         if route == ("GET", "state"):
             return server.store.dump()
+        if route == ("GET", "modes"):
+            return server.store.modes.snapshot()
+        if route == ("POST", "modes"):
+            return server.store.modes.merge(payload)
+        if route == ("DELETE", "modes"):
+            return server.store.modes.reset()
+        if route == ("GET", "propagation"):
+            return server.store.pending_summary()
+        if route == ("POST", "propagation/flush"):
+            return {"flushed": server.store.flush_pending()}
         if route == ("GET", "clock"):
             return {"offset_seconds": server.store.clock_offset, "now": format_date(server.store.now())}
         if route == ("POST", "clock"):

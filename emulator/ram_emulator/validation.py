@@ -15,21 +15,27 @@ GROUP_NAME_RE = re.compile(r"[A-Za-z0-9._-]+")
 POLICY_NAME_RE = re.compile(r"[A-Za-z0-9-]+")
 ROLE_NAME_RE = re.compile(r"[A-Za-z0-9.-]+")
 SESSION_NAME_RE = re.compile(r"[A-Za-z0-9.@_-]+")
+MFA_DEVICE_NAME_RE = re.compile(r"[A-Za-z0-9.-]+")
+AUTHENTICATION_CODE_RE = re.compile(r"[0-9]{6}")
 EMAIL_RE = re.compile(r"[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+")
 MOBILE_RE = re.compile(r"[0-9]{1,4}-[0-9]{4,20}")
 INTEGER_RE = re.compile(r"-?[0-9]+")
 # C0 and C1 control characters (NUL, TAB, LF, CR, DEL, ...): never valid in a name, id or free text.
 CONTROL_CHARS_RE = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
-MAX_USERS = 1000
+# RAM "Limitations" page (help/en/ram/product-overview/limits, updated Dec 2025): see README.md "Limits".
+MAX_USERS = 5000
 MAX_KEYS_PER_PRINCIPAL = 2
-MAX_GROUPS_PER_USER = 5
+MAX_GROUPS_PER_USER = 10
 MAX_SYSTEM_POLICIES_PER_ENTITY = 20
 MAX_CUSTOM_POLICIES_PER_ENTITY = 10
-MAX_GROUPS = 50
+MAX_GROUPS = 300
 MAX_ROLES = 1000
 MAX_CUSTOM_POLICIES = 1500
 MAX_POLICY_DOCUMENT = 6144
+MAX_MFA_DEVICES = 5000
+# STS AssumeRole inline Policy: 1-2048 since the 2022-09 upgrade; the InvalidParameter.PolicySize error counts bytes.
+MAX_SESSION_POLICY_BYTES = 2048
 
 
 def required(params: Mapping[str, str], name: str) -> str:
@@ -93,6 +99,29 @@ def session_name(value: str, param: str = "RoleSessionName") -> str:
     if not 2 <= len(value) <= 64 or not SESSION_NAME_RE.fullmatch(value):
         raise errors.invalid_value(param)
     return value
+
+
+def mfa_device_name(value: str, param: str = "VirtualMFADeviceName") -> str:
+    return name(value, param, MFA_DEVICE_NAME_RE, 64)
+
+
+def authentication_code(value: str, param: str) -> str:
+    if not AUTHENTICATION_CODE_RE.fullmatch(value):
+        raise errors.ApiError(400, "InvalidParameter.AuthenticationCode.Format",
+                              'The parameter - "AuthenticationCode" MUST be 6 numbers.')
+    return value
+
+
+def session_policy(value: str) -> dict:
+    """AssumeRole's inline Policy: its own size and grammar codes (not MalformedPolicyDocument)."""
+    if len(value.encode("utf-8")) > MAX_SESSION_POLICY_BYTES:
+        raise errors.ApiError(400, "InvalidParameter.PolicySize",
+                              f"The size of the parameter Policy must be less than {MAX_SESSION_POLICY_BYTES} bytes.")
+    try:
+        return policy_document(value, "Policy")
+    except errors.ApiError:
+        raise errors.ApiError(400, "InvalidParameter.PolicyGrammar",
+                              "The parameter Policy has not passed grammar check.") from None
 
 
 def email(value: str, param: str = "Email") -> str:

@@ -28,7 +28,9 @@ from ram_emulator.store import Store  # noqa: E402
 
 @pytest.fixture(scope="session")
 def server():
-    emulator = start_in_thread(Store(None, seed_admin=True))
+    store = Store(None, seed_admin=True)
+    store.verify_touches = True     # every write must touch() what it changes, or the call fails with 500
+    emulator = start_in_thread(store)
     yield emulator
     emulator.shutdown()
     emulator.server_close()
@@ -38,6 +40,7 @@ def server():
 def fresh(server):
     server.store.reset()
     server.store.clock_offset = 0.0
+    server.store.modes.reset()
     server.faults.clear()
     server.counters.reset()
     yield

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ram, sts
+from conftest import ram
 from alibabacloud_ram20150501.client import Client as RamClient
 from alibabacloud_sts20150401.client import Client as StsClient
 from alibabacloud_tea_openapi.utils_models import Config
@@ -162,7 +162,3 @@ def test_corrupt_state_refuses_to_start(tmp_path):
                             timeout=30)
     assert result.returncode == 2 and "state file" in result.stderr
     assert (tmp_path / "state.json").read_text() == "{not json"
-
-
-def test_sts_models_importable():
-    assert sts.GetCallerIdentityResponseBody

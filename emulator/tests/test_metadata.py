@@ -84,6 +84,13 @@ def test_role_credentials_are_an_sts_session_of_the_instance_role(emu, imds):
     assert credentials["AccessKeySecret"] in issued and credentials["SecurityToken"] in issued
 
 
+def test_metadata_tokens_count_as_issued_secrets(imds):
+    """Fails if MetadataServer.new_token stops calling Store.remember_secret: the leak scans would not search for
+    the metadata session tokens a run obtained."""
+    issued = token(imds)
+    assert issued in imds.store.issued_secrets()
+
+
 def test_imdsv1_read_without_token_is_allowed_unless_hardened(emu, server, imds):
     make_role(emu)
     assert fetch(imds, "GET", "/latest/meta-data/ram/security-credentials/" + ROLE)[0] == 200
