@@ -192,7 +192,7 @@ def run_action(name, args):
     task = types.SimpleNamespace(args=args, async_val=0, check_mode=False, action='aliyun.ram.%s' % name)
     connection = types.SimpleNamespace(_shell=types.SimpleNamespace(tmpdir='unused'))
     loader = types.SimpleNamespace(path_dwim=lambda path: path, _vault=types.SimpleNamespace(secrets=[]))
-    action = _action_plugin(name).ActionModule(task, connection, None, loader, None)
+    action = _action_plugin(name).ActionModule(task, connection, None, loader, None, None)
     return action.run(task_vars={})
 
 
