@@ -11,28 +11,30 @@ class ModuleDocFragment(object):
     # Authentication and connection options shared by every RAM/STS module.
     DOCUMENTATION = r'''
 options:
-  access_key_id:
+  access_key:
     description:
-      - ID of the AccessKey used to call the API.
+      - ID of the AccessKey used to call the API (the caller's key, never the key a module manages or writes).
       - If not set, the value of the E(ALIBABA_CLOUD_ACCESS_KEY_ID), E(ALICLOUD_ACCESS_KEY) or
         E(ALICLOUD_ACCESS_KEY_ID) environment variable is used.
-      - Must be given together with O(access_key_secret). An explicit key pair (including one from the environment)
+      - Must be given together with O(secret_key). An explicit key pair (including one from the environment)
         takes precedence over O(profile), O(ecs_role_name) and the default credential chain.
       - Alibaba Cloud recommends the AccessKey of a RAM user, not the root AccessKey of the account
         (see M(aliyun.ram.sts_caller_info) and its O(aliyun.ram.sts_caller_info#module:fail_on_root) option).
+      - The option names follow the other Ansible cloud collections; the alias is the name used by C(alibaba.alicloud).
     type: str
-    aliases: [alicloud_access_key, access_key]
-  access_key_secret:
+    aliases: [alicloud_access_key]
+  secret_key:
     description:
       - Secret of the AccessKey used to call the API.
       - If not set, the value of the E(ALIBABA_CLOUD_ACCESS_KEY_SECRET) or E(ALICLOUD_SECRET_KEY) environment variable is used.
     type: str
-    aliases: [alicloud_secret_key, secret_key]
+    aliases: [alicloud_secret_key]
   security_token:
     description:
-      - STS security token, for temporary credentials (O(access_key_id) is then an C(STS.) key id).
+      - STS security token, for temporary credentials (O(access_key) is then an C(STS.) key id).
       - If not set, the value of the E(ALIBABA_CLOUD_SECURITY_TOKEN) or E(ALICLOUD_SECURITY_TOKEN) environment variable is used.
     type: str
+    aliases: [alicloud_security_token]
   profile:
     description:
       - Name of a profile to take the credentials from, looked up first in the aliyun CLI configuration
@@ -104,4 +106,7 @@ notes:
   - Options shared by all modules of the collection can be set once with C(module_defaults) and the action group
     C(group/aliyun.ram.ram).
   - No secret is ever written to a message or log; failures report the RAM error code, the HTTP status and the request ID.
+  - Every string option (strings inside lists and dictionaries and the authentication options included, also when they
+    come from environment variables) is refused when it contains a control character such as a newline (a trailing
+    one too), a carriage return, a tab or NUL, with a message naming the option, before any API call.
 '''

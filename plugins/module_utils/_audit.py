@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ansible_collections.aliyun.ram.plugins.module_utils._access_keys import ACTIVE, INACTIVE, KEY_LIMIT, is_older_than
-from ansible_collections.aliyun.ram.plugins.module_utils._caller_identity import is_root_identity
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.plan import ACTIVE, INACTIVE, KEY_LIMIT, is_older_than, is_root_identity
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import age_days
 
 REPORT_SCHEMA_VERSION = 1
@@ -62,6 +61,16 @@ def _error_message(result):
 
 # ---------------------------------------------------------------- inputs
 
+def _named_results(results, field):
+    """(name, result) of each result of a registered loop that ran: the name is ``field`` or the loop's item."""
+    for result in results or []:
+        if not _is_mapping(result) or result.get('skipped'):
+            continue
+        name = result.get(field) or result.get('item')
+        if isinstance(name, str) and name:
+            yield name, result
+
+
 def collect_users(results):
     """ram_access_key_info results -> [{user_name, exists, error, access_keys}].
 
@@ -69,12 +78,7 @@ def collect_users(results):
     (a failed item carries ``failed``).
     """
     users = {}
-    for result in results or []:
-        if not _is_mapping(result) or result.get('skipped'):
-            continue
-        name = result.get('user_name') or result.get('item')
-        if not isinstance(name, str) or not name:
-            continue
+    for name, result in _named_results(results, 'user_name'):
         failed = bool(result.get('failed') or result.get('error'))
         keys = []
         for key in result.get('access_keys') or []:
@@ -143,12 +147,7 @@ def collect_host_reads(host_reads):
 def collect_identities(results):
     """sts_caller_info results for held key pairs (a loop over key ids) -> {access_key_id: identity}."""
     identities = {}
-    for result in results or []:
-        if not _is_mapping(result) or result.get('skipped'):
-            continue
-        key_id = result.get('access_key_id') or result.get('item')
-        if not isinstance(key_id, str) or not key_id:
-            continue
+    for key_id, result in _named_results(results, 'access_key_id'):
         if result.get('failed'):
             identities[key_id] = {'identity_type': None, 'arn': None, 'is_root': False,
                                   'error': _error_code(result) or _text(result.get('msg')) or 'failed'}
@@ -200,73 +199,135 @@ def build_report(users, reads, identities, policy, now, controller_identity=None
     creation when it was never used): the last moment it is known to have been in service.
     """
     held, unreachable, unreadable = reads['held'], reads['unreachable'], reads['unreadable']
-    max_age = int(policy.get('max_age_days') or 0)
-    grace = int(policy.get('inactive_grace_days') or 0)
-    findings = []
-    keys = []
+    policy = {'max_age_days': int(policy.get('max_age_days') or 0), 'inactive_grace_days': int(policy.get('inactive_grace_days') or 0)}
     unreachable_by_user = {}
     for host in unreachable:
         for user_name in host.get('declared_users') or []:
             unreachable_by_user.setdefault(user_name, []).append(host['host'])
 
+    findings, keys = [], []
     for user in users:
-        name = user['user_name']
-        if not user['exists']:
-            reason = user.get('error')
-            findings.append(_finding('user_missing', 'RAM user %s %s.' % (
-                name, 'could not be read (%s)' % reason if reason else 'does not exist'), user_name=name))
-            continue
-        if len(user['access_keys']) >= KEY_LIMIT:
-            findings.append(_finding('user_at_key_limit', 'RAM user %s has %d AccessKeys, the limit: a rotation cannot '
-                                     'create a new key before one is deleted.' % (name, len(user['access_keys'])),
-                                     user_name=name))
-        for key in user['access_keys']:
-            key_id = key['access_key_id']
-            age = age_days(key['create_date'], now)
-            holders = _held_by(held, key_id)
-            hosts = sorted({entry['host'] for entry in holders})
-            row = dict(key, user_name=name, age_days=age, hosts=hosts, held_by=holders, findings=[])
-            if key['status'] == ACTIVE and not hosts:
-                maybe = unreachable_by_user.get(name)
-                note = ' (not confirmed: %s declares the user but could not be reached)' % ', '.join(maybe) if maybe else ''
-                row['findings'].append(_finding('orphan_key', 'Active key %s of %s is held by no host%s.' % (key_id, name, note),
-                                                name, key_id))
-            if key['status'] == ACTIVE and max_age and is_older_than(key, max_age, now):
-                row['findings'].append(_finding('key_too_old', 'Active key %s of %s is %d days old (policy: %d days).'
-                                                % (key_id, name, age, max_age), name, key_id, hosts))
-            if key['status'] == INACTIVE:
-                since_date = key['last_used_date'] or key['create_date']
-                if is_older_than({'create_date': since_date}, grace, now):
-                    idle = age_days(since_date, now)
-                    since = 'last used' if key['last_used_date'] else 'created, never used,'
-                    row['findings'].append(_finding(
-                        'inactive_past_grace', 'Inactive key %s of %s was %s %d days ago (grace: %d days): delete it.'
-                        % (key_id, name, since, idle, grace), name, key_id, hosts))
-                if hosts:
-                    row['findings'].append(_finding('stale_key_on_host', 'Inactive key %s of %s is still deployed on %s.'
-                                                    % (key_id, name, ', '.join(hosts)), name, key_id, hosts))
-            findings.extend(row['findings'])
-            row['findings'] = [finding['kind'] for finding in row['findings']]
+        findings.extend(_user_findings(user))
+        for key in user['access_keys'] if user['exists'] else ():
+            row = _key_row(key, user['user_name'], held, now)
+            checked = (check(row, policy, now, unreachable_by_user.get(row['user_name'])) for check in _KEY_CHECKS)
+            row_findings = [finding for finding in checked if finding]
+            findings.extend(row_findings)
+            row['findings'] = [finding['kind'] for finding in row_findings]
             keys.append(row)
 
     other_keys = []
     for key_id in unknown_held_key_ids(users, held):
-        holders = _held_by(held, key_id)
-        hosts = sorted({entry['host'] for entry in holders})
         identity = identities.get(key_id) or {}
-        row = {'access_key_id': key_id, 'identity_type': identity.get('identity_type'), 'arn': identity.get('arn'),
-               'error': identity.get('error') if identity else 'not verified', 'hosts': hosts, 'held_by': holders}
-        if identity.get('is_root'):
-            findings.append(_finding('root_key_in_use', 'The account root AccessKey %s is deployed on %s.'
-                                     % (key_id, ', '.join(hosts)), access_key_id=key_id, hosts=hosts))
-        elif identity.get('error'):
-            findings.append(_finding('stale_key_on_host', 'Key %s on %s does not authenticate (%s).'
-                                     % (key_id, ', '.join(hosts), identity['error']), access_key_id=key_id, hosts=hosts))
-        elif not identity:
-            findings.append(_finding('key_not_verified', 'Key %s on %s belongs to no audited user and was not verified.'
-                                     % (key_id, ', '.join(hosts)), access_key_id=key_id, hosts=hosts))
+        row = _other_key_row(key_id, held, identity)
+        finding = _other_key_finding(row, identity)
+        if finding:
+            findings.append(finding)
         other_keys.append(row)
+    findings.extend(_access_findings(controller_identity, unreachable, unreadable))
 
+    findings.sort(key=lambda f: (SEVERITY_ORDER.index(f['severity']), f['kind'], f['user_name'] or '',
+                                 f['access_key_id'] or '', f['hosts']))
+    return {
+        'schema_version': REPORT_SCHEMA_VERSION,
+        'generated_at': now.strftime('%Y-%m-%dT%H:%M:%SZ'),
+        'policy': policy,
+        'controller_identity': controller_identity,
+        'summary': _summary(users, keys, other_keys, reads, findings),
+        'keys': sorted(keys, key=lambda k: (k['user_name'], k['create_date'] or '', k['access_key_id'])),
+        'other_keys': other_keys,
+        'hosts_read': list(reads['hosts_read']),
+        'unreachable_hosts': [dict(host) for host in unreachable],
+        'unreadable_files': [dict(entry) for entry in unreadable],
+        'findings': findings,
+    }
+
+
+def _user_findings(user):
+    name = user['user_name']
+    if not user['exists']:
+        reason = user.get('error')
+        return [_finding('user_missing', 'RAM user %s %s.' % (
+            name, 'could not be read (%s)' % reason if reason else 'does not exist'), user_name=name)]
+    if len(user['access_keys']) >= KEY_LIMIT:
+        return [_finding('user_at_key_limit', 'RAM user %s has %d AccessKeys, the limit: a rotation cannot create a new '
+                         'key before one is deleted.' % (name, len(user['access_keys'])), user_name=name)]
+    return []
+
+
+def _key_row(key, user_name, held, now):
+    holders = _held_by(held, key['access_key_id'])
+    return dict(key, user_name=user_name, age_days=age_days(key['create_date'], now),
+                hosts=sorted({entry['host'] for entry in holders}), held_by=holders, findings=[])
+
+
+# ---------------------------------------------------------------- the checks of one key of an audited user, in report order
+# check(row, policy, now, unreachable hosts that declare the key's user) -> finding or None
+
+def _orphan_key(row, policy, now, unreachable_declaring):
+    if row['status'] != ACTIVE or row['hosts']:
+        return None
+    note = ' (not confirmed: %s declares the user but could not be reached)' % ', '.join(unreachable_declaring) if unreachable_declaring else ''
+    return _finding('orphan_key', 'Active key %s of %s is held by no host%s.' % (row['access_key_id'], row['user_name'], note),
+                    row['user_name'], row['access_key_id'])
+
+
+def _key_too_old(row, policy, now, unreachable_declaring):
+    max_age = policy['max_age_days']
+    if row['status'] != ACTIVE or not max_age or not is_older_than(row, max_age, now):
+        return None
+    return _finding('key_too_old', 'Active key %s of %s is %d days old (policy: %d days).'
+                    % (row['access_key_id'], row['user_name'], row['age_days'], max_age),
+                    row['user_name'], row['access_key_id'], row['hosts'])
+
+
+def _inactive_past_grace(row, policy, now, unreachable_declaring):
+    grace = policy['inactive_grace_days']
+    since_date = row['last_used_date'] or row['create_date']
+    if row['status'] != INACTIVE or not is_older_than({'create_date': since_date}, grace, now):
+        return None
+    since = 'last used' if row['last_used_date'] else 'created, never used,'
+    return _finding('inactive_past_grace', 'Inactive key %s of %s was %s %d days ago (grace: %d days): delete it.'
+                    % (row['access_key_id'], row['user_name'], since, age_days(since_date, now), grace),
+                    row['user_name'], row['access_key_id'], row['hosts'])
+
+
+def _stale_key_on_host(row, policy, now, unreachable_declaring):
+    if row['status'] != INACTIVE or not row['hosts']:
+        return None
+    return _finding('stale_key_on_host', 'Inactive key %s of %s is still deployed on %s.'
+                    % (row['access_key_id'], row['user_name'], ', '.join(row['hosts'])),
+                    row['user_name'], row['access_key_id'], row['hosts'])
+
+
+_KEY_CHECKS = (_orphan_key, _key_too_old, _inactive_past_grace, _stale_key_on_host)
+
+
+def _other_key_row(key_id, held, identity):
+    """A key held on hosts that no audited user lists, with what STS said about it ({} when it was not asked)."""
+    holders = _held_by(held, key_id)
+    return {'access_key_id': key_id, 'identity_type': identity.get('identity_type'), 'arn': identity.get('arn'),
+            'error': identity.get('error') if identity else 'not verified',
+            'hosts': sorted({entry['host'] for entry in holders}), 'held_by': holders}
+
+
+def _other_key_finding(row, identity):
+    key_id, hosts = row['access_key_id'], row['hosts']
+    if identity.get('is_root'):
+        return _finding('root_key_in_use', 'The account root AccessKey %s is deployed on %s.'
+                        % (key_id, ', '.join(hosts)), access_key_id=key_id, hosts=hosts)
+    if identity.get('error'):
+        return _finding('stale_key_on_host', 'Key %s on %s does not authenticate (%s).'
+                        % (key_id, ', '.join(hosts), identity['error']), access_key_id=key_id, hosts=hosts)
+    if not identity:
+        return _finding('key_not_verified', 'Key %s on %s belongs to no audited user and was not verified.'
+                        % (key_id, ', '.join(hosts)), access_key_id=key_id, hosts=hosts)
+    return None
+
+
+def _access_findings(controller_identity, unreachable, unreadable):
+    """Findings about how the audit itself got in: the controller's identity, hosts and files it could not read."""
+    findings = []
     if controller_identity and controller_identity.get('is_root'):
         findings.append(_finding('root_key_in_use', 'The controller calls RAM with the account root AccessKey (%s).'
                                  % (controller_identity.get('arn') or 'identity type Account'), hosts=['localhost']))
@@ -277,31 +338,20 @@ def build_report(users, reads, identities, policy, now, controller_identity=None
         findings.append(_finding('file_unreadable', 'File %s on %s could not be read: %s'
                                  % (entry['path'] or entry['format'], entry['host'], entry['message']),
                                  user_name=entry['user_name'], hosts=[entry['host']]))
+    return findings
 
-    findings.sort(key=lambda f: (SEVERITY_ORDER.index(f['severity']), f['kind'], f['user_name'] or '',
-                                 f['access_key_id'] or '', f['hosts']))
+
+def _summary(users, keys, other_keys, reads, findings):
     return {
-        'schema_version': REPORT_SCHEMA_VERSION,
-        'generated_at': now.strftime('%Y-%m-%dT%H:%M:%SZ'),
-        'policy': {'max_age_days': max_age, 'inactive_grace_days': grace},
-        'controller_identity': controller_identity,
-        'summary': {
-            'users': len(users),
-            'keys': len(keys),
-            'active_keys': sum(1 for key in keys if key['status'] == ACTIVE),
-            'other_keys': len(other_keys),
-            'hosts_read': len(reads['hosts_read']),
-            'hosts_unreachable': len(unreachable),
-            'findings': len(findings),
-            'findings_by_severity': dict((severity, sum(1 for f in findings if f['severity'] == severity))
-                                         for severity in SEVERITY_ORDER),
-            'findings_by_kind': dict((kind, sum(1 for f in findings if f['kind'] == kind))
-                                     for kind in sorted({f['kind'] for f in findings})),
-        },
-        'keys': sorted(keys, key=lambda k: (k['user_name'], k['create_date'] or '', k['access_key_id'])),
-        'other_keys': other_keys,
-        'hosts_read': list(reads['hosts_read']),
-        'unreachable_hosts': [dict(host) for host in unreachable],
-        'unreadable_files': [dict(entry) for entry in unreadable],
-        'findings': findings,
+        'users': len(users),
+        'keys': len(keys),
+        'active_keys': sum(1 for key in keys if key['status'] == ACTIVE),
+        'other_keys': len(other_keys),
+        'hosts_read': len(reads['hosts_read']),
+        'hosts_unreachable': len(reads['unreachable']),
+        'findings': len(findings),
+        'findings_by_severity': dict((severity, sum(1 for f in findings if f['severity'] == severity))
+                                     for severity in SEVERITY_ORDER),
+        'findings_by_kind': dict((kind, sum(1 for f in findings if f['kind'] == kind))
+                                 for kind in sorted({f['kind'] for f in findings})),
     }

@@ -21,12 +21,11 @@ import json
 
 from ansible_collections.aliyun.ram.plugins.module_utils._audit import SEVERITY_ORDER
 
-FORMATS = ('markdown', 'html', 'json')
-FILE_NAMES = {'markdown': 'audit.md', 'html': 'audit.html', 'json': 'audit.json'}
 
+# ---------------------------------------------------------------- cells
 
-def render_json(report):
-    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + '\n'
+def _h(value):
+    return html.escape('' if value is None else str(value), quote=True)
 
 
 def _hosts_text(held_by):
@@ -37,6 +36,71 @@ def _never(value):
     return value or 'never'
 
 
+def _held_html(held_by):
+    if not held_by:
+        return ('<span class="none">no host</span>', '')
+    return ('<ul class="tags">%s</ul>' % ''.join('<li>%s <code>%s</code></li>' % (_h(e['host']), _h(e['path'] or e['format']))
+                                                 for e in held_by), '')
+
+
+def _code(text):
+    return '<code>%s</code>' % _h(text), ''
+
+
+def _nowrap(text):
+    return _h(text), ' class="nw"'
+
+
+# ---------------------------------------------------------------- the report's tables, for Markdown and HTML alike
+# (header, text of a row's cell, None or the cell's (HTML, td attributes) when the page shows more than the text)
+
+FINDING_COLUMNS = (
+    ('Severity', lambda f: f['severity'],
+     lambda f: ('<span class="sev %s">%s</span>' % (_h(f['severity']), _h(f['severity'])),
+                ' data-sort="%d"' % SEVERITY_ORDER.index(f['severity']))),
+    ('Finding', lambda f: f['title'], None),
+    ('User', lambda f: f['user_name'], None),
+    ('AccessKey ID', lambda f: f['access_key_id'], lambda f: _code(f['access_key_id'])),
+    ('Hosts', lambda f: ', '.join(f['hosts']), None),
+    ('Detail', lambda f: f['message'], None),
+)
+KEY_COLUMNS = (
+    ('User', lambda k: k['user_name'], lambda k: _nowrap(k['user_name'])),
+    ('AccessKey ID', lambda k: k['access_key_id'], lambda k: _code(k['access_key_id'])),
+    ('Status', lambda k: k['status'], lambda k: (_h(k['status']), ' class="status-%s"' % _h(k['status']))),
+    ('Created', lambda k: k['create_date'], lambda k: _nowrap(k['create_date'])),
+    ('Age (days)', lambda k: k['age_days'],
+     lambda k: (str(k['age_days'] if k['age_days'] is not None else ''), ' class="num" data-sort="%d"' % (k['age_days'] or 0))),
+    ('Last used', lambda k: _never(k['last_used_date']), lambda k: _nowrap(_never(k['last_used_date']))),
+    ('Held by', lambda k: _hosts_text(k['held_by']) or 'no host', lambda k: _held_html(k['held_by'])),
+    ('Findings', lambda k: ', '.join(k['findings']), None),
+)
+OTHER_KEY_COLUMNS = (
+    ('AccessKey ID', lambda k: k['access_key_id'], lambda k: _code(k['access_key_id'])),
+    ('Identity', lambda k: k['identity_type'], None),
+    ('ARN', lambda k: k['arn'], None),
+    ('Error', lambda k: k['error'], None),
+    ('Held by', lambda k: _hosts_text(k['held_by']), lambda k: _held_html(k['held_by'])),
+)
+NOT_READ_COLUMNS = (
+    ('Host', lambda r: r['host'], None),
+    ('File', lambda r: r['file'], None),
+    ('Reason', lambda r: r['message'], None),
+)
+
+
+def not_read(report):
+    """Rows of the "Not read" table: unreachable hosts (every file), then files that could not be read."""
+    return ([{'host': h['host'], 'file': 'all', 'message': h['message']} for h in report['unreachable_hosts']]
+            + [{'host': f['host'], 'file': f['path'] or f['format'], 'message': f['message']} for f in report['unreadable_files']])
+
+
+# ---------------------------------------------------------------- JSON and Markdown
+
+def render_json(report):
+    return json.dumps(report, indent=2, sort_keys=True, ensure_ascii=False) + '\n'
+
+
 def _cell(value):
     """A Markdown table cell: no line break, no column break, no inline HTML."""
     text = '' if value is None else str(value)
@@ -44,9 +108,9 @@ def _cell(value):
     return ' '.join(text.split()) or '-'
 
 
-def _md_table(headers, rows):
-    lines = ['| ' + ' | '.join(headers) + ' |', '|' + '---|' * len(headers)]
-    lines.extend('| ' + ' | '.join(_cell(value) for value in row) + ' |' for row in rows)
+def _md_table(columns, rows):
+    lines = ['| ' + ' | '.join(column[0] for column in columns) + ' |', '|' + '---|' * len(columns)]
+    lines.extend('| ' + ' | '.join(_cell(column[1](row)) for column in columns) + ' |' for row in rows)
     return lines
 
 
@@ -64,29 +128,19 @@ def render_markdown(report, title):
         summary['hosts_unreachable'], summary['findings'],
         ', '.join('%d %s' % (summary['findings_by_severity'][severity], severity) for severity in SEVERITY_ORDER)), '']
     lines += ['## Findings', '']
-    if report['findings']:
-        lines += _md_table(['Severity', 'Finding', 'User', 'AccessKey ID', 'Hosts', 'Detail'], [
-            (f['severity'], f['title'], f['user_name'], f['access_key_id'], ', '.join(f['hosts']), f['message'])
-            for f in report['findings']])
-    else:
-        lines.append('No findings.')
+    lines += _md_table(FINDING_COLUMNS, report['findings']) if report['findings'] else ['No findings.']
     lines += ['', '## Keys', '']
-    if report['keys']:
-        lines += _md_table(['User', 'AccessKey ID', 'Status', 'Created', 'Age (days)', 'Last used', 'Held by', 'Findings'], [
-            (k['user_name'], k['access_key_id'], k['status'], k['create_date'], k['age_days'], _never(k['last_used_date']),
-             _hosts_text(k['held_by']) or 'no host', ', '.join(k['findings'])) for k in report['keys']])
-    else:
-        lines.append('No keys.')
+    lines += _md_table(KEY_COLUMNS, report['keys']) if report['keys'] else ['No keys.']
     if report['other_keys']:
         lines += ['', '## Keys on hosts of no audited user', '']
-        lines += _md_table(['AccessKey ID', 'Identity', 'ARN', 'Error', 'Held by'], [
-            (k['access_key_id'], k['identity_type'], k['arn'], k['error'], _hosts_text(k['held_by'])) for k in report['other_keys']])
+        lines += _md_table(OTHER_KEY_COLUMNS, report['other_keys'])
     if report['unreachable_hosts'] or report['unreadable_files']:
         lines += ['', '## Not read', '']
-        lines += _md_table(['Host', 'File', 'Reason'], [(h['host'], 'all', h['message']) for h in report['unreachable_hosts']]
-                           + [(f['host'], f['path'] or f['format'], f['message']) for f in report['unreadable_files']])
+        lines += _md_table(NOT_READ_COLUMNS, not_read(report))
     return '\n'.join(lines) + '\n'
 
+
+# ---------------------------------------------------------------- HTML
 
 _CSS = """
 :root{--crit:#b3261e;--warn:#a15c00;--info:#1f5fa8;--ok:#2e7d32;--mut:#666;--line:#d9dce1}
@@ -135,32 +189,19 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 """
 
 
-def _h(value):
-    return html.escape('' if value is None else str(value), quote=True)
-
-
-def _table(table_id, headers, rows, sortable=False):
-    """rows: lists of (text, attrs) cells or plain values; text is escaped here."""
-    head = ''.join('<th scope="col">%s</th>' % ('<button type="button">%s</button>' % _h(h) if sortable else _h(h)) for h in headers)
+def _table(table_id, columns, rows, sortable=False):
+    """A table of rows; a column's html gives (markup, td attributes), else its text is escaped here."""
+    head = ''.join('<th scope="col">%s</th>' % ('<button type="button">%s</button>' % _h(column[0]) if sortable else _h(column[0]))
+                   for column in columns)
     body = []
     for row in rows:
         cells = []
-        for cell in row:
-            if isinstance(cell, tuple):
-                text, attrs = cell
-            else:
-                text, attrs = _h(cell), ''
-            cells.append('<td%s>%s</td>' % (attrs, text))
+        for dummy, text, markup in columns:
+            cell, attrs = markup(row) if markup else (_h(text(row)), '')
+            cells.append('<td%s>%s</td>' % (attrs, cell))
         body.append('<tr>%s</tr>' % ''.join(cells))
     return '<table id="%s"%s><thead><tr>%s</tr></thead><tbody>\n%s\n</tbody></table>' % (
         table_id, ' class="sortable"' if sortable else '', head, '\n'.join(body))
-
-
-def _held_html(held_by):
-    if not held_by:
-        return ('<span class="none">no host</span>', '')
-    return ('<ul class="tags">%s</ul>' % ''.join('<li>%s <code>%s</code></li>' % (_h(e['host']), _h(e['path'] or e['format']))
-                                                 for e in held_by), '')
 
 
 def render_age_chart(report):
@@ -223,11 +264,7 @@ def render_html(report, title):
 
     out.append('<section><h2 id="findings-title">Findings (%d)</h2>' % summary['findings'])
     if report['findings']:
-        out.append(_table('findings', ['Severity', 'Finding', 'User', 'AccessKey ID', 'Hosts', 'Detail'], [
-            [('<span class="sev %s">%s</span>' % (_h(f['severity']), _h(f['severity'])),
-              ' data-sort="%d"' % SEVERITY_ORDER.index(f['severity'])),
-             f['title'], f['user_name'] or '', ('<code>%s</code>' % _h(f['access_key_id'] or ''), ''),
-             ', '.join(f['hosts']), f['message']] for f in report['findings']], sortable=True))
+        out.append(_table('findings', FINDING_COLUMNS, report['findings'], sortable=True))
     else:
         out.append('<p id="no-findings">No findings.</p>')
     out.append('</section>')
@@ -236,34 +273,33 @@ def render_html(report, title):
                'its age, grey: inactive.</figcaption></figure></section>' % render_age_chart(report))
 
     out.append('<section><h2>Keys (%d)</h2>' % summary['keys'])
-    out.append(_table('keys', ['User', 'AccessKey ID', 'Status', 'Created', 'Age (days)', 'Last used', 'Held by', 'Findings'], [
-        [(_h(k['user_name']), ' class="nw"'), ('<code>%s</code>' % _h(k['access_key_id']), ''),
-         ('%s' % _h(k['status']), ' class="status-%s"' % _h(k['status'])), (_h(k['create_date']), ' class="nw"'),
-         (str(k['age_days'] if k['age_days'] is not None else ''), ' class="num" data-sort="%d"' % (k['age_days'] or 0)),
-         (_h(_never(k['last_used_date'])), ' class="nw"'), _held_html(k['held_by']), ', '.join(k['findings'])]
-        for k in report['keys']],
-        sortable=True))
+    out.append(_table('keys', KEY_COLUMNS, report['keys'], sortable=True))
     out.append('</section>')
 
     if report['other_keys']:
         out.append('<section><h2>Keys on hosts of no audited user (%d)</h2>' % len(report['other_keys']))
-        out.append(_table('other-keys', ['AccessKey ID', 'Identity', 'ARN', 'Error', 'Held by'], [
-            [('<code>%s</code>' % _h(k['access_key_id']), ''), k['identity_type'] or '', k['arn'] or '', k['error'] or '',
-             _held_html(k['held_by'])] for k in report['other_keys']]))
+        out.append(_table('other-keys', OTHER_KEY_COLUMNS, report['other_keys']))
         out.append('</section>')
     if report['unreachable_hosts'] or report['unreadable_files']:
         out.append('<section><h2>Not read</h2>')
-        out.append(_table('not-read', ['Host', 'File', 'Reason'],
-                          [[h['host'], 'all', h['message']] for h in report['unreachable_hosts']]
-                          + [[f['host'], f['path'] or f['format'], f['message']] for f in report['unreadable_files']]))
+        out.append(_table('not-read', NOT_READ_COLUMNS, not_read(report)))
         out.append('</section>')
     out.append('</main><script>%s</script></body></html>' % _SORT_SCRIPT)
     return '\n'.join(out) + '\n'
 
 
+# ---------------------------------------------------------------- the formats: name -> renderer(report, title), in the order
+# of the module's choices (and its default: every format)
+
+_RENDERERS = {
+    'markdown': render_markdown,
+    'html': render_html,
+    'json': lambda report, title: render_json(report),
+}
+FORMATS = tuple(_RENDERERS)
+FILE_NAMES = {'markdown': 'audit.md', 'html': 'audit.html', 'json': 'audit.json'}
+
+
 def render(report, report_format, title):
-    if report_format == 'json':
-        return render_json(report)
-    if report_format == 'markdown':
-        return render_markdown(report, title)
-    return render_html(report, title)
+    """The report in one of FORMATS."""
+    return _RENDERERS[report_format](report, title)

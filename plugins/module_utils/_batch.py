@@ -24,7 +24,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError, ConflictError, ValidationError
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError, ConflictError, ValidationError, scrub
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_retry import RetryPolicy, is_throttled
 
 MIN_PARALLELISM = 1
@@ -171,3 +171,15 @@ def error_result(err):
     if isinstance(err, ApiError):
         return dict(err.as_result(), message=str(err))
     return {'code': None, 'message': str(err)}
+
+
+def raise_failures(lead, failures, secrets=(), **details):
+    """Collect, then fail once: ``failures`` is ``[(name, error)]`` of the items that failed while the others went on.
+
+    Raises ConflictError ``'<lead>: <name>: <error>; ...'`` (``secrets`` scrubbed) with ``errors`` (per name, see
+    ``error_result``) and ``details`` next to the message; does nothing when nothing failed."""
+    if not failures:
+        return
+    message = '%s: %s' % (lead, '; '.join('%s: %s' % (name, err) for name, err in failures))
+    errors = dict((name, dict(error_result(err), message=scrub(str(err), secrets))) for name, err in failures)
+    raise ConflictError(scrub(message, secrets), errors=errors, **details)

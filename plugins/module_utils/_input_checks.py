@@ -119,7 +119,7 @@ def reject_control_characters(module, exempt=()):
 class CheckedModule(AnsibleModule):
     """AnsibleModule whose options are checked for control characters as soon as they are validated.
 
-    The check runs before AnsibleModule logs the invocation (a NUL would otherwise fail inside syslog with a
+    The check runs before AnsibleModule logs anything, the invocation first (a NUL would otherwise fail inside syslog with a
     message that names no option) and, when the task is no_log and nothing is logged, at the end of __init__:
     either way before the module does anything. ``multiline_options`` names the top-level options that
     legitimately hold multi-line text; the module says why next to its argument spec.
@@ -136,7 +136,7 @@ class CheckedModule(AnsibleModule):
             reject_control_characters(self, self._multiline_options)
             self._control_characters_checked = True
 
-    def _log_invocation(self):
-        # AnsibleModule.__init__ calls this right after validating the parameters, before it logs them
+    def log(self, msg, log_args=None):
+        # AnsibleModule.__init__ logs the invocation through log() right after validating the parameters
         self._check_control_characters()
-        super()._log_invocation()
+        super().log(msg, log_args=log_args)

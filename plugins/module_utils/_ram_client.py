@@ -161,7 +161,7 @@ class Auth(object):
     """Which credentials to use.  Explicit keys win; then profile, ECS role, and the SDK's default chain."""
 
     def __init__(self, access_key_id=None, access_key_secret=None, security_token=None, profile=None,
-                 assume_role_arn=None, role_session_name=None, ecs_role_name=None, key_id_option='access_key_id'):
+                 assume_role_arn=None, role_session_name=None, ecs_role_name=None):
         self.access_key_id = access_key_id or None
         self.access_key_secret = access_key_secret or None
         self.security_token = security_token or None
@@ -169,19 +169,15 @@ class Auth(object):
         self.assume_role_arn = assume_role_arn or None
         self.role_session_name = role_session_name or DEFAULT_ROLE_SESSION_NAME
         self.ecs_role_name = ecs_role_name or None
-        self.key_id_option = key_id_option
 
     def validate(self):
+        # The messages name the module options (access_key, secret_key, security_token) the values come from.
         if self.access_key_id and not self.access_key_secret:
-            raise ValidationError('%s is set but access_key_secret is not: give both or neither' % self.key_id_option)
+            raise ValidationError('access_key is set but secret_key is not: give both or neither')
         if self.access_key_secret and not self.access_key_id:
-            extra = ''
-            if self.key_id_option != 'access_key_id':
-                extra = (' (in this module access_key_id names the managed key; pass the credential key id as %s '
-                         'or in ALIBABA_CLOUD_ACCESS_KEY_ID)' % self.key_id_option)
-            raise ValidationError('access_key_secret is set but %s is not: give both or neither%s' % (self.key_id_option, extra))
+            raise ValidationError('secret_key is set but access_key is not: give both or neither')
         if self.security_token and not self.access_key_id:
-            raise ValidationError('security_token needs %s and access_key_secret' % self.key_id_option)
+            raise ValidationError('security_token needs access_key and secret_key')
         if self.role_session_name and not _ROLE_SESSION_NAME.fullmatch(self.role_session_name):
             raise ValidationError('role_session_name must be 2-64 characters of letters, digits and . _ @ -')
         if self.assume_role_arn and not _ROLE_ARN.fullmatch(self.assume_role_arn):

@@ -183,9 +183,9 @@ def error_hint(err):
             return 'the identity in use may not call %s: attach AliyunRAMReadOnlyAccess (or AliyunRAMFullAccess) to it' % err.action
         return 'the identity in use may not call %s: attach AliyunRAMFullAccess to it (RAM writes need it)' % err.action
     if code.startswith('InvalidAccessKeyId'):
-        return 'check access_key_id: the AccessKey does not exist, was deleted, or is inactive'
+        return 'check access_key: the AccessKey does not exist, was deleted, or is inactive'
     if code in ('IncompleteSignature', 'SignatureDoesNotMatch'):
-        return 'check access_key_secret (it does not belong to access_key_id) and that the controller clock is correct'
+        return 'check secret_key (it does not belong to access_key) and that the controller clock is correct'
     if code.startswith('InvalidTimeStamp'):
         return 'the controller clock is off: synchronise it (NTP); requests must be within 15 minutes of server time'
     if code.startswith('InvalidSecurityToken'):
@@ -194,7 +194,7 @@ def error_hint(err):
         return ('the instance metadata service (100.100.100.200) gave no credentials for ecs_role_name: check that this '
                 'RAM role is attached to the ECS instance the module runs on and trusts ecs.aliyuncs.com')
     if code in ('InvalidCredentials', 'CredentialsUnavailable'):
-        return ('no usable credentials: set access_key_id and access_key_secret (or their environment variables), '
+        return ('no usable credentials: set access_key and secret_key (or their environment variables), '
                 'profile, assume_role_arn or ecs_role_name')
     if code.startswith('Throttling') or err.retry_after_ms:
         return 'the service is rate limiting this account: lower parallelism or raise max_retries'

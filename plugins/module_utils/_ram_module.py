@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+import os
+
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import CheckedModule
@@ -28,25 +30,22 @@ from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import (
 )
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_retry import RetryPolicy
 
-KEY_ID_ENV = ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALICLOUD_ACCESS_KEY', 'ALICLOUD_ACCESS_KEY_ID']
+# The caller's credentials: the names of the Ansible cloud collections (amazon.aws access_key/secret_key), with the
+# alibaba.alicloud names as aliases. No module uses these names for anything else.
+CALLER_KEY_OPTIONS = {
+    'access_key': dict(type='str', aliases=['alicloud_access_key'], no_log=False,
+                       fallback=(env_fallback, ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALICLOUD_ACCESS_KEY', 'ALICLOUD_ACCESS_KEY_ID'])),
+    'secret_key': dict(type='str', aliases=['alicloud_secret_key'], no_log=True,
+                       fallback=(env_fallback, ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_SECRET_KEY'])),
+    'security_token': dict(type='str', aliases=['alicloud_security_token'], no_log=True,
+                           fallback=(env_fallback, ['ALIBABA_CLOUD_SECURITY_TOKEN', 'ALICLOUD_SECURITY_TOKEN'])),
+}
 
 
-def auth_argument_spec(key_id_option='access_key_id'):
-    """The auth/connection options every module shares (documented in the aliyun.ram.auth fragment).
-
-    ``key_id_option`` renames the credential key id for ram_access_key, whose own ``access_key_id``
-    names the managed key.
-    """
-    if key_id_option == 'access_key_id':
-        key_id_aliases = ['alicloud_access_key', 'access_key']
-    else:
-        key_id_aliases = [alias for alias in ('alicloud_access_key', 'access_key') if alias != key_id_option]
-    return {
-        key_id_option: dict(type='str', aliases=key_id_aliases, no_log=False, fallback=(env_fallback, KEY_ID_ENV)),
-        'access_key_secret': dict(type='str', aliases=['alicloud_secret_key', 'secret_key'], no_log=True,
-                                  fallback=(env_fallback, ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_SECRET_KEY'])),
-        'security_token': dict(type='str', no_log=True,
-                               fallback=(env_fallback, ['ALIBABA_CLOUD_SECURITY_TOKEN', 'ALICLOUD_SECURITY_TOKEN'])),
+def auth_argument_spec():
+    """The auth/connection options every module shares (documented in the aliyun.ram.auth fragment)."""
+    spec = dict((name, dict(option, aliases=list(option['aliases']))) for name, option in CALLER_KEY_OPTIONS.items())
+    spec.update({
         'profile': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_PROFILE', 'ALICLOUD_PROFILE'])),
         'assume_role_arn': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_ROLE_ARN', 'ALICLOUD_ASSUME_ROLE_ARN'])),
         'role_session_name': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_ROLE_SESSION_NAME',
@@ -57,7 +56,8 @@ def auth_argument_spec(key_id_option='access_key_id'):
         'sts_endpoint': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_STS_ENDPOINT'])),
         'timeout': dict(type='float', default=10.0),
         'max_retries': dict(type='int', default=5),
-    }
+    })
+    return spec
 
 
 class AliyunRamModule(CheckedModule):
@@ -68,20 +68,30 @@ class AliyunRamModule(CheckedModule):
     a module names in ``multiline_options`` the options that legitimately hold multi-line text (none does so far).
     """
 
-    def __init__(self, argument_spec, key_id_option='access_key_id', services=('ram',), multiline_options=(), **kwargs):
-        spec = auth_argument_spec(key_id_option)
+    def __init__(self, argument_spec, services=('ram',), multiline_options=(), **kwargs):
+        spec = auth_argument_spec()
         spec.update(argument_spec)
-        self._key_id_option = key_id_option
         self._services = tuple(services)
         self._api = None
         self._auth = None
-        self._given_options = frozenset()
         super().__init__(argument_spec=spec, multiline_options=multiline_options, **kwargs)
 
-    def _load_params(self):
-        super()._load_params()
-        # Before fallbacks apply: which options the task itself set (see _key_from_environment_only).
-        self._given_options = frozenset(self.params or ())
+    def _set_by_task(self, name):
+        """Whether the task set ``name`` (an option with an env fallback) rather than its environment variables.
+
+        AnsibleModule applies fallbacks before a module sees its parameters, so a value equal to what the fallback
+        would have read counts as coming from the environment (it is the same credential either way).
+        """
+        value = self.params.get(name)
+        if value is None:
+            return False
+        fallback = self.argument_spec[name].get('fallback')
+        if not fallback:
+            return True
+        for variable in fallback[1]:
+            if variable in os.environ:
+                return value != os.environ[variable]
+        return True
 
     def _key_from_environment_only(self):
         """An explicit profile or ECS role beats a key that only came from environment variables.
@@ -89,21 +99,18 @@ class AliyunRamModule(CheckedModule):
         Otherwise a stray ALIBABA_CLOUD_ACCESS_KEY_ID would make a task that asks for ``profile: prod`` run
         silently as someone else.
         """
-        key_names = {self._key_id_option, 'access_key_secret', 'alicloud_secret_key', 'secret_key', 'security_token'}
-        key_names.update(auth_argument_spec(self._key_id_option)[self._key_id_option]['aliases'])
-        wants_other_source = bool(self._given_options & {'profile', 'ecs_role_name'})
-        return wants_other_source and not self._given_options & key_names
+        wants_other_source = self._set_by_task('profile') or self.params.get('ecs_role_name') is not None
+        return wants_other_source and not any(self._set_by_task(name) for name in CALLER_KEY_OPTIONS)
 
     def auth(self):
         if self._auth is None:
             p = dict(self.params)
             if self._key_from_environment_only():
-                p.update({self._key_id_option: None, 'access_key_secret': None, 'security_token': None})
+                p.update(dict.fromkeys(CALLER_KEY_OPTIONS))
             self._auth = Auth(
-                access_key_id=p[self._key_id_option], access_key_secret=p['access_key_secret'],
+                access_key_id=p['access_key'], access_key_secret=p['secret_key'],
                 security_token=p['security_token'], profile=p['profile'], assume_role_arn=p['assume_role_arn'],
-                role_session_name=p['role_session_name'], ecs_role_name=p['ecs_role_name'],
-                key_id_option=self._key_id_option)
+                role_session_name=p['role_session_name'], ecs_role_name=p['ecs_role_name'])
         return self._auth
 
     def api(self):

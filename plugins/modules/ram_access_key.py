@@ -14,21 +14,21 @@ description:
   - Idempotent management of the AccessKey of a RAM user. Alibaba Cloud returns the AccessKeySecret only once, when
     the key is created, and a user may hold at most two keys (inactive ones count). So this module creates a key only
     when the caller does not already hold a usable one, and never deletes an active key to make room.
-  - The caller tells which key it holds with O(access_key_id) (typically read back from the deployed credential
-    files or a secret store). With O(state=present) the rules are as follows.
+  - The caller tells which key it holds with O(id) (typically read back from the deployed credential files or a
+    secret store), as O(id) of M(amazon.aws.iam_access_key) does. With O(state=present) the rules are as follows.
   - If the held key still exists, it is kept; only its O(status) is changed when asked (C(changed) only then).
     If it is older than O(max_age_days), a new key is created and the held key is returned as RV(rotated_from),
     left as it is, so that a rotation playbook can deploy the new key first and then deactivate and delete the old one.
   - If the held key no longer exists (deleted, or never existed), a replacement key is created.
-  - If no key is held (O(access_key_id) not set) and the user already has an active key, nothing is created, the
-    module reports C(changed=false) and returns that key without a secret. The secret of an existing key cannot be
-    read back, and creating another key on every run would only hit the two-key limit (what other modules do). To
-    replace a key whose secret is lost, pass its ID as O(access_key_id) together with O(max_age_days), or delete it
-    first with O(state=absent).
+  - If no key is held (O(id) not set) and the user already has an active key, nothing is created, the module
+    reports C(changed=false) and returns that key without a secret. The secret of an existing key cannot be read
+    back, and creating another key on every run would only hit the two-key limit (what other modules do). To replace
+    a key whose secret is lost, pass its ID as O(id) together with O(max_age_days), or delete it first with
+    O(state=absent).
   - If the user has no active key, a key is created.
   - Before creating at the limit of two keys, O(on_limit) decides whether to fail (listing the keys with their status
     and age) or to delete the oldest inactive key that is not the held one.
-  - With O(state=absent), the key O(access_key_id) is deleted if it exists.
+  - With O(state=absent), the key O(id) is deleted if it exists.
   - The secret is returned only by the run that created the key. Register the result with C(no_log) V(true).
   - A lost CreateAccessKey response (timeout, dropped connection) never leaves an orphan key. The module lists the
     user's keys, deletes the key that appeared without a readable secret, and creates again.
@@ -42,28 +42,18 @@ options:
     required: true
   state:
     description:
-      - V(present) ensures a usable key as described above; V(absent) deletes O(access_key_id).
+      - V(present) ensures a usable key as described above; V(absent) deletes O(id).
     type: str
     choices: [present, absent]
     default: present
-  access_key_id:
+  id:
     description:
       - ID of the AccessKey the caller holds (whose secret it has), or the key to delete with O(state=absent).
-      - In this module O(access_key_id) names the managed key. The key that authenticates the API calls is given as
-        O(alicloud_access_key) (or its alias O(access_key)), or in the environment.
+      - This is the managed key, never the key that authenticates the API calls (O(access_key)).
     type: str
-    aliases: []
-  alicloud_access_key:
-    description:
-      - ID of the AccessKey used to call the API (called O(access_key_id) in the other modules of the collection).
-      - If not set, the value of the E(ALIBABA_CLOUD_ACCESS_KEY_ID), E(ALICLOUD_ACCESS_KEY) or
-        E(ALICLOUD_ACCESS_KEY_ID) environment variable is used.
-      - Must be given together with O(access_key_secret).
-    type: str
-    aliases: [access_key]
   status:
     description:
-      - Status of the held key (or of a newly created key). V(inactive) needs O(access_key_id).
+      - Status of the held key (or of a newly created key). V(inactive) needs O(id).
       - When not set, the status of an existing key is left as it is.
     type: str
     choices: [active, inactive]
@@ -75,7 +65,7 @@ options:
     description:
       - What to do when a key must be created and the user already has two keys.
       - V(fail) fails, listing the keys with their status and age.
-      - V(delete_inactive) deletes the oldest inactive key that is not O(access_key_id); it fails when there is none.
+      - V(delete_inactive) deletes the oldest inactive key that is not O(id); it fails when there is none.
         An active key is never deleted by this module to make room.
     type: str
     choices: [fail, delete_inactive]
@@ -94,9 +84,6 @@ attributes:
 notes:
   - The created secret is not hidden from the task result (hiding it would also hide it from the registered variable);
     always set C(no_log) V(true) on the task.
-  - Every string option (strings inside lists and dictionaries and the authentication options included, also when they
-    come from environment variables) is refused when it contains a control character such as a newline (a trailing
-    one too), a carriage return, a tab or NUL, with a message naming the option, before any API call.
 seealso:
   - module: aliyun.ram.ram_access_key_info
   - module: aliyun.ram.sts_caller_info
@@ -106,7 +93,7 @@ EXAMPLES = r'''
 - name: Ensure backup-job has a key; reuse the one deployed before
   aliyun.ram.ram_access_key:
     user_name: backup-job
-    access_key_id: "{{ deployed_access_key_id | default(omit) }}"
+    id: "{{ deployed_access_key_id | default(omit) }}"
     max_age_days: 90
     on_limit: delete_inactive
   delegate_to: localhost
@@ -122,7 +109,7 @@ EXAMPLES = r'''
 - name: Deactivate the old key after a rotation
   aliyun.ram.ram_access_key:
     user_name: backup-job
-    access_key_id: "{{ backup_key.rotated_from }}"
+    id: "{{ backup_key.rotated_from }}"
     status: inactive
   delegate_to: localhost
   run_once: true
@@ -131,7 +118,7 @@ EXAMPLES = r'''
 - name: Delete a key
   aliyun.ram.ram_access_key:
     user_name: backup-job
-    access_key_id: "{{ retired_access_key_id }}"
+    id: "{{ retired_access_key_id }}"
     state: absent
   delegate_to: localhost
   run_once: true
@@ -197,7 +184,8 @@ error:
   type: dict
 '''
 
-from ansible_collections.aliyun.ram.plugins.module_utils._access_keys import ON_LIMIT_CHOICES, STATUS_CHOICES, run_ram_access_key
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.plan import ON_LIMIT_CHOICES, STATUS_CHOICES
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.run import run_ram_access_key
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
 
 
@@ -206,13 +194,12 @@ def main():
         argument_spec=dict(
             user_name=dict(type='str', required=True),
             state=dict(type='str', default='present', choices=['present', 'absent']),
-            access_key_id=dict(type='str', no_log=False),
+            id=dict(type='str', no_log=False),
             status=dict(type='str', choices=sorted(STATUS_CHOICES)),
             max_age_days=dict(type='int'),
             on_limit=dict(type='str', default='fail', choices=list(ON_LIMIT_CHOICES)),
         ),
-        key_id_option='alicloud_access_key',
-        required_if=[('state', 'absent', ['access_key_id'])],
+        required_if=[('state', 'absent', ['id'])],
         supports_check_mode=True,
     )
     module.run(run_ram_access_key)

@@ -46,10 +46,6 @@ extends_documentation_fragment:
   - aliyun.ram.attributes
   - aliyun.ram.attributes.action_group
   - aliyun.ram.attributes.info_module
-notes:
-  - Every string option (strings inside lists and dictionaries and the authentication options included, also when they
-    come from environment variables) is refused when it contains a control character such as a newline (a trailing
-    one too), a carriage return, a tab or NUL, with a message naming the option, before any API call.
 seealso:
   - module: aliyun.ram.ram_access_key
   - module: aliyun.ram.ram_user_info
@@ -139,6 +135,10 @@ users:
       description: Why the keys of this user could not be listed (C(code), C(status), C(request_id), C(action), C(message)).
       type: dict
       returned: when the keys of this user could not be listed
+errors:
+  description: Per user whose keys could not be listed failed, the failed call (C(code), C(status), C(request_id), C(action), C(message)).
+  returned: when listing the keys failed for one or more users
+  type: dict
 retries:
   description: How many API requests were retried.
   returned: always
@@ -149,7 +149,7 @@ error:
   type: dict
 '''
 
-from ansible_collections.aliyun.ram.plugins.module_utils._access_keys import run_ram_access_key_info
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.run import run_ram_access_key_info
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
 
 

@@ -27,6 +27,9 @@ description:
     created or deleted for any user. Keys are created only afterwards.
   - When every user already holds an active, young enough key, the task makes no write call and, per user, exactly one
     C(ListAccessKeys) call (plus one STS C(GetCallerIdentity) call when O(verify=true)).
+  - O(operation=retire) and O(operation=revoke) are the later steps of a key's life (see O(operation)).
+  - With O(secret_store), the action plugin of the same name keeps the secrets of the created keys in an encrypted store
+    on the controller, and adds the store's copies to O(held).
 author:
   - aliyun.ram contributors (@aliyun-ram)
 options:
@@ -90,24 +93,25 @@ options:
       - How many users are handled at the same time (parallel API calls), 1-32.
     type: int
     default: 8
-  state:
+  operation:
     description:
-      - V(present) reconciles one usable key per user, as described above.
-      - V(retired) is the last step of a rotation, run once the new key is on every host and O(held) lists what the
+      - V(reconcile) ensures one usable key per user, as described above.
+      - V(retire) is the last step of a rotation, run once the new key is on every host and O(held) lists what the
         hosts hold now. Per user, the kept key is the newest V(Active) key that a host holds (proven with STS when
         O(verify=true)); no key is created. Older V(Active) keys that no O(held) entry holds are deactivated (held
         ones stay V(Active) and are reported), keys newer than the kept key are never touched, and V(Inactive) keys
         that nothing holds are deleted when their grace period is over (O(delete_after_days)).
-      - V(absent) deletes every key of each user except the keys that O(held) lists, which are reported as still in use
+      - V(revoke) deletes every key of each user except the keys that O(held) lists, which are reported as still in use
         elsewhere (pass only the keys of hosts outside the run; pass none to delete every key). A missing user is not
         an error.
     type: str
-    choices: [present, retired, absent]
-    default: present
+    choices: [reconcile, retire, revoke]
+    default: reconcile
   rotate_users:
     description:
-      - With O(state=present), the users (from O(users)) whose held key is replaced by a new one in this run, as if it
-        were too old. The old key is left as it is, for O(state=retired) to deactivate once the new key is deployed.
+      - With O(operation=reconcile), the users (from O(users)) whose held key is replaced by a new one in this run, as if
+        it were too old. The old key is left as it is, for O(operation=retire) to deactivate once the new key is
+        deployed.
       - Safe to repeat after a failure at any step. A user with two V(Active) keys of which a held one is the newer is
         in the middle of a rotation, which is finished (the newer key kept), not started again. A user that still
         has an V(Inactive) key, left by an earlier rotation for rollback, is not rotated again until that key is
@@ -122,7 +126,7 @@ options:
     type: int
   delete_after_days:
     description:
-      - With O(state=retired), the grace period of deactivated keys, during which a rollback to them stays possible.
+      - With O(operation=retire), the grace period of deactivated keys, during which a rollback to them stays possible.
       - RAM does not record when a key was deactivated, so the grace period is counted from the creation of the kept
         key (which replaced them). V(0) deletes them right away.
       - When not set, keys are deleted by the first run after the one that deactivated them - keys found
@@ -130,9 +134,16 @@ options:
     type: int
 extends_documentation_fragment:
   - aliyun.ram.auth
+  - aliyun.ram.secret_store
   - aliyun.ram.attributes
   - aliyun.ram.attributes.action_group
 attributes:
+  action:
+    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the
+      controller.
+    support: full
+    details: The O(secret_store) option and the secrets of kept keys (RV(access_keys.access_key_secret)) are handled by
+      the action plugin on the controller.
   check_mode:
     support: full
     details:
@@ -143,11 +154,10 @@ attributes:
     support: none
 notes:
   - Register the result with C(no_log) set to V(true) - the secret of every key created in this run is returned.
-  - Ansible hides the values of C(no_log) options in a module's output, so held secrets can not be returned; read them
-    from the O(held) entry that RV(access_keys.held_index) names.
-  - Every string option (strings inside lists and dictionaries and the authentication options included, also when they
-    come from environment variables) is refused when it contains a control character such as a newline (a trailing
-    one too), a carriage return, a tab or NUL, with a message naming the option, before any API call.
+  - Ansible hides the values of C(no_log) options in a module's output, so the module cannot return a held secret; the
+    action plugin puts it back into RV(access_keys.access_key_secret) from the O(held) entry that
+    RV(access_keys.held_index) names (or from the O(secret_store)), so the key to deploy is always
+    RV(access_keys.access_key_secret).
 seealso:
   - module: aliyun.ram.ram_users
   - module: aliyun.ram.ram_access_key
@@ -155,9 +165,11 @@ seealso:
 '''
 
 EXAMPLES = r'''
-- name: One usable key per user, reusing what the hosts hold
+- name: One usable key per user, reusing what the hosts hold; new secrets are kept in a vault-encrypted store
   aliyun.ram.ram_access_keys:
     users: [app-web, app-worker]
+    secret_store:
+      path: "{{ inventory_dir }}/secrets/ram-keys.vault.yml"
     held: "{{ keys_read_from_hosts }}"
     max_age_days: 90
     on_limit: delete_inactive
@@ -171,6 +183,11 @@ EXAMPLES = r'''
     msg: >-
       {{ reconciled.access_keys | dict2items | selectattr('value.created') | map(attribute='key') | list }}
       ({{ reconciled.created_count }} new)
+
+- name: The secret to deploy for app-web - created in this run, held by a host or kept in the store
+  ansible.builtin.set_fact:
+    app_web_secret: "{{ reconciled.access_keys['app-web'].access_key_secret }}"
+  no_log: true
 
 - name: Rotate app-web now (a new key; the old one stays Active until the new one is deployed)
   aliyun.ram.ram_access_keys:
@@ -187,19 +204,18 @@ EXAMPLES = r'''
   aliyun.ram.ram_access_keys:
     users: [app-web]
     held: "{{ keys_read_back_from_hosts }}"
-    state: retired
+    operation: retire
     delete_after_days: 7
   delegate_to: localhost
   run_once: true
   no_log: true
 
-- name: The secret to deploy for app-web - new in this run, or the held copy that verified
-  ansible.builtin.set_fact:
-    app_web_secret: >-
-      {{ reconciled.access_keys['app-web'].access_key_secret
-         if reconciled.access_keys['app-web'].created
-         else keys_read_from_hosts[reconciled.access_keys['app-web'].held_index].access_key_secret }}
-  no_log: true
+- name: Revoke - delete every key of app-worker (no host outside this run holds one)
+  aliyun.ram.ram_access_keys:
+    users: [app-worker]
+    operation: revoke
+  delegate_to: localhost
+  run_once: true
 '''
 
 RETURN = r'''
@@ -214,7 +230,8 @@ access_keys:
       sample: LTAI5tExampleKeyId00000
     access_key_secret:
       description:
-        - The secret, only for a key created in this run. Held secrets are never returned (see O(held)).
+        - The secret of the key to use - created in this run, or (put back by the action plugin) the secret of the
+          O(held) entry that RV(access_keys.held_index) names or of the O(secret_store).
       type: str
     created:
       description: Whether the key was created in this run (would be, in check mode).
@@ -283,52 +300,58 @@ access_keys:
           description: The reason, in words.
           type: str
     deactivated_access_key_ids:
-      description: With O(state=retired), the older keys that were deactivated (would be, in check mode).
-      returned: with O(state=retired)
+      description: With O(operation=retire), the older keys that were deactivated (would be, in check mode).
+      returned: with O(operation=retire)
       type: list
       elements: str
     still_held_access_key_ids:
-      description: With O(state=retired), older keys left as they are because a host in O(held) still holds them.
-      returned: with O(state=retired)
+      description: With O(operation=retire), older keys left as they are because a host in O(held) still holds them.
+      returned: with O(operation=retire)
       type: list
       elements: str
     pending_access_key_ids:
-      description: With O(state=retired), Inactive keys kept until their grace period is over (O(delete_after_days)).
-      returned: with O(state=retired)
+      description: With O(operation=retire), Inactive keys kept until their grace period is over (O(delete_after_days)).
+      returned: with O(operation=retire)
       type: list
       elements: str
     newer_access_key_ids:
-      description: With O(state=retired), Active keys newer than the kept key; never touched.
-      returned: with O(state=retired)
+      description: With O(operation=retire), Active keys newer than the kept key; never touched.
+      returned: with O(operation=retire)
       type: list
       elements: str
     kept_access_key_ids:
-      description: With O(state=absent), keys not deleted because O(held) lists them (in use elsewhere).
-      returned: with O(state=absent)
+      description: With O(operation=revoke), keys not deleted because O(held) lists them (in use elsewhere).
+      returned: with O(operation=revoke)
       type: list
       elements: str
     user_exists:
-      description: With O(state=absent), whether the user exists.
-      returned: with O(state=absent)
+      description: With O(operation=revoke), whether the user exists.
+      returned: with O(operation=revoke)
       type: bool
 created_count:
   description: How many keys were created (would be, in check mode).
-  returned: with O(state=present)
+  returned: with O(operation=reconcile)
   type: int
   sample: 1
 deactivated_count:
   description: How many keys were deactivated (would be, in check mode).
-  returned: with O(state=retired) or O(state=absent)
+  returned: with O(operation=retire) or O(operation=revoke)
   type: int
   sample: 1
 deleted_count:
   description: How many keys were deleted (would be, in check mode).
-  returned: with O(state=retired) or O(state=absent)
+  returned: with O(operation=retire) or O(operation=revoke)
   type: int
   sample: 1
 errors:
   description: Per failed user, the failed call (C(code), C(status), C(request_id), C(action), C(message)).
   returned: on failure of one or more users
+  type: dict
+secret_store:
+  description:
+    - What the action plugin changed in the O(secret_store) (would change, in check mode), as the RV(aliyun.ram.secret_store#module:secret_store)
+      result of M(aliyun.ram.secret_store) - the keys created by this task are added, the keys it deleted removed.
+  returned: with O(secret_store)
   type: dict
 root_key_refused:
   description: Set when a held key is an Alibaba Cloud account root key.
@@ -345,10 +368,9 @@ error:
   type: dict
 '''
 
-from ansible_collections.aliyun.ram.plugins.module_utils._access_keys import ON_LIMIT_CHOICES
-from ansible_collections.aliyun.ram.plugins.module_utils._key_reconcile import run_ram_access_keys
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.plan import ON_LIMIT_CHOICES
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.run import OPERATIONS, RECONCILE, run_ram_access_keys
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
-from ansible_collections.aliyun.ram.plugins.module_utils._rotation import run_ram_access_keys_lifecycle
 
 
 def main():
@@ -365,15 +387,17 @@ def main():
             on_limit=dict(type='str', default='fail', choices=list(ON_LIMIT_CHOICES)),
             verify=dict(type='bool', default=True),
             parallelism=dict(type='int', default=8),
-            state=dict(type='str', default='present', choices=['present', 'retired', 'absent']),
+            operation=dict(type='str', default=RECONCILE, choices=list(OPERATIONS)),
             rotate_users=dict(type='list', elements='str', default=[]),
             rotate_older_than_days=dict(type='int'),
             delete_after_days=dict(type='int'),
+            # handled (and removed) by the action plugin; the module fails if it ever gets it
+            secret_store=dict(type='dict', no_log=True),
         ),
         services=('ram', 'sts'),
         supports_check_mode=True,
     )
-    module.run(run_ram_access_keys if module.params['state'] == 'present' else run_ram_access_keys_lifecycle)
+    module.run(run_ram_access_keys)
 
 
 if __name__ == '__main__':

@@ -62,7 +62,7 @@ options:
     default: false
   groups:
     description:
-      - Groups the user must be a member of (a user can be in at most 5 groups).
+      - Groups the user must be a member of (a user can be in at most 10 groups, the limit documented on the RAM limits page).
       - Memberships not listed are kept unless O(purge_groups=true). When not set, memberships are not managed.
     type: list
     elements: str
@@ -89,10 +89,6 @@ attributes:
   diff_mode:
     support: full
     details: The before and after state of the managed attributes, policies and groups.
-notes:
-  - Every string option (strings inside lists and dictionaries and the authentication options included, also when they
-    come from environment variables) is refused when it contains a control character such as a newline (a trailing
-    one too), a carriage return, a tab or NUL, with a message naming the option, before any API call.
 seealso:
   - module: aliyun.ram.ram_user_info
   - module: aliyun.ram.ram_access_key
@@ -251,24 +247,13 @@ error:
 '''
 
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
-from ansible_collections.aliyun.ram.plugins.module_utils._users import run_ram_user
+from ansible_collections.aliyun.ram.plugins.module_utils._users.plan import user_argument_spec
+from ansible_collections.aliyun.ram.plugins.module_utils._users.run import run_ram_user
 
 
 def main():
     module = AliyunRamModule(
-        argument_spec=dict(
-            name=dict(type='str', required=True, aliases=['user_name']),
-            state=dict(type='str', default='present', choices=['present', 'absent']),
-            display_name=dict(type='str'),
-            comments=dict(type='str'),
-            email=dict(type='str'),
-            mobile_phone=dict(type='str'),
-            policies=dict(type='list', elements='raw'),
-            purge_policies=dict(type='bool', default=False),
-            groups=dict(type='list', elements='str'),
-            purge_groups=dict(type='bool', default=False),
-            force=dict(type='bool', default=False),
-        ),
+        argument_spec=user_argument_spec(defaults=True),
         supports_check_mode=True,
     )
     module.run(run_ram_user)

@@ -47,10 +47,6 @@ extends_documentation_fragment:
   - aliyun.ram.attributes
   - aliyun.ram.attributes.action_group
   - aliyun.ram.attributes.info_module
-notes:
-  - Every string option (strings inside lists and dictionaries and the authentication options included, also when they
-    come from environment variables) is refused when it contains a control character such as a newline (a trailing
-    one too), a carriage return, a tab or NUL, with a message naming the option, before any API call.
 seealso:
   - module: aliyun.ram.ram_user
   - module: aliyun.ram.ram_access_key_info
@@ -154,7 +150,8 @@ error:
 '''
 
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
-from ansible_collections.aliyun.ram.plugins.module_utils._users import INCLUDE_CHOICES, run_ram_user_info
+from ansible_collections.aliyun.ram.plugins.module_utils._users.plan import INCLUDE_CHOICES
+from ansible_collections.aliyun.ram.plugins.module_utils._users.run import run_ram_user_info
 
 
 def main():

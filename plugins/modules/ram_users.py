@@ -131,9 +131,6 @@ attributes:
 notes:
   - Exclusive deletion lists every user of the account (C(ListUsers)) and, when a user is to be deleted, calls STS
     C(GetCallerIdentity) once to protect the identity running the module.
-  - Every string option (strings inside lists and dictionaries and the authentication options included, also when they
-    come from environment variables) is refused when it contains a control character such as a newline (a trailing
-    one too), a carriage return, a tab or NUL, with a message naming the option, before any API call.
 seealso:
   - module: aliyun.ram.ram_user
   - module: aliyun.ram.ram_access_keys
@@ -253,6 +250,10 @@ summary:
   returned: always
   type: dict
   sample: {created: 1, updated: 0, deleted: 1, unchanged: 1, failed: 0}
+errors:
+  description: Per user whose change failed, the failed call (C(code), C(status), C(request_id), C(action), C(message)).
+  returned: when the change failed for one or more users
+  type: dict
 retries:
   description: How many API requests were retried in total (throttling, transient errors).
   returned: always
@@ -265,25 +266,14 @@ error:
 '''
 
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
-from ansible_collections.aliyun.ram.plugins.module_utils._user_batch import run_ram_users
+from ansible_collections.aliyun.ram.plugins.module_utils._users.plan import user_argument_spec
+from ansible_collections.aliyun.ram.plugins.module_utils._users.run import run_ram_users
 
 
 def main():
     module = AliyunRamModule(
         argument_spec=dict(
-            users=dict(type='list', elements='dict', required=True, options=dict(
-                name=dict(type='str', required=True, aliases=['user_name']),
-                state=dict(type='str', choices=['present', 'absent']),
-                display_name=dict(type='str'),
-                comments=dict(type='str'),
-                email=dict(type='str'),
-                mobile_phone=dict(type='str'),
-                policies=dict(type='list', elements='raw'),
-                purge_policies=dict(type='bool'),
-                groups=dict(type='list', elements='str'),
-                purge_groups=dict(type='bool'),
-                force=dict(type='bool'),
-            )),
+            users=dict(type='list', elements='dict', required=True, options=user_argument_spec(defaults=False)),
             report=dict(type='str', default='all', choices=['all', 'changes']),
             parallelism=dict(type='int', default=8),
             exclusive=dict(type='bool', default=False),

@@ -12,7 +12,7 @@ short_description: Show which Alibaba Cloud identity a set of credentials belong
 version_added: 1.0.0
 description:
   - Calls STS GetCallerIdentity with the configured credentials, or with an explicit key pair given as
-    O(access_key_id) and O(access_key_secret), and returns the account, identity type and ARN.
+    O(access_key) and O(secret_key), and returns the account, identity type and ARN.
   - Use it to verify that a key works and to detect the root AccessKey of an account, which Alibaba Cloud advises
     against using; O(fail_on_root=true) turns that into a failure.
 author:
@@ -28,10 +28,6 @@ extends_documentation_fragment:
   - aliyun.ram.attributes
   - aliyun.ram.attributes.action_group
   - aliyun.ram.attributes.info_module
-notes:
-  - Every string option (strings inside lists and dictionaries and the authentication options included, also when they
-    come from environment variables) is refused when it contains a control character such as a newline (a trailing
-    one too), a carriage return, a tab or NUL, with a message naming the option, before any API call.
 seealso:
   - module: aliyun.ram.ram_access_key
 '''
@@ -45,8 +41,8 @@ EXAMPLES = r'''
 
 - name: Verify a freshly created key
   aliyun.ram.sts_caller_info:
-    access_key_id: "{{ new_key.access_key.access_key_id }}"
-    access_key_secret: "{{ new_key.access_key.access_key_secret }}"
+    access_key: "{{ new_key.access_key.access_key_id }}"
+    secret_key: "{{ new_key.access_key.access_key_secret }}"
   delegate_to: localhost
   run_once: true
   no_log: true
@@ -97,7 +93,7 @@ error:
   type: dict
 '''
 
-from ansible_collections.aliyun.ram.plugins.module_utils._caller_identity import run_sts_caller_info
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.run import run_sts_caller_info
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
 
 

@@ -12,6 +12,8 @@ import json
 import pytest
 
 from ansible_collections.aliyun.ram.plugins.module_utils._audit import (
+    FINDING_KINDS,
+    SEVERITY_ORDER,
     build_report,
     collect_controller_identity,
     collect_host_reads,
@@ -118,6 +120,11 @@ def test_findings(users, host_reads, identities, policy, controller, expected):
     report = build_report(users, host_reads, identities, policy, NOW, controller_identity=controller)
     assert kinds(report) == sorted(expected)
     assert report['summary']['findings'] == len(expected)
+
+
+def test_the_cases_produce_every_kind_of_finding_and_each_kind_has_a_known_severity():
+    assert {kind for case in CASES for kind, dummy in case[6]} == set(FINDING_KINDS)
+    assert all(severity in SEVERITY_ORDER and title for severity, title in FINDING_KINDS.values())
 
 
 def test_grace_zero_reports_any_inactive_key():

@@ -10,12 +10,23 @@ sample_report() is also what tests/audit renders for the headless browser.
 from __future__ import annotations
 
 import datetime
+import html
 import json
 import re
 from html.parser import HTMLParser
 
+import pytest
+
 from ansible_collections.aliyun.ram.plugins.module_utils._audit import build_report
 from ansible_collections.aliyun.ram.plugins.module_utils._audit_render import (
+    FILE_NAMES,
+    FINDING_COLUMNS,
+    FORMATS,
+    KEY_COLUMNS,
+    NOT_READ_COLUMNS,
+    OTHER_KEY_COLUMNS,
+    not_read,
+    render,
     render_html,
     render_json,
     render_markdown,
@@ -152,3 +163,54 @@ def test_html_chart_without_keys_or_policy():
                           {'max_age_days': 0, 'inactive_grace_days': 7}, NOW)
     page = render_html(report, 'empty')
     assert 'No keys.' in page and 'policy:' not in page and 'id="no-findings"' in page
+
+
+# ---------------------------------------------------------------- the tables are defined once for both pages
+
+TABLES = [('findings', FINDING_COLUMNS, 'findings'), ('keys', KEY_COLUMNS, 'keys'),
+          ('other-keys', OTHER_KEY_COLUMNS, 'other_keys'), ('not-read', NOT_READ_COLUMNS, None)]
+
+
+def _rows(report, field):
+    return not_read(report) if field is None else report[field]
+
+
+def test_every_format_has_a_renderer_and_a_file_name():
+    report = sample_report()
+    assert FORMATS == ('markdown', 'html', 'json') and set(FILE_NAMES) == set(FORMATS)
+    assert render(report, 'json', TITLE) == render_json(report)
+    assert render(report, 'markdown', TITLE) == render_markdown(report, TITLE)
+    assert render(report, 'html', TITLE) == render_html(report, TITLE)
+
+
+@pytest.mark.parametrize('table_id, columns, field', TABLES, ids=[table[0] for table in TABLES])
+def test_markdown_and_html_show_the_same_columns_and_rows(table_id, columns, field):
+    report = sample_report()
+    report['unreadable_files'] = [{'host': 'web3', 'user_name': 'app-web', 'format': 'sdk', 'path': None, 'message': 'line 2'}]
+    rows = _rows(report, field)
+    assert rows, 'the sample report fills every table'
+    page = render_html(report, TITLE)
+    table = page[page.index('<table id="%s"' % table_id):]
+    table = table[:table.index('</table>')]
+    headers = [column[0] for column in columns]
+    assert re.findall(r'<th scope="col">(?:<button type="button">)?([^<]*)', table) == headers
+    assert table.count('<tr>') == 1 + len(rows) and table.count('<td') == len(rows) * len(columns)
+    markdown = render_markdown(report, TITLE).splitlines()
+    header = markdown.index('| ' + ' | '.join(headers) + ' |')
+    body = markdown[header + 2:header + 2 + len(rows)]
+    assert all(len(re.split(r'(?<!\\)\|', line)) == len(columns) + 2 for line in body)
+    for row, line in zip(rows, body):
+        # a plain cell (no HTML of its own) reads the same in both pages
+        for dummy, text, markup in columns:
+            if markup is None and text(row):
+                value = str(text(row))
+                assert html.escape(value) in table and html.escape(value.split()[0], quote=False).replace('|', '\\|') in line
+
+
+def test_not_read_lists_unreachable_hosts_then_unreadable_files():
+    report = {'unreachable_hosts': [{'host': 'h1', 'message': 'down', 'declared_users': []}],
+              'unreadable_files': [{'host': 'h2', 'user_name': 'u', 'format': 'sdk', 'path': None, 'message': 'line 3'},
+                                   {'host': 'h3', 'user_name': 'u', 'format': 'env', 'path': '/etc/x.env', 'message': 'denied'}]}
+    assert not_read(report) == [{'host': 'h1', 'file': 'all', 'message': 'down'},
+                                {'host': 'h2', 'file': 'sdk', 'message': 'line 3'},
+                                {'host': 'h3', 'file': '/etc/x.env', 'message': 'denied'}]

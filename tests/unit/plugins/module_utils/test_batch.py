@@ -10,8 +10,8 @@ import threading
 
 import pytest
 
-from ansible_collections.aliyun.ram.plugins.module_utils._batch import BackoffGate, run_parallel, share_backoff
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError
+from ansible_collections.aliyun.ram.plugins.module_utils._batch import BackoffGate, raise_failures, run_parallel, share_backoff
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError, ConflictError
 from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fake_api import FakeRam, make_api, throttled
 
 
@@ -90,22 +90,45 @@ def test_run_parallel_really_runs_in_parallel_and_keeps_order():
 
 
 def test_run_parallel_bounds_the_workers():
-    running, peak, lock = [0], [0], threading.Lock()
-    release = threading.Event()
+    """The first workers block until the pool is full (3 running), then keep blocking until a 4th worker shows up or
+    the main thread has seen nothing more for a while: without a bound every item is already submitted to a thread of
+    its own by then, so the 4th arrives at once. Fails without the bound (checked: run_parallel's pool made with
+    max_workers=len(items): 300 of 300 trials saw a peak above 3); the old version, which released the workers as soon
+    as 3 ran, saw a peak of 3 either way."""
+    bound, items = 3, 12
+    running, peak = [0], [0]
+    condition = threading.Condition()
+    pool_full = threading.Event()
+    judged = threading.Event()
 
     def work(item):
-        with lock:
+        with condition:
             running[0] += 1
             peak[0] = max(peak[0], running[0])
-            if peak[0] >= 3:
-                release.set()
-        release.wait(30)
-        with lock:
+            if running[0] >= bound:
+                pool_full.set()
+            condition.notify_all()
+            # block until the pool is full; then the first wave waits for the verdict (a worker beyond the bound)
+            condition.wait_for(pool_full.is_set, timeout=30)
+            condition.wait_for(lambda: judged.is_set() or running[0] > bound, timeout=30)
             running[0] -= 1
         return item
 
-    run_parallel(range(12), work, parallelism=3)
-    assert peak[0] == 3
+    def judge():
+        # the verdict: once the pool is full, give a worker beyond the bound the time it needs to start (it is
+        # submitted already: run_parallel submits every item before it waits for any), then release everybody
+        pool_full.wait(30)
+        with condition:
+            condition.wait_for(lambda: running[0] > bound, timeout=0.5)
+            judged.set()
+            condition.notify_all()
+
+    judge_thread = threading.Thread(target=judge)
+    judge_thread.start()
+    outcomes = run_parallel(range(items), work, parallelism=bound)
+    judge_thread.join()
+    assert [o.result for o in outcomes] == list(range(items))
+    assert peak[0] == bound
 
 
 def test_run_parallel_collects_api_failures_and_finishes_the_rest():
@@ -125,3 +148,17 @@ def test_run_parallel_reraises_bugs():
 
     with pytest.raises(KeyError):
         run_parallel([1, 2], work, parallelism=2)
+
+
+def test_failures_are_collected_then_raised_once_without_secrets():
+    raise_failures('nothing failed', [])
+    failures = [('u1', ApiError('ListAccessKeys', code='NoPermission', request_id='REQ-7')),
+                ('u2', ConflictError('at the limit, held secret-value-123'))]
+    with pytest.raises(ConflictError) as info:
+        raise_failures('2 of 3 users failed', failures, ['secret-value-123'], users=['u1', 'u2', 'u3'])
+    message = str(info.value)
+    assert message.startswith('2 of 3 users failed: u1: ') and '; u2: at the limit' in message
+    assert 'secret-value-123' not in message and info.value.details['users'] == ['u1', 'u2', 'u3']
+    errors = info.value.details['errors']
+    assert errors['u1']['code'] == 'NoPermission' and errors['u1']['request_id'] == 'REQ-7'
+    assert errors['u2'] == {'code': None, 'message': 'at the limit, held ********'}

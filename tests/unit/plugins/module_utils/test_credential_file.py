@@ -15,7 +15,6 @@ from ansible_collections.aliyun.ram.plugins.module_utils._credential_file import
     REDACTED,
     CredentialFileError,
     CredentialParseError,
-    _env_quote,
     build_spec,
     default_mode,
     default_paths,
@@ -24,6 +23,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._credential_file import
     read_profile,
     redact,
 )
+from ansible_collections.aliyun.ram.plugins.module_utils._credential_formats.env import quote as env_quote
 
 KEY_ID = 'LTAI5tUnitTestKeyId001'
 SECRET = 'UnitTestSecretValue0123456789x'
@@ -455,4 +455,4 @@ def test_validators_match_the_whole_value(fmt, kwargs, fragment):
 
 def test_env_quoting_decision_matches_the_whole_value():
     # with match and '$', 'abc\n' counted as safe and was written bare, ending the line early
-    assert _env_quote('abc') == 'abc' and _env_quote('abc\n') == "'abc\n'"
+    assert env_quote('abc') == 'abc' and env_quote('abc\n') == "'abc\n'"

@@ -15,11 +15,10 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from ansible_collections.aliyun.ram.plugins.module_utils._credential_file import build_spec, default_paths, merge
+from ansible_collections.aliyun.ram.tests.support.pinned import require
 
-pytest.importorskip('alibabacloud_credentials')
+require('alibabacloud_credentials')
 
 KEY_ID = 'LTAI5tConsumerKeyId0001'
 SECRET = 'ConsumerSecret0123456789abcdef'

@@ -26,6 +26,7 @@ from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fak
     refused,
     throttled,
 )
+from ansible_collections.aliyun.ram.tests.support.pinned import require
 
 SECRET = 'Sup3rSecretValueXYZ'
 
@@ -34,13 +35,13 @@ SECRET = 'Sup3rSecretValueXYZ'
     ('NoPermission', 403, 'CreateUser', 'AliyunRAMFullAccess'),
     ('NoPermission', 403, 'ListUsers', 'AliyunRAMReadOnlyAccess'),
     ('NoPermission', 403, 'AssumeRole', 'AliyunSTSAssumeRoleAccess'),
-    ('InvalidAccessKeyId.NotFound', 404, 'GetUser', 'check access_key_id'),
+    ('InvalidAccessKeyId.NotFound', 404, 'GetUser', 'check access_key:'),
     ('InvalidAccessKeyId.Inactive', 400, 'GetUser', 'inactive'),
-    ('IncompleteSignature', 400, 'GetUser', 'access_key_secret'),
+    ('IncompleteSignature', 400, 'GetUser', 'check secret_key'),
     ('SignatureDoesNotMatch', 400, 'GetUser', 'clock'),
     ('InvalidTimeStamp.Expired', 400, 'GetUser', 'clock'),
     ('InvalidSecurityToken.Expired', 400, 'GetUser', 'security_token'),
-    ('InvalidCredentials', None, 'GetUser', 'profile'),
+    ('InvalidCredentials', None, 'GetUser', 'set access_key and secret_key (or their environment variables), profile'),
     ('Throttling.User', 400, 'GetUser', 'max_retries'),
     ('ServiceUnavailable', 503, 'GetUser', 'temporary'),
     ('DeleteConflict.User.AccessKey', 409, 'DeleteUser', 'force: true'),
@@ -130,9 +131,9 @@ def test_plain_python_errors_are_not_sdk_errors():
 
 
 def test_real_sdk_exceptions():
-    exceptions = pytest.importorskip('alibabacloud_tea_openapi.exceptions')
-    darabonba = pytest.importorskip('darabonba.exceptions')
-    policy = pytest.importorskip('darabonba.policy.retry')
+    exceptions = require('alibabacloud_tea_openapi.exceptions')
+    darabonba = require('darabonba.exceptions')
+    policy = require('darabonba.policy.retry')
     body = {'Code': 'EntityNotExist.User', 'Message': 'The user does not exist.', 'RequestId': 'R-9'}
     exc = exceptions.ClientException(status_code=404, code='EntityNotExist.User', message='code: 404, x request id: R-9',
                                      data=dict(body), request_id='R-9')

@@ -9,17 +9,58 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule, auth_argument_spec
 
 ENV_KEY = {'ALIBABA_CLOUD_ACCESS_KEY_ID': 'LTAIenvironmentkey', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET': 'environment-secret'}
 
 
-def module_auth(monkeypatch, args, key_id_option='access_key_id', spec=None):
-    for name, value in ENV_KEY.items():
+def module_auth(monkeypatch, args, spec=None, env=None):
+    for option in auth_argument_spec().values():  # a clean environment: only the variables the test sets
+        for name in option.get('fallback', (None, []))[1]:
+            monkeypatch.delenv(name, raising=False)
+    for name, value in (ENV_KEY if env is None else env).items():
         monkeypatch.setenv(name, value)
     with patch_module_args(args):
-        module = AliyunRamModule(spec or {}, key_id_option=key_id_option, supports_check_mode=True)
+        module = AliyunRamModule(spec or {}, supports_check_mode=True)
     return module.auth()
+
+
+@pytest.mark.parametrize('option, aliases, no_log, env', [
+    ('access_key', ['alicloud_access_key'], False,
+     ['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALICLOUD_ACCESS_KEY', 'ALICLOUD_ACCESS_KEY_ID']),
+    ('secret_key', ['alicloud_secret_key'], True, ['ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_SECRET_KEY']),
+    ('security_token', ['alicloud_security_token'], True, ['ALIBABA_CLOUD_SECURITY_TOKEN', 'ALICLOUD_SECURITY_TOKEN']),
+])
+def test_caller_credential_options(option, aliases, no_log, env):
+    spec = auth_argument_spec()[option]
+    assert (spec['aliases'], spec['no_log'], spec['fallback'][1]) == (aliases, no_log, env)
+
+
+def test_no_caller_option_is_named_like_a_managed_key():
+    names = set()
+    for name, spec in auth_argument_spec().items():
+        names.update([name] + list(spec.get('aliases', [])))
+    assert not names & {'access_key_id', 'access_key_secret', 'id'}
+
+
+@pytest.mark.parametrize('args', [
+    {'access_key': 'LTAItaskkey', 'secret_key': 'task-secret', 'security_token': 'task-token'},
+    {'alicloud_access_key': 'LTAItaskkey', 'alicloud_secret_key': 'task-secret', 'alicloud_security_token': 'task-token'},
+])
+def test_caller_key_by_option_or_alias(monkeypatch, args):
+    auth = module_auth(monkeypatch, args)
+    assert (auth.access_key_id, auth.access_key_secret, auth.security_token) == ('LTAItaskkey', 'task-secret', 'task-token')
+
+
+@pytest.mark.parametrize('env', [
+    {'ALIBABA_CLOUD_ACCESS_KEY_ID': 'LTAIenvkey', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET': 'env-secret',
+     'ALIBABA_CLOUD_SECURITY_TOKEN': 'env-token'},
+    {'ALICLOUD_ACCESS_KEY': 'LTAIenvkey', 'ALICLOUD_SECRET_KEY': 'env-secret', 'ALICLOUD_SECURITY_TOKEN': 'env-token'},
+    {'ALICLOUD_ACCESS_KEY_ID': 'LTAIenvkey', 'ALICLOUD_SECRET_KEY': 'env-secret', 'ALICLOUD_SECURITY_TOKEN': 'env-token'},
+])
+def test_caller_key_from_each_environment_variable(monkeypatch, env):
+    auth = module_auth(monkeypatch, {}, env=env)
+    assert (auth.access_key_id, auth.access_key_secret, auth.security_token) == ('LTAIenvkey', 'env-secret', 'env-token')
 
 
 def test_environment_key_is_used_when_nothing_else_is_asked_for(monkeypatch):
@@ -34,8 +75,12 @@ def test_an_explicit_profile_or_ecs_role_beats_an_environment_key(monkeypatch, o
     assert getattr(auth, option) == value
 
 
-def test_an_explicit_key_still_wins_over_an_explicit_profile(monkeypatch):
-    auth = module_auth(monkeypatch, {'profile': 'prod', 'alicloud_access_key': 'LTAItaskkey', 'access_key_secret': 'task-secret'})
+@pytest.mark.parametrize('key_args', [
+    {'access_key': 'LTAItaskkey', 'secret_key': 'task-secret'},
+    {'alicloud_access_key': 'LTAItaskkey', 'alicloud_secret_key': 'task-secret'},
+])
+def test_an_explicit_key_still_wins_over_an_explicit_profile(monkeypatch, key_args):
+    auth = module_auth(monkeypatch, dict(key_args, profile='prod'))
     assert (auth.access_key_id, auth.access_key_secret) == ('LTAItaskkey', 'task-secret')
 
 
@@ -45,7 +90,8 @@ def test_an_environment_profile_does_not_beat_an_environment_key(monkeypatch):
     assert auth.access_key_id == 'LTAIenvironmentkey'
 
 
-def test_renamed_key_option_of_ram_access_key(monkeypatch):
-    auth = module_auth(monkeypatch, {'profile': 'prod', 'access_key_id': 'LTAIheldkey'}, key_id_option='alicloud_access_key',
-                       spec={'access_key_id': dict(type='str')})
+def test_a_module_option_named_like_a_key_is_not_the_caller_key(monkeypatch):
+    # e.g. the managed key of ram_access_key (id) or the key credential_file writes (access_key_id)
+    auth = module_auth(monkeypatch, {'profile': 'prod', 'access_key_id': 'LTAIheldkey', 'id': 'LTAIheldkey'},
+                       spec={'access_key_id': dict(type='str'), 'id': dict(type='str')})
     assert auth.access_key_id is None and auth.profile == 'prod'

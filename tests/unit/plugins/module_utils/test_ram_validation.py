@@ -50,9 +50,19 @@ def test_bad_attributes_name_the_option(kwargs, option):
     assert str(info.value).startswith(option)
 
 
-def test_good_attributes():
-    validate.user_attributes(display_name='Алиса 爱丽丝', comments='', email='alice@example.com', mobile_phone='86-18600008888')
-    validate.user_attributes()
+@pytest.mark.parametrize('kwargs', [
+    dict(display_name='Алиса 爱丽丝', comments='', email='alice@example.com', mobile_phone='86-18600008888'),
+    # the longest values RAM takes: one character more is refused above
+    dict(display_name='x' * 128, comments='x' * 128),
+    dict(display_name='x'),
+    {},
+])
+def test_good_attributes_are_accepted_up_to_the_limits(kwargs):
+    """Fails if a limit is off by one (checked: display_name's `<= 128` made `< 128`) or a valid value is refused."""
+    try:
+        validate.user_attributes(**kwargs)
+    except ValidationError as exc:
+        pytest.fail('refused %r: %s' % (sorted(kwargs), exc))
 
 
 @pytest.mark.parametrize('item, expected', [

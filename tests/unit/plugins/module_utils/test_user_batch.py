@@ -9,12 +9,12 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ValidationError
-from ansible_collections.aliyun.ram.plugins.module_utils._user_batch import (
+from ansible_collections.aliyun.ram.plugins.module_utils._users.apply import unlisted_users
+from ansible_collections.aliyun.ram.plugins.module_utils._users.plan import (
     batch_diff,
     exclusive_filter,
     merge_user_specs,
     summarise,
-    unlisted_users,
 )
 from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fake_api import FakeRam, make_api
 

@@ -11,13 +11,11 @@ import datetime
 import pytest
 
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError, ValidationError
-from ansible_collections.aliyun.ram.plugins.module_utils._users import (
+from ansible_collections.aliyun.ram.plugins.module_utils._users.apply import ensure_user, find_users, remove_user
+from ansible_collections.aliyun.ram.plugins.module_utils._users.plan import (
     diff_user_attributes,
-    ensure_user,
-    find_users,
     plan_groups,
     plan_policies,
-    remove_user,
     user_spec,
 )
 from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fake_api import (

@@ -12,8 +12,6 @@ import stat
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.aliyun.ram.plugins.modules import audit_report
 
 NOW = '2026-05-01T12:00:00Z'
@@ -35,29 +33,30 @@ HOST_READS = [
 IDENTITIES = [{'item': 'ROOTK', 'identity_type': 'Account', 'arn': 'acs:ram::1:root', 'is_root': True}]
 
 
-def run(capsys, check_mode=False, **args):
-    args.setdefault('users', USERS)
-    args.setdefault('now', NOW)
-    if check_mode:
-        args['_ansible_check_mode'] = True
-    with patch_module_args(args):
-        with pytest.raises(SystemExit):
-            audit_report.main()
-    return json.loads(capsys.readouterr().out)
+# the `run` fixture (conftest.py) passes these to the module unless a test gives its own
+MODULE_ARGS = {'users': USERS, 'now': NOW}
 
 
-def test_without_output_dir_it_reports_the_unknown_key_ids_and_writes_nothing(capsys):
-    result = run(capsys, host_reads=HOST_READS)
+@pytest.fixture
+def report(run):
+    """audit_report's main() with ``args`` (in check mode with check_mode=True): its result."""
+    def runner(check_mode=False, **args):
+        return run(audit_report, args, check=check_mode)[0]
+    return runner
+
+
+def test_without_output_dir_it_reports_the_unknown_key_ids_and_writes_nothing(report):
+    result = report(host_reads=HOST_READS)
     assert not result['changed'] and 'paths' not in result
     assert result['unknown_key_ids'] == ['ROOTK']
     assert {f['kind'] for f in result['findings']} == {'orphan_key', 'key_too_old', 'key_not_verified'}
 
 
-def test_writes_the_three_reports_0600_then_changes_nothing(capsys, tmp_path):
+def test_writes_the_three_reports_0600_then_changes_nothing(report, tmp_path):
     out = tmp_path / 'reports'
     args = dict(host_reads=HOST_READS, identities=IDENTITIES, output_dir=str(out),
                 controller_identity={'identity_type': 'RAMUser', 'arn': 'acs:ram::1:user/ram-admin', 'is_root': False})
-    result = run(capsys, **args)
+    result = report(**args)
     assert result['changed']
     assert result['paths'] == {'markdown': str(out / 'audit.md'), 'html': str(out / 'audit.html'), 'json': str(out / 'audit.json')}
     assert stat.S_IMODE(os.stat(out).st_mode) == 0o700
@@ -69,12 +68,12 @@ def test_writes_the_three_reports_0600_then_changes_nothing(capsys, tmp_path):
         ('key_too_old', 'K2'), ('orphan_key', 'K2'), ('root_key_in_use', 'ROOTK')]
     assert [k['hosts'] for k in doc['keys']] == [['web1'], []]
     assert sorted(os.listdir(out)) == ['audit.html', 'audit.json', 'audit.md'], 'no temporary file left'
-    assert not run(capsys, **args)['changed'], 'same inputs and time: same files'
+    assert not report(**args)['changed'], 'same inputs and time: same files'
 
 
-def test_check_mode_predicts_the_change_and_writes_nothing(capsys, tmp_path):
+def test_check_mode_predicts_the_change_and_writes_nothing(report, tmp_path):
     out = tmp_path / 'reports'
-    result = run(capsys, check_mode=True, output_dir=str(out), formats=['json'])
+    result = report(check_mode=True, output_dir=str(out), formats=['json'])
     assert result['changed'] and result['paths'] == {'json': str(out / 'audit.json')}
     assert not out.exists()
 
@@ -83,13 +82,13 @@ def test_check_mode_predicts_the_change_and_writes_nothing(capsys, tmp_path):
     ({'max_age_days': -1}, 'must be 0 or more'),
     ({'now': 'yesterday'}, 'YYYY-MM-DDThh:mm:ssZ'),
 ])
-def test_bad_input_is_refused(capsys, args, message):
-    result = run(capsys, **args)
+def test_bad_input_is_refused(report, args, message):
+    result = report(**args)
     assert result['failed'] and message in result['msg']
 
 
-def test_output_dir_that_is_a_file_is_refused(capsys, tmp_path):
+def test_output_dir_that_is_a_file_is_refused(report, tmp_path):
     target = tmp_path / 'file'
     target.write_text('x')
-    result = run(capsys, output_dir=str(target))
+    result = report(output_dir=str(target))
     assert result['failed'] and 'not a directory' in result['msg']

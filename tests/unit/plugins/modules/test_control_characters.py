@@ -32,12 +32,11 @@ from ansible_collections.aliyun.ram.plugins.module_utils._ram_retry import Retry
 from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fake_api import FakeRam, Sleeper
 
 MODULE_NAMES = sorted(info.name for info in pkgutil.iter_modules(modules_package.__path__))
-HOST_MODULES = ('credential_file', 'credential_file_info')  # run on the target; only the standard library
 STRING_TYPES = ('str', 'path', 'raw')
 # (name, value): a newline inside, the other characters the task names, and a trailing newline
 BAD_CHARACTERS = [('newline', '\n', 'inside'), ('carriage_return', '\r', 'inside'), ('tab', '\t', 'inside'),
                   ('nul', '\x00', 'inside'), ('trailing_newline', '\n', 'end')]
-CALLER = {'access_key_id': 'LTAIcallerControl01', 'access_key_secret': 'caller-secret-control-01'}
+CALLER = {'access_key': 'LTAIcallerControl01', 'secret_key': 'caller-secret-control-01'}
 ENVIRONMENT = ('ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_ACCESS_KEY', 'ALICLOUD_ACCESS_KEY_ID',
                'ALICLOUD_SECRET_KEY', 'ALIBABA_CLOUD_SECURITY_TOKEN', 'ALICLOUD_SECURITY_TOKEN', 'ALIBABA_CLOUD_PROFILE',
                'ALICLOUD_PROFILE', 'ALIBABA_CLOUD_ROLE_ARN', 'ALICLOUD_ASSUME_ROLE_ARN', 'ALIBABA_CLOUD_ROLE_SESSION_NAME',
@@ -57,7 +56,7 @@ def minimal_args(name, tmp_path):
         'ram_user': {'name': 'alice'},
         'ram_user_info': {},
         'ram_users': {'users': [{'name': 'alice'}]},
-        'secret_store': {'path': str(tmp_path / 'store.vault.yml')},
+        'secret_store': {'secret_store': {'path': str(tmp_path / 'store.vault.yml')}},
         'sts_caller_info': {},
     }[name]
 
@@ -191,7 +190,7 @@ def run_action(name, args):
     """The action plugin of an action-only module, with a task that holds args and no vault secret."""
     task = types.SimpleNamespace(args=args, async_val=0, check_mode=False, action='aliyun.ram.%s' % name)
     connection = types.SimpleNamespace(_shell=types.SimpleNamespace(tmpdir='unused'))
-    loader = types.SimpleNamespace(path_dwim=lambda path: path, _vault=types.SimpleNamespace(secrets=[]))
+    loader = types.SimpleNamespace(path_dwim=lambda path: path)
     action = _action_plugin(name).ActionModule(task, connection, None, loader, None, None)
     return action.run(task_vars={})
 
@@ -200,11 +199,9 @@ def run_action(name, args):
 def test_control_character_is_refused_naming_the_option(name, option, char, where, fake_ram, capsys, tmp_path):
     spec, kwargs = captured_spec(name)
     args = minimal_args(name, tmp_path)
-    if 'access_key_secret' in spec and name not in HOST_MODULES:
-        # the caller's own key pair (in ram_access_key, access_key_id names the managed key: the caller's id has another name)
-        key_option = next(option for option, entry in spec.items()
-                          if 'ALIBABA_CLOUD_ACCESS_KEY_ID' in (entry.get('fallback') or ((), ()))[1])
-        args = dict({key_option: CALLER['access_key_id'], 'access_key_secret': CALLER['access_key_secret']}, **args)
+    if 'secret_key' in spec:
+        # the caller's own key pair (every API module)
+        args = dict(CALLER, **args)
     for group in kwargs.get('mutually_exclusive') or ():
         if option[0] in group:
             for other in group:

@@ -14,8 +14,6 @@ import stat
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.aliyun.ram.plugins.modules import credential_file, credential_file_info
 
 KEY_ID = 'LTAI5tModuleTestKeyId01'
@@ -24,18 +22,8 @@ ME = pwd.getpwuid(os.geteuid())
 MY_GROUP = grp.getgrgid(os.getegid()).gr_name
 
 
-@pytest.fixture
-def run(capsys):
-    def runner(module, args, check=False, diff=True):
-        args = dict(args)
-        args['_ansible_check_mode'] = check
-        args['_ansible_diff'] = diff
-        with patch_module_args(args):
-            with pytest.raises(SystemExit):
-                module.main()
-        out = capsys.readouterr().out
-        return json.loads(out), out
-    return runner
+# the `run` fixture (conftest.py) runs these modules in diff mode unless a test says diff=False
+MODULE_ARGS = {'_ansible_diff': True}
 
 
 def present(path, fmt='aliyun_cli', **kwargs):

@@ -11,13 +11,11 @@ import threading
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.aliyun.ram.plugins.module_utils import _ram_module
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_client import RamApi
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_retry import RetryPolicy
 from ansible_collections.aliyun.ram.plugins.modules import ram_access_keys, ram_users
-from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_key_reconcile import (
+from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_keys_reconcile import (
     ROOT_KEY_ID,
     ROOT_SECRET,
     KeyAwareFakeRam,
@@ -30,7 +28,9 @@ from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fak
     throttled,
 )
 
-AUTH = {'access_key_id': 'LTAIcaller', 'access_key_secret': 'caller-secret-value-123'}
+AUTH = {'access_key': 'LTAIcaller', 'secret_key': 'caller-secret-value-123'}
+# the `run` fixture (conftest.py) passes these to every module
+MODULE_ARGS = AUTH
 
 
 def patch_connect(monkeypatch, fake):
@@ -53,24 +53,6 @@ def ram(monkeypatch):
 @pytest.fixture
 def keyed_ram(monkeypatch):
     return patch_connect(monkeypatch, KeyAwareFakeRam())
-
-
-@pytest.fixture
-def run(capsys, monkeypatch):
-    for name in ('ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_ACCESS_KEY', 'ALICLOUD_SECRET_KEY',
-                 'ALIBABA_CLOUD_SECURITY_TOKEN', 'ALIBABA_CLOUD_PROFILE', 'ALIBABA_CLOUD_RAM_ENDPOINT'):
-        monkeypatch.delenv(name, raising=False)
-
-    def runner(module, args, check=False, diff=False):
-        args = dict(AUTH, **args)
-        args['_ansible_check_mode'] = check
-        args['_ansible_diff'] = diff
-        with patch_module_args(args):
-            with pytest.raises(SystemExit):
-                module.main()
-        out = capsys.readouterr().out
-        return json.loads(out), out
-    return runner
 
 
 USERS = [
@@ -153,9 +135,13 @@ def test_ram_users_diff_is_summarised_beyond_20_users(run, ram):
     assert 'created (21): u00, u01' in result['diff']['prepared']
 
 
-def test_ram_users_parallelism_is_bounded(run, ram):
-    result, dummy = run(ram_users, {'users': [{'name': 'u1'}], 'parallelism': 0})
-    assert result['failed'] and 'parallelism must be between 1 and 32' in result['msg'] and ram.calls == []
+@pytest.mark.parametrize('parallelism', [0, 33])
+def test_ram_users_parallelism_out_of_range_is_refused_before_any_call(run, ram, parallelism):
+    """What this test checks is the option's range (the pool's bound itself: test_batch.test_run_parallel_bounds_the_workers).
+    Fails if either end of 1..32 is accepted (checked: MAX_PARALLELISM raised to 64)."""
+    result, dummy = run(ram_users, {'users': [{'name': 'u1'}], 'parallelism': parallelism})
+    assert result['failed'] and 'parallelism must be between 1 and 32, got %d' % parallelism in result['msg']
+    assert ram.calls == []
 
 
 # --- ram_access_keys ------------------------------------------------------------------------------------------

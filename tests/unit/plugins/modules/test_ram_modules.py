@@ -6,11 +6,8 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
-
-from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.aliyun.ram.plugins.module_utils import _ram_module
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_client import RamApi
@@ -24,8 +21,9 @@ from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fak
     throttled,
 )
 
-AUTH = {'access_key_id': 'LTAIcaller', 'access_key_secret': 'caller-secret-value-123'}
-ACCESS_KEY_MODULE_AUTH = {'alicloud_access_key': 'LTAIcaller', 'access_key_secret': 'caller-secret-value-123'}
+AUTH = {'access_key': 'LTAIcaller', 'secret_key': 'caller-secret-value-123'}
+# the `run` fixture (conftest.py) passes these to every module unless defaults=False
+MODULE_ARGS = AUTH
 
 
 @pytest.fixture
@@ -40,27 +38,6 @@ def ram(monkeypatch):
     monkeypatch.setattr(_ram_module, 'connect', fake_connect)
     fake.connections = connections
     return fake
-
-
-@pytest.fixture
-def run(capsys, monkeypatch):
-    for name in ('ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_ACCESS_KEY', 'ALICLOUD_SECRET_KEY',
-                 'ALIBABA_CLOUD_SECURITY_TOKEN', 'ALIBABA_CLOUD_PROFILE', 'ALIBABA_CLOUD_RAM_ENDPOINT'):
-        monkeypatch.delenv(name, raising=False)
-
-    def runner(module, args, check=False, diff=False, auth=True):
-        if auth:
-            # in ram_access_key, access_key_id names the managed key; the credential id has another name
-            credentials = ACCESS_KEY_MODULE_AUTH if module is ram_access_key else AUTH
-            args = dict(credentials, **args)
-        args['_ansible_check_mode'] = check
-        args['_ansible_diff'] = diff
-        with patch_module_args(args):
-            with pytest.raises(SystemExit):
-                module.main()
-        out = capsys.readouterr().out
-        return json.loads(out), out
-    return runner
 
 
 def test_ram_user_create_then_idempotent(run, ram):
@@ -89,8 +66,8 @@ def test_ram_user_bad_input_fails_before_any_call(run, ram):
 
 
 def test_half_given_key_pair_fails_before_any_call(run, ram):
-    result, out = run(ram_user, {'name': 'alice', 'access_key_secret': 'lonely-secret-value'}, auth=False)
-    assert result['failed'] and 'access_key_id is not' in result['msg']
+    result, out = run(ram_user, {'name': 'alice', 'secret_key': 'lonely-secret-value'}, defaults=False)
+    assert result['failed'] and 'secret_key is set but access_key is not' in result['msg']
     assert ram.calls == [] and 'lonely-secret-value' not in out
 
 
@@ -98,7 +75,7 @@ def test_env_fallbacks_feed_the_auth(run, ram, monkeypatch):
     monkeypatch.setenv('ALICLOUD_ACCESS_KEY', 'LTAIfromenv')
     monkeypatch.setenv('ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'env-secret-value-1')
     monkeypatch.setenv('ALIBABA_CLOUD_RAM_ENDPOINT', '127.0.0.1:9999')
-    run(ram_user_info, {}, auth=False)
+    run(ram_user_info, {}, defaults=False)
     auth, connection, policy = ram.connections[0]
     assert (auth.access_key_id, auth.access_key_secret) == ('LTAIfromenv', 'env-secret-value-1')
     assert connection.endpoints['ram'] == ('127.0.0.1:9999', 'http')
@@ -138,27 +115,24 @@ def test_access_key_secret_only_on_creation(run, ram):
     key_id = first['access_key']['access_key_id']
     assert first['created'] and first['access_key']['access_key_secret'] == 'secret-of-' + key_id
     assert 'secret-of-' + key_id in out          # returned as is: the task must set no_log
-    second, out = run(ram_access_key, {'user_name': 'alice', 'access_key_id': key_id})
+    second, out = run(ram_access_key, {'user_name': 'alice', 'id': key_id})
     assert not second['changed'] and 'access_key_secret' not in second['access_key']
     third, out = run(ram_access_key, {'user_name': 'alice'})
     assert not third['changed'] and third['access_key']['access_key_id'] == key_id
     assert ram.writes() == ['CreateAccessKey']
 
 
-def test_access_key_uses_alicloud_access_key_for_auth(run, ram):
+@pytest.mark.parametrize('caller', [
+    {'access_key': 'LTAIcaller', 'secret_key': 'caller-secret-value-123'},
+    {'alicloud_access_key': 'LTAIcaller', 'alicloud_secret_key': 'caller-secret-value-123'},
+])
+def test_access_key_takes_the_caller_key_by_the_same_names_as_every_module(run, ram, caller):
+    # the caller's key (as set for the whole group in module_defaults) never names the managed key
     ram.add_user('alice')
     ram.add_key('alice', 'HELD')
-    result, dummy = run(ram_access_key, {'user_name': 'alice', 'access_key_id': 'HELD', 'alicloud_access_key': 'LTAIcaller',
-                                         'access_key_secret': 'caller-secret-value-123'}, auth=False)
-    assert not result['changed']
-    assert ram.connections[0][0].access_key_id == 'LTAIcaller'
-
-
-def test_access_key_module_defaults_trap_is_caught(run, ram):
-    # access_key_id + access_key_secret set for the whole group: here access_key_id is the managed key
-    result, dummy = run(ram_access_key, {'user_name': 'alice', 'access_key_id': 'LTAIcaller',
-                                         'access_key_secret': 'caller-secret-value-123'}, auth=False)
-    assert result['failed'] and 'alicloud_access_key' in result['msg'] and ram.calls == []
+    result, dummy = run(ram_access_key, dict(caller, user_name='alice', id='HELD'), defaults=False)
+    assert not result['changed'] and result['access_key']['access_key_id'] == 'HELD'
+    assert ram.connections[0][0].access_key_id == 'LTAIcaller' and ram.writes() == []
 
 
 def test_access_key_check_mode(run, ram):
@@ -172,7 +146,7 @@ def test_access_key_limit_failure_lists_keys(run, ram):
     ram.add_user('alice')
     ram.add_key('alice', 'A')
     ram.add_key('alice', 'B')
-    result, dummy = run(ram_access_key, {'user_name': 'alice', 'access_key_id': 'GONE'})
+    result, dummy = run(ram_access_key, {'user_name': 'alice', 'id': 'GONE'})
     assert result['failed'] and 'on_limit=fail' in result['msg']
     assert [k['access_key_id'] for k in result['access_keys']] == ['A', 'B']
 
@@ -187,7 +161,7 @@ def test_access_key_lost_response(run, ram):
 
 def test_access_key_absent_requires_id(run, ram):
     result, dummy = run(ram_access_key, {'user_name': 'alice', 'state': 'absent'})
-    assert result['failed'] and 'access_key_id' in result['msg'] and ram.calls == []
+    assert result['failed'] and 'missing: id' in result['msg'] and ram.calls == []
 
 
 def test_access_key_info(run, ram):

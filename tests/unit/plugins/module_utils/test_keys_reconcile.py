@@ -2,23 +2,19 @@
 # Copyright (c) 2026 aliyun.ram contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""ram_access_keys: the pure planner row by row, and the reconcile against a fake RAM + STS that knows secrets."""
+"""ram_access_keys operation=reconcile against a fake RAM + STS that knows secrets: verification of held copies,
+root keys, check mode, the key limit, lost responses, and failures of some users."""
 
 from __future__ import annotations
 
-import datetime
 import threading
 
 import pytest
 
-from ansible_collections.aliyun.ram.plugins.module_utils._key_reconcile import (
-    held_copies,
-    holders_of,
-    key_reconcile_options,
-    plan_key_reconcile,
-    reconcile_keys,
-)
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.apply import reconcile_keys
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.run import access_keys_options
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ConflictError, ValidationError
+from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_keys_plan import NEWER, NOW, OLD, YOUNG
 from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fake_api import (
     FakeRam,
     FakeSdkError,
@@ -28,91 +24,9 @@ from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fak
     throttled,
 )
 
-NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.timezone.utc)
-OLD = '2026-01-01T00:00:00Z'      # 151 days before NOW
-YOUNG = '2026-05-20T00:00:00Z'    # 12 days before NOW
-NEWER = '2026-05-25T00:00:00Z'
 ROOT_KEY_ID = 'LTAIroot0000'
 ROOT_SECRET = 'root-secret-value-0000'
 
-
-def key(key_id, status='Active', create_date=YOUNG):
-    return {'access_key_id': key_id, 'status': status, 'create_date': create_date}
-
-
-# (id, keys, held ids, max_age_days, on_limit, expected plan subset)
-PLAN_ROWS = [
-    ('no key, nothing held: create', [], [], None, 'fail',
-     dict(candidates=[], delete=[], limit_error=None, orphans=[], create_reason='the user has no key')),
-    ('held active key is the candidate', [key('H')], ['H'], None, 'fail',
-     dict(candidates=['H'], orphans=[], rotated_from=None)),
-    ('newest held active key first, older one next', [key('A', create_date=OLD), key('B')], ['A', 'B', 'A'], None, 'fail',
-     dict(candidates=['B', 'A'])),
-    ('held key gone: create', [], ['GONE'], None, 'fail',
-     dict(candidates=[], stale_held=['GONE'], create_reason='the held key(s) GONE no longer exist')),
-    ('held key inactive: create, no room needed', [key('I', 'Inactive')], ['I'], None, 'fail',
-     dict(candidates=[], inactive_held=['I'], delete=[], limit_error=None)),
-    ('held key too old: create, rotated_from', [key('H', create_date=OLD)], ['H'], 90, 'fail',
-     dict(candidates=[], rotated_from='H', delete=[], create_reason='the held key H is older than 90 days')),
-    ('too old and young held: keep the young one', [key('O', create_date=OLD), key('Y')], ['O', 'Y'], 90, 'fail',
-     dict(candidates=['Y'], rotated_from='O')),
-    ('orphan only: create, orphan reported', [key('X')], [], None, 'fail',
-     dict(candidates=[], orphans=['X'], delete=[], limit_error=None)),
-    ('held kept, unheld active key is an orphan', [key('X', create_date=OLD), key('H')], ['H'], None, 'fail',
-     dict(candidates=['H'], orphans=['X'])),
-    ('two orphans at the limit: error even with delete_inactive', [key('X1', create_date=OLD), key('X2')], [], None,
-     'delete_inactive', dict(candidates=[], delete=[], limit_error=True)),
-    ('limit, fail: error', [key('I', 'Inactive', OLD), key('X')], [], None, 'fail',
-     dict(delete=[], limit_error=True)),
-    ('limit, delete_inactive: the unheld inactive key goes before an older held one',
-     [key('HI', 'Inactive', OLD), key('UI', 'Inactive', YOUNG)], ['HI'], None, 'delete_inactive',
-     dict(delete=['UI'], limit_error=None, inactive_held=['HI'])),
-    ('limit, delete_inactive: oldest of the unheld inactive keys',
-     [key('U2', 'Inactive', NEWER), key('U1', 'Inactive', OLD)], [], None, 'delete_inactive',
-     dict(delete=['U1'])),
-    ('limit, delete_inactive: a held inactive key goes when it is the only inactive one',
-     [key('HI', 'Inactive', OLD), key('X')], ['HI'], None, 'delete_inactive',
-     dict(delete=['HI'], limit_error=None, orphans=['X'])),
-    ('limit with a too-old held active key and an orphan: error', [key('H', create_date=OLD), key('X')], ['H'], 90,
-     'delete_inactive', dict(candidates=[], rotated_from='H', limit_error=True)),
-]
-
-
-@pytest.mark.parametrize('keys, held, max_age, on_limit, expected', [row[1:] for row in PLAN_ROWS], ids=[row[0] for row in PLAN_ROWS])
-def test_plan(keys, held, max_age, on_limit, expected):
-    plan = plan_key_reconcile(keys, held, max_age, on_limit, NOW)
-    for field, value in expected.items():
-        if value is True:
-            assert plan[field], field
-        else:
-            assert plan[field] == value, field
-
-
-def test_limit_error_lists_the_keys():
-    plan = plan_key_reconcile([key('A'), key('B')], [], None, 'fail', NOW)
-    assert 'A (Active, 12 days old)' in plan['limit_error'] and 'on_limit=fail' in plan['limit_error']
-
-
-def test_plan_is_pure():
-    keys = [key('B'), key('A', create_date=OLD)]
-    before = [dict(k) for k in keys]
-    assert plan_key_reconcile(keys, ['A'], 90, 'fail', NOW) == plan_key_reconcile(keys, ['A'], 90, 'fail', NOW)
-    assert keys == before
-
-
-def test_held_copies_one_per_distinct_secret_and_holders():
-    held = [
-        {'user_name': 'u', 'access_key_id': 'K', 'access_key_secret': 's1', 'host': 'h1'},
-        {'user_name': 'u', 'access_key_id': 'K', 'access_key_secret': 's1', 'host': 'h2'},
-        {'user_name': 'v', 'access_key_id': 'K', 'access_key_secret': 's3', 'host': 'h4'},
-        {'user_name': 'u', 'access_key_id': 'K', 'access_key_secret': None, 'host': 'h5'},
-        {'user_name': 'u', 'access_key_id': 'K', 'access_key_secret': 's2', 'host': 'h3'},
-    ]
-    assert held_copies(held, 'u', 'K') == [(0, 's1'), (4, 's2')]
-    assert holders_of(held, 'u', 'K') == ['h1', 'h2', 'h5', 'h3']
-
-
-# --- against a fake RAM + STS --------------------------------------------------------------------------------
 
 class KeyAwareFakeRam(FakeRam):
     """FakeRam whose STS answers as the key that signed the request (wrong secret, unknown key, root key)."""
@@ -186,7 +100,7 @@ def holding(fake, user_name, key_id, host='web1', secret=None):
 def options(users, held=(), **kwargs):
     params = dict(users=list(users), held=list(held), max_age_days=None, on_limit='fail', verify=True, parallelism=4)
     params.update(kwargs)
-    return key_reconcile_options(params)
+    return access_keys_options(params)
 
 
 @pytest.fixture
@@ -463,3 +377,24 @@ def test_options_are_checked_before_any_call(params, message):
     with pytest.raises(ValidationError) as info:
         options(**params)
     assert message in str(info.value)
+
+
+@pytest.mark.parametrize('params, message', [
+    (dict(users=['u1'], operation='rotate'), 'operation must be one of reconcile, retire, revoke'),
+    (dict(users=['u1'], secret_store={'path': 'store.vault'}), 'handled by the aliyun.ram.ram_access_keys action plugin'),
+])
+def test_operation_and_a_secret_store_that_reached_the_module(params, message):
+    with pytest.raises(ValidationError) as info:
+        options(**params)
+    assert message in str(info.value)
+
+
+def test_every_user_reports_its_failure_and_nothing_is_written(ram):
+    api, fake = ram
+    for name in ('u1', 'u2', 'u3'):
+        fake.add_user(name)
+    fake.fail('ListAccessKeys', lambda: api_error('NoPermission', 'denied'), count=2)
+    with pytest.raises(ConflictError) as info:
+        reconcile(api, options(['u1', 'u2', 'u3'], parallelism=1))
+    assert 'failed for 2 user(s): u1: ' in str(info.value) and '; u2: ' in str(info.value)
+    assert sorted(info.value.details['errors']) == ['u1', 'u2'] and fake.writes() == []

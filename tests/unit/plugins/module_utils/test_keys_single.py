@@ -2,23 +2,18 @@
 # Copyright (c) 2026 aliyun.ram contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The ram_access_key contract: the pure planner row by row, and its execution against a fake RAM."""
+"""ram_access_key and ram_access_key_info: the plan of one user's key run against a fake RAM (check mode, the key
+limit, lost responses, status changes), and the info of one or many users."""
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 
-from ansible_collections.aliyun.ram.plugins.module_utils._access_keys import (
-    access_key_info,
-    access_key_spec,
-    ensure_access_key,
-    plan_access_key,
-    remove_access_key,
-    run_ram_access_key_info,
-)
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.api import access_key_info
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.apply import ensure_access_key, remove_access_key
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.run import access_key_spec, run_ram_access_key_info
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError, ConflictError, ValidationError
+from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_keys_plan import NOW, OLD, YOUNG, key
 from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fake_api import (
     FakeRam,
     api_error,
@@ -28,102 +23,9 @@ from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_ram_fak
     refused,
 )
 
-NOW = datetime.datetime(2026, 6, 1, tzinfo=datetime.timezone.utc)
-OLD = '2026-01-01T00:00:00Z'      # 151 days before NOW
-YOUNG = '2026-05-20T00:00:00Z'    # 12 days before NOW
-OLDER = '2025-12-01T00:00:00Z'
-
-
-def key(key_id, status='Active', create_date=YOUNG):
-    return {'access_key_id': key_id, 'status': status, 'create_date': create_date}
-
-
-# (id, keys, held, status, max_age_days, on_limit, expected plan subset)
-PLAN_ROWS = [
-    ('no key: create', [], None, None, None, 'fail',
-     dict(create=True, keep=None, delete=[], new_key_status='Active')),
-    ('active key, none held: keep it, no secret', [key('A')], None, None, None, 'fail',
-     dict(create=False, keep='A', delete=[], update_status=None)),
-    ('newest active key is reported', [key('A', create_date=OLD), key('B')], None, None, None, 'fail',
-     dict(create=False, keep='B')),
-    ('only inactive key, none held: create', [key('I', 'Inactive')], None, None, None, 'fail',
-     dict(create=True, delete=[])),
-    ('two inactive, none held, fail: error', [key('I1', 'Inactive', OLD), key('I2', 'Inactive')], None, None, None, 'fail',
-     dict(create=False, error=True)),
-    ('two inactive, none held, delete_inactive: oldest goes', [key('I2', 'Inactive'), key('I1', 'Inactive', OLD)], None, None, None,
-     'delete_inactive', dict(create=True, delete=['I1'])),
-    ('held active: kept, unchanged', [key('H'), key('X')], 'H', None, None, 'fail',
-     dict(create=False, keep='H', update_status=None)),
-    ('held inactive, status active: reactivated', [key('H', 'Inactive')], 'H', 'active', None, 'fail',
-     dict(create=False, keep='H', update_status={'access_key_id': 'H', 'status': 'Active'})),
-    ('held active, status inactive: deactivated', [key('H')], 'H', 'inactive', None, 'fail',
-     dict(create=False, keep='H', update_status={'access_key_id': 'H', 'status': 'Inactive'})),
-    ('held already in the wanted status: no update', [key('H', 'Inactive')], 'H', 'inactive', None, 'fail',
-     dict(update_status=None, create=False)),
-    ('held missing: replacement', [key('A')], 'GONE', None, None, 'fail',
-     dict(create=True, delete=[], keep=None)),
-    ('held missing, two active: error even with delete_inactive', [key('A', create_date=OLD), key('B')], 'GONE', None, None,
-     'delete_inactive', dict(create=False, error=True, delete=[])),
-    ('held missing, active + inactive, delete_inactive', [key('A'), key('I', 'Inactive', OLD)], 'GONE', None, None,
-     'delete_inactive', dict(create=True, delete=['I'])),
-    ('held missing, status inactive: new key made inactive', [], 'GONE', 'inactive', None, 'fail',
-     dict(create=True, new_key_status='Inactive')),
-    ('held older than max_age: rotate, old key untouched', [key('H', create_date=OLD)], 'H', None, 90, 'fail',
-     dict(create=True, rotated_from='H', delete=[], update_status=None)),
-    ('rotation at the limit deletes the other inactive key', [key('H', create_date=OLD), key('I', 'Inactive')], 'H', None, 90,
-     'delete_inactive', dict(create=True, rotated_from='H', delete=['I'])),
-    ('rotation at the limit with fail: error', [key('H', create_date=OLD), key('I', 'Inactive')], 'H', None, 90, 'fail',
-     dict(create=False, error=True)),
-    ('rotation never deletes the other active key', [key('H', create_date=OLD), key('A')], 'H', None, 90, 'delete_inactive',
-     dict(create=False, error=True, delete=[])),
-    ('never deletes the held key to make room', [key('H', 'Inactive', OLDER), key('A', create_date=OLD)], 'H', None, 90,
-     'delete_inactive', dict(create=False, error=True)),
-    ('held young: kept', [key('H')], 'H', None, 90, 'fail',
-     dict(create=False, keep='H', rotated_from=None)),
-    ('old held with status inactive: deactivated, no rotation', [key('H', create_date=OLD)], 'H', 'inactive', 90, 'fail',
-     dict(create=False, keep='H', update_status={'access_key_id': 'H', 'status': 'Inactive'})),
-    ('legacy account with three inactive keys: two deleted', [key('I1', 'Inactive', OLDER), key('I2', 'Inactive', OLD),
-                                                              key('I3', 'Inactive')], None, None, None, 'delete_inactive',
-     dict(create=True, delete=['I1', 'I2'])),
-]
-
-
-@pytest.mark.parametrize('keys, held, status, max_age, on_limit, expected', [row[1:] for row in PLAN_ROWS],
-                         ids=[row[0] for row in PLAN_ROWS])
-def test_plan(keys, held, status, max_age, on_limit, expected):
-    plan = plan_access_key(keys, held, status, max_age, on_limit, NOW)
-    for field, value in expected.items():
-        if field == 'error':
-            assert bool(plan['error']) is value, plan
-        else:
-            assert plan[field] == value, (field, plan)
-    if plan['error']:
-        assert not plan['create'] and not plan['delete']
-
-
-def test_limit_error_lists_keys_with_status_and_age():
-    plan = plan_access_key([key('A', create_date=OLD), key('B', 'Inactive')], 'GONE', None, None, 'fail', NOW)
-    assert 'A (Active, 151 days old)' in plan['error'] and 'B (Inactive, 12 days old)' in plan['error']
-    assert 'on_limit=fail' in plan['error']
-
-
-def test_old_unheld_active_key_only_warns():
-    plan = plan_access_key([key('A', create_date=OLD)], None, None, 90, 'fail', NOW)
-    assert not plan['create'] and plan['keep'] == 'A'
-    assert 'older than 90 days' in plan['warnings'][0]
-
-
-def test_plan_is_pure():
-    keys = [key('H', create_date=OLD), key('I', 'Inactive')]
-    snapshot = [dict(k) for k in keys]
-    plan_access_key(keys, 'H', None, 90, 'delete_inactive', NOW)
-    assert keys == snapshot
-
-
-# --- execution ---------------------------------------------------------------------------------------------
 
 def spec(**kwargs):
-    base = {'user_name': 'alice', 'state': 'present', 'access_key_id': None, 'status': None, 'max_age_days': None,
+    base = {'user_name': 'alice', 'state': 'present', 'id': None, 'status': None, 'max_age_days': None,
             'on_limit': 'fail'}
     base.update(kwargs)
     return base
@@ -160,7 +62,7 @@ def test_held_key_reused(ram):
     ram.add_key('alice', 'A')
     ram.add_key('alice', 'H')
     api, dummy = make_api(ram)
-    result = ensure_access_key(api, spec(access_key_id='H'), check_mode=False, now=NOW)
+    result = ensure_access_key(api, spec(id='H'), check_mode=False, now=NOW)
     assert not result['changed'] and result['access_key']['access_key_id'] == 'H'
     assert ram.writes() == []
 
@@ -197,7 +99,7 @@ def test_limit_fails_before_any_write(ram):
     ram.add_key('alice', 'B')
     api, dummy = make_api(ram)
     with pytest.raises(ConflictError) as info:
-        ensure_access_key(api, spec(access_key_id='GONE', on_limit='delete_inactive'), check_mode=False, now=NOW)
+        ensure_access_key(api, spec(id='GONE', on_limit='delete_inactive'), check_mode=False, now=NOW)
     assert [k['access_key_id'] for k in info.value.details['access_keys']] == ['A', 'B']
     assert info.value.details['access_keys'][0]['age_days'] == 151
     assert ram.writes() == []
@@ -206,7 +108,7 @@ def test_limit_fails_before_any_write(ram):
 def test_rotation_keeps_the_old_key(ram):
     ram.add_key('alice', 'H', create_date=OLD)
     api, dummy = make_api(ram)
-    result = ensure_access_key(api, spec(access_key_id='H', max_age_days=90), check_mode=False, now=NOW)
+    result = ensure_access_key(api, spec(id='H', max_age_days=90), check_mode=False, now=NOW)
     assert result['created'] and result['rotated_from'] == 'H'
     assert ram.key_ids('alice') == ['H', result['access_key']['access_key_id']]
     assert ram.users['alice']['keys'][0]['Status'] == 'Active'
@@ -216,16 +118,16 @@ def test_rotation_keeps_the_old_key(ram):
 def test_status_update_of_held_key(ram):
     ram.add_key('alice', 'H')
     api, dummy = make_api(ram)
-    result = ensure_access_key(api, spec(access_key_id='H', status='inactive'), check_mode=False, now=NOW)
+    result = ensure_access_key(api, spec(id='H', status='inactive'), check_mode=False, now=NOW)
     assert result['changed'] and result['access_key']['status'] == 'Inactive'
     assert ram.users['alice']['keys'][0]['Status'] == 'Inactive'
-    again = ensure_access_key(api, spec(access_key_id='H', status='inactive'), check_mode=False, now=NOW)
+    again = ensure_access_key(api, spec(id='H', status='inactive'), check_mode=False, now=NOW)
     assert not again['changed'] and ram.writes() == ['UpdateAccessKey']
 
 
 def test_replacement_created_inactive(ram):
     api, dummy = make_api(ram)
-    result = ensure_access_key(api, spec(access_key_id='GONE', status='inactive'), check_mode=False, now=NOW)
+    result = ensure_access_key(api, spec(id='GONE', status='inactive'), check_mode=False, now=NOW)
     assert result['access_key']['status'] == 'Inactive' and 'access_key_secret' in result['access_key']
     assert ram.writes() == ['CreateAccessKey', 'UpdateAccessKey']
 
@@ -234,7 +136,7 @@ def test_failed_status_update_after_create_deletes_the_new_key(ram):
     ram.fail('UpdateAccessKey', api_error('NoPermission'))
     api, dummy = make_api(ram)
     with pytest.raises(ApiError):
-        ensure_access_key(api, spec(access_key_id='GONE', status='inactive'), check_mode=False, now=NOW)
+        ensure_access_key(api, spec(id='GONE', status='inactive'), check_mode=False, now=NOW)
     assert ram.key_ids('alice') == []
 
 
@@ -283,13 +185,13 @@ def test_absent(ram):
     ram.add_key('alice', 'A')
     ram.add_key('alice', 'B')
     api, dummy = make_api(ram)
-    checked = remove_access_key(api, spec(state='absent', access_key_id='A'), check_mode=True)
+    checked = remove_access_key(api, spec(state='absent', id='A'), check_mode=True)
     assert checked['changed'] and ram.key_ids('alice') == ['A', 'B']
-    result = remove_access_key(api, spec(state='absent', access_key_id='A'), check_mode=False)
+    result = remove_access_key(api, spec(state='absent', id='A'), check_mode=False)
     assert result['changed'] and result['deleted_access_key_ids'] == ['A'] and ram.key_ids('alice') == ['B']
-    again = remove_access_key(api, spec(state='absent', access_key_id='A'), check_mode=False)
+    again = remove_access_key(api, spec(state='absent', id='A'), check_mode=False)
     assert not again['changed']
-    gone_user = remove_access_key(api, spec(user_name='nobody', state='absent', access_key_id='A'), check_mode=False)
+    gone_user = remove_access_key(api, spec(user_name='nobody', state='absent', id='A'), check_mode=False)
     assert not gone_user['changed']
 
 
@@ -297,7 +199,7 @@ def test_delete_of_an_already_deleted_key_after_a_lost_response(ram):
     ram.add_key('alice', 'A')
     ram.fail('DeleteAccessKey', read_timeout, after=True)
     api, dummy = make_api(ram)
-    result = remove_access_key(api, spec(state='absent', access_key_id='A'), check_mode=False)
+    result = remove_access_key(api, spec(state='absent', id='A'), check_mode=False)
     assert result['changed'] and ram.key_ids('alice') == []
     assert ram.writes() == ['DeleteAccessKey']
 
@@ -383,10 +285,10 @@ def test_info_of_many_users_checks_every_input_before_any_call(ram, params, mess
 
 @pytest.mark.parametrize('params, message', [
     (dict(user_name='bad@name'), 'user_name'),
-    (dict(access_key_id='not a key!'), 'access_key_id'),
+    (dict(id='not a key!'), 'id must be'),
     (dict(max_age_days=0), 'max_age_days'),
-    (dict(status='inactive'), 'status=inactive needs access_key_id'),
-    (dict(state='absent'), 'state=absent needs access_key_id'),
+    (dict(status='inactive'), 'status=inactive needs id'),
+    (dict(state='absent'), 'state=absent needs id'),
 ])
 def test_spec_validation(params, message):
     with pytest.raises(ValidationError) as info:
