@@ -143,6 +143,46 @@ def held_credential_problems(results, host=None):
     return problems
 
 
+def credential_file_reads(credentials, explicit_keys=False):
+    """What to read back from one host: a ``{user, file}`` dict for each built-in-format file of ``credentials``
+    (``provision_credentials``). Entries without ``user`` (an explicit key pair) only with ``explicit_keys``, then as
+    ``{access_key_id, file}``. Never a secret: the result is the input of the credentials role's ``read`` entry point,
+    whose loop labels and results may be shown.
+    """
+    reads = []
+    for entry in credentials or []:
+        if not isinstance(entry, Mapping) or not (entry.get('user') or explicit_keys):
+            continue
+        who = dict((name, entry[name]) for name in ('user', 'access_key_id') if entry.get(name))
+        if who.get('user'):
+            who.pop('access_key_id', None)
+        for file_spec in entry.get('files') or []:
+            if isinstance(file_spec, Mapping) and file_spec.get('format'):
+                reads.append(dict(who, file=dict(file_spec)))
+    return reads
+
+
+def held_secrets(hostvars, hosts, name):
+    """``{access_key_id: secret}`` of the usable key pairs that a loop of credential_file_info (with
+    ``return_secret``) registered as host variable ``name`` on each of ``hosts``; a host without it is skipped.
+
+    The same checks as ``held_credentials``: a key id that is not one, or a secret with control characters, surrounding
+    whitespace or Jinja delimiters, is left out, and what passes is marked as data.
+    """
+    secrets = {}
+    for host in hosts or []:
+        host_vars = hostvars.get(host) if isinstance(hostvars, Mapping) else None
+        registered = host_vars.get(name) if isinstance(host_vars, Mapping) else None
+        results = registered.get('results') if isinstance(registered, Mapping) else None
+        for result in results or []:
+            if not isinstance(result, Mapping) or _read_problem(result) or not result.get('exists'):
+                continue
+            if result.get('skipped') or result.get('unreachable') or not result.get('access_key_secret'):
+                continue
+            secrets[result['access_key_id']] = result['access_key_secret']
+    return _as_data(secrets)
+
+
 def outside_credential_files(hostvars, hosts, user_names):
     """The built-in-format file specs, on the given hosts, of credential entries that use one of user_names.
 
@@ -166,7 +206,9 @@ def outside_credential_files(hostvars, hosts, user_names):
 class FilterModule:
     def filters(self):
         return {
+            'credential_file_reads': credential_file_reads,
             'held_credentials': held_credentials,
             'held_credential_problems': held_credential_problems,
+            'held_secrets': held_secrets,
             'outside_credential_files': outside_credential_files,
         }

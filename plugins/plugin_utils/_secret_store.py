@@ -7,12 +7,16 @@
 # The interfaces in this file are meant for use within the aliyun.ram collection
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
 
-"""The controller-side secret store of the aliyun.ram.secret_store action: an ansible-vault encrypted YAML file.
+"""The controller-side secret store: an ansible-vault encrypted YAML file, used by the ``secret_store`` option of the
+aliyun.ram.ram_access_keys action and by the aliyun.ram.secret_store action.
 
 Plain text never touches the disk: the file is read and decrypted in memory, and written as vault text to
 a 0600 temporary file in the same directory that replaces the store atomically.  ``StoreLock`` (an
 exclusive ``flock`` on ``<path>.lock``) serialises the read-reconcile-write of concurrent runs on one
-controller.  Encryption is passed in as two callables, so that this file needs no Ansible internals.
+controller.  The file functions take encryption as two callables; ``store_vault`` builds them from the
+``secret_store`` options with the public ``ansible.parsing.vault`` API only (an explicit password, a password file
+or script, or the configured ``ANSIBLE_VAULT_PASSWORD_FILE``), and ``OpenStore`` ties path, vault, lock and
+entries together for one task.
 
 Neither the store nor its lock file is ever reached through a symbolic link (``O_NOFOLLOW``): a link planted on
 the lock path cannot make a run create, open or lock its target, and a store that is a link is refused rather
@@ -30,12 +34,30 @@ import time
 
 import yaml
 
+from ansible import constants as C
+from ansible.errors import AnsibleError
+from ansible.module_utils.common.text.converters import to_bytes
+from ansible.parsing.vault import VaultLib, VaultSecret, get_file_vault_secret, is_encrypted
+
 from ansible_collections.aliyun.ram.plugins.module_utils._atomic_write import atomic_write
 
 FORMAT_VERSION = 1
 STORE_HOLDER = 'secret store'
 _ENTRY_FIELDS = ('user_name', 'access_key_id', 'access_key_secret', 'create_date')
 LOCK_POLL_SECONDS = 0.1
+
+# The suboptions of the secret_store option (documented in the aliyun.ram.secret_store doc fragment).
+STORE_OPTIONS = dict(
+    path=dict(type='path', required=True),
+    vault_id=dict(type='str'),
+    vault_password_file=dict(type='path'),
+    vault_password=dict(type='str', no_log=True),
+    lock_timeout=dict(type='int', default=300),
+)
+# vault_password and vault_password_file exclude each other when set (not merely given as null: a role passes both)
+STORE_OPTION_SPEC = dict(type='dict', options=STORE_OPTIONS)
+NO_VAULT_SECRET = ('the secret store needs a vault secret to encrypt with: set secret_store.vault_password_file, '
+                   'secret_store.vault_password (for example from a vaulted variable) or ANSIBLE_VAULT_PASSWORD_FILE')
 
 
 class StoreError(Exception):
@@ -206,3 +228,106 @@ def write_store(path, entries, encrypt):
     """Encrypt and replace the store atomically (mode 0600, temporary file in the same directory)."""
     vaulttext = encrypt(render_store(entries).encode('utf-8'))
     atomic_write(os.path.abspath(path), vaulttext, mode=0o600)
+
+
+def created_entries(module_result):
+    """Store entries of the keys that ram_access_keys created (``created`` with an id and a secret), by user."""
+    entries = []
+    for user_name, key in sorted((module_result.get('access_keys') or {}).items()):
+        if key.get('created') and key.get('access_key_id') and key.get('access_key_secret'):
+            entries.append({'user_name': user_name, 'access_key_id': key['access_key_id'],
+                            'access_key_secret': key['access_key_secret'], 'create_date': key.get('create_date')})
+    return entries
+
+
+def deleted_ids(module_result):
+    """The ids of the keys that ram_access_keys deleted, whatever the operation."""
+    ids = []
+    for key in (module_result.get('access_keys') or {}).values():
+        ids.extend(key.get('deleted_access_key_ids') or [])
+    return ids
+
+
+def with_held_secrets(module_result, held):
+    """The module result with ``access_key_secret`` set for every kept key, from the ``held`` entry it names.
+
+    ram_access_keys cannot return a held secret (it is a no_log value, which Ansible masks in a module's output); it
+    returns ``held_index`` instead. The action, on the controller, puts the secret back, so that the key to deploy is
+    always ``access_keys[user]``, whether it was created now or held by a host or the store.
+    """
+    for key in (module_result.get('access_keys') or {}).values():
+        index = key.get('held_index')
+        if not key.get('access_key_secret') and isinstance(index, int) and 0 <= index < len(held):
+            secret = held[index].get('access_key_secret')
+            if secret:
+                key['access_key_secret'] = secret
+    return module_result
+
+
+def vault_secret(options, loader, default_password_file=None):
+    """The (vault id, VaultSecret) of the ``secret_store`` options: ``vault_password``, else ``vault_password_file``
+    (a file, or an executable script as with ``--vault-password-file``), else ``default_password_file`` (the
+    configured ``ANSIBLE_VAULT_PASSWORD_FILE``). StoreError when there is none, before any other work."""
+    vault_id = options.get('vault_id') or C.DEFAULT_VAULT_IDENTITY
+    if options.get('vault_password') and options.get('vault_password_file'):
+        raise StoreError('secret_store: vault_password and vault_password_file are mutually exclusive')
+    if options.get('vault_password'):
+        return vault_id, VaultSecret(to_bytes(''.join(options['vault_password']), errors='surrogate_or_strict'))
+    password_file = options.get('vault_password_file') or default_password_file
+    if not password_file:
+        raise StoreError(NO_VAULT_SECRET)
+    try:
+        secret = get_file_vault_secret(filename=password_file, vault_id=vault_id, loader=loader)
+        secret.load()
+    except AnsibleError as err:
+        raise StoreError('cannot load the vault secret of the secret store: %s' % err.message) from None
+    return vault_id, secret
+
+
+def store_vault(options, loader, default_password_file=None):
+    """(decrypt, encrypt) callables for the store, with the one vault secret of the ``secret_store`` options."""
+    vault_id, secret = vault_secret(options, loader, default_password_file)
+    vault = VaultLib([(vault_id, secret)])
+
+    def encrypt(plaintext):
+        return vault.encrypt(plaintext, secret=secret, vault_id=options.get('vault_id'))
+
+    return vault.decrypt, encrypt
+
+
+class OpenStore(object):
+    """One store for the duration of a ``with`` block: vault secret loaded (before anything else), lock held,
+    ``entries`` read; ``update`` changes the entries and writes them (not in check mode)."""
+
+    def __init__(self, options, loader, check_mode, default_password_file=None):
+        self.path = os.path.abspath(loader.path_dwim(options['path']))
+        self.check_mode = check_mode
+        self._decrypt, self._encrypt = store_vault(options, loader, default_password_file)
+        self._lock = StoreLock(self.path, options['lock_timeout'])
+        self.entries = []
+
+    def __enter__(self):
+        self._lock.__enter__()
+        try:
+            self.entries = read_store(self.path, self._decrypt, is_encrypted)
+        except AnsibleError as err:
+            self._lock.__exit__(None, None, None)
+            raise StoreError('cannot decrypt the secret store %s with its vault secret: %s' % (self.path, err.message)) from None
+        except BaseException:
+            self._lock.__exit__(None, None, None)
+            raise
+        return self
+
+    def __exit__(self, *exc_info):
+        return self._lock.__exit__(*exc_info)
+
+    def update(self, put=(), remove_access_key_ids=(), remove_users=()):
+        """Put and remove entries, write the store when it changed: ``{path, added_access_key_ids,
+        removed_access_key_ids, changed}`` (what would change, in check mode)."""
+        entries, added = put_entries(self.entries, put)
+        entries, removed = remove_entries(entries, access_key_ids=remove_access_key_ids, user_names=remove_users)
+        changed = bool(added or removed)
+        if changed and not self.check_mode:
+            write_store(self.path, entries, self._encrypt)
+        self.entries = entries
+        return {'path': self.path, 'added_access_key_ids': added, 'removed_access_key_ids': removed, 'changed': changed}

@@ -28,7 +28,8 @@ PLAYBOOK = textwrap.dedent('''\
       tasks:
         - name: Open the store
           aliyun.ram.secret_store:
-            path: "{{ store }}"
+            secret_store:
+              path: "{{ store }}"
           register: opened
           ignore_errors: true
 

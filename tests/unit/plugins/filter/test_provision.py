@@ -10,6 +10,7 @@ import pytest
 from ansible_collections.aliyun.ram.plugins.filter.provision import (
     held_credential_problems,
     held_credentials,
+    held_secrets,
     outside_credential_files,
 )
 
@@ -149,3 +150,26 @@ def test_held_credential_problems_names_the_delegated_host():
     assert held_credential_problems([result], 'web1') == [
         'host old1, credential file /e (user app): the AccessKey ID in it is not an AccessKey ID (1 to 128 letters, '
         'digits and dots). Nothing read from this host is used: fix or remove the file, then run again']
+
+
+def test_held_secrets_maps_usable_key_ids_to_secrets_across_hosts():
+    explicit = {'item': {'access_key_id': 'LTAI3', 'file': {'format': 'env'}}, 'file_exists': True, 'exists': True,
+                'access_key_id': 'LTAI3', 'access_key_secret': 'u'}
+    hostvars = {
+        'web1': {'reads': {'results': [read_result('app', 'LTAI1'), read_result('app', 'LTAI9', exists=False)]}},
+        'web2': {'reads': {'results': [explicit, read_result('web', 'LTAI2', secret=''), {'skipped': True}]}},
+        'down': {},
+    }
+    assert held_secrets(hostvars, ['web1', 'web2', 'down', 'absent'], 'reads') == {'LTAI1': 's', 'LTAI3': 'u'}
+
+
+@pytest.mark.parametrize('secret', BAD_SECRETS)
+def test_held_secrets_leaves_out_what_cannot_be_a_secret(secret):
+    hostvars = {'web1': {'reads': {'results': [read_result('app', 'LTAI1', secret=secret)]}}}
+    assert held_secrets(hostvars, ['web1'], 'reads') == {}
+
+
+@pytest.mark.parametrize('key_id', BAD_IDS)
+def test_held_secrets_leaves_out_what_cannot_be_a_key_id(key_id):
+    hostvars = {'web1': {'reads': {'results': [read_result('app', key_id)]}}}
+    assert held_secrets(hostvars, ['web1'], 'reads') == {}

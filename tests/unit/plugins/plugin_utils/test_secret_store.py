@@ -14,14 +14,20 @@ import pytest
 
 from ansible_collections.aliyun.ram.plugins.plugin_utils._secret_store import (
     STORE_HOLDER,
+    OpenStore,
     StoreError,
     StoreLock,
+    created_entries,
+    deleted_ids,
     held_from_store,
     parse_store,
     put_entries,
     read_store,
     remove_entries,
     render_store,
+    store_vault,
+    vault_secret,
+    with_held_secrets,
     write_store,
 )
 
@@ -264,3 +270,109 @@ def test_write_replaces_a_symlink_at_the_store_path_never_its_target(tmp_path, v
     write_store(store, [entry()], fake_encrypt)
     assert file_identity(victim) == before
     assert not os.path.islink(store) and read_store(store, fake_decrypt, fake_is_encrypted) == [entry()]
+
+
+# The secret_store option: where the vault secret comes from, and the glue between the store and ram_access_keys.
+
+def _loader():
+    from ansible.parsing.dataloader import DataLoader  # pylint: disable=import-outside-toplevel
+    return DataLoader()
+
+
+def _decrypts_with(vaulttext, password):
+    from ansible.parsing.vault import VaultLib, VaultSecret  # pylint: disable=import-outside-toplevel
+    return VaultLib([('default', VaultSecret(password.encode()))]).decrypt(vaulttext)
+
+
+def store_options(path, **options):
+    return dict({'path': str(path), 'vault_id': None, 'vault_password_file': None, 'vault_password': None,
+                 'lock_timeout': 5}, **options)
+
+
+@pytest.mark.parametrize('source', ['password', 'file', 'script', 'default_file'])
+def test_vault_secret_sources(tmp_path, source):
+    """Breaks when a source of the vault password is ignored, or when another one wins over it."""
+    (tmp_path / 'pw').write_text('from-file\n')
+    (tmp_path / 'pw-script').write_text('#!/bin/sh\necho from-script\n')
+    (tmp_path / 'pw-script').chmod(0o700)
+    (tmp_path / 'default-pw').write_text('from-default\n')
+    options = {
+        'password': store_options(tmp_path / 's', vault_password='from-option'),
+        'file': store_options(tmp_path / 's', vault_password_file=str(tmp_path / 'pw')),
+        'script': store_options(tmp_path / 's', vault_password_file=str(tmp_path / 'pw-script')),
+        'default_file': store_options(tmp_path / 's'),
+    }[source]
+    decrypt, encrypt = store_vault(options, _loader(), default_password_file=str(tmp_path / 'default-pw'))
+    vaulttext = encrypt(b'plain')
+    expected = {'password': 'from-option', 'file': 'from-file', 'script': 'from-script', 'default_file': 'from-default'}[source]
+    assert _decrypts_with(vaulttext, expected) == b'plain' and decrypt(vaulttext) == b'plain'
+    assert vaulttext.startswith(b'$ANSIBLE_VAULT;1.1;AES256\n')
+
+
+def test_vault_id_labels_the_store(tmp_path):
+    decrypt, encrypt = store_vault(store_options(tmp_path / 's', vault_password='pw', vault_id='ram'), _loader())
+    vaulttext = encrypt(b'plain')
+    assert vaulttext.startswith(b'$ANSIBLE_VAULT;1.2;AES256;ram\n') and decrypt(vaulttext) == b'plain'
+
+
+def test_no_vault_secret_and_a_missing_password_file_fail_before_anything_else(tmp_path):
+    with pytest.raises(StoreError, match='needs a vault secret'):
+        vault_secret(store_options(tmp_path / 's'), _loader(), default_password_file=None)
+    with pytest.raises(StoreError, match='vault_password and vault_password_file are mutually exclusive'):
+        vault_secret(store_options(tmp_path / 's', vault_password='x', vault_password_file=str(tmp_path / 'pw')), _loader())
+    with pytest.raises(StoreError, match='cannot load the vault secret of the secret store: .*was not found'):
+        vault_secret(store_options(tmp_path / 's', vault_password_file=str(tmp_path / 'missing')), _loader())
+
+
+def test_open_store_locks_reads_and_writes_only_changes(tmp_path):
+    options = store_options(tmp_path / 'store.vault.yml', vault_password='pw')
+    with OpenStore(options, _loader(), check_mode=False) as store:
+        assert store.entries == [] and os.path.exists(str(tmp_path / 'store.vault.yml.lock'))
+        assert store.update() == {'path': str(tmp_path / 'store.vault.yml'), 'added_access_key_ids': [],
+                                  'removed_access_key_ids': [], 'changed': False}
+        assert not (tmp_path / 'store.vault.yml').exists()
+        assert store.update(put=[entry('u', 'K1')])['added_access_key_ids'] == ['K1']
+    assert SECRET.encode() not in (tmp_path / 'store.vault.yml').read_bytes()
+    with OpenStore(options, _loader(), check_mode=True) as store:
+        assert [e['access_key_id'] for e in store.entries] == ['K1']
+        assert store.update(remove_users=['u'])['removed_access_key_ids'] == ['K1']
+    with OpenStore(options, _loader(), check_mode=False) as store:
+        assert [e['access_key_id'] for e in store.entries] == ['K1'], 'check mode wrote the store'
+
+
+def test_open_store_with_the_wrong_password_fails_naming_the_store_and_releases_the_lock(tmp_path):
+    path = tmp_path / 'store.vault.yml'
+    with OpenStore(store_options(path, vault_password='right'), _loader(), check_mode=False) as store:
+        store.update(put=[entry('u', 'K1')])
+    with pytest.raises(StoreError, match='cannot decrypt the secret store %s' % path):
+        with OpenStore(store_options(path, vault_password='wrong'), _loader(), check_mode=False):
+            pass
+    with OpenStore(store_options(path, vault_password='right', lock_timeout=0), _loader(), check_mode=False) as store:
+        assert len(store.entries) == 1
+
+
+MODULE_RESULT = {'changed': True, 'access_keys': {
+    'new': {'access_key_id': 'N1', 'access_key_secret': 'n-secret', 'created': True, 'create_date': 'd1',
+            'held_index': None, 'deleted_access_key_ids': ['I1']},
+    'kept': {'access_key_id': 'K1', 'created': False, 'held_index': 1, 'deleted_access_key_ids': []},
+    'would': {'access_key_id': None, 'created': True, 'held_index': None},
+    'unheld': {'access_key_id': 'U1', 'created': False, 'held_index': 7},
+}}
+
+
+def test_created_and_deleted_keys_of_a_module_result():
+    assert created_entries(MODULE_RESULT) == [
+        {'user_name': 'new', 'access_key_id': 'N1', 'access_key_secret': 'n-secret', 'create_date': 'd1'}]
+    assert deleted_ids(MODULE_RESULT) == ['I1'] and created_entries({'failed': True}) == []
+
+
+def test_held_secrets_are_put_back_from_the_entry_the_module_names():
+    """Breaks when the key to deploy has no secret unless it was created now, or gets the secret of another entry."""
+    held = [{'user_name': 'kept', 'access_key_id': 'K1', 'access_key_secret': None},
+            {'user_name': 'kept', 'access_key_id': 'K1', 'access_key_secret': 'k-secret'}]
+    import copy  # pylint: disable=import-outside-toplevel
+    result = with_held_secrets(copy.deepcopy(MODULE_RESULT), held)
+    assert result['access_keys']['kept']['access_key_secret'] == 'k-secret'
+    assert result['access_keys']['new']['access_key_secret'] == 'n-secret'
+    assert 'access_key_secret' not in result['access_keys']['would']
+    assert 'access_key_secret' not in result['access_keys']['unheld']
