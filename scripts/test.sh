@@ -48,7 +48,7 @@ stage_security() {
 }
 
 stage_faults() {
-    log "fault injection: throttling, lost responses, dead endpoints, killed writes, bad input, concurrency, leaks"
+    log "fault injection: throttling, lost responses, dead endpoints, killed writes, bad input, concurrency (each run leak-scanned)"
     run_pytest -q "$REPO_ROOT/tests/faults"
 }
 
@@ -86,7 +86,8 @@ stage_docs() {
 }
 
 stage_packaging() {
-    log "packaging: Galaxy artifact, execution environment, AWX credential type, changelog release rehearsal"
+    # The AWX tests fetch awx.awx from the package registry themselves (tests/support/awx_collection.py).
+    log "packaging: Galaxy artifact, execution environment, AWX credential type and runner, changelog release rehearsal"
     run_pytest -q "$REPO_ROOT/tests/packaging"
 }
 

@@ -21,6 +21,11 @@ reported as their SHA-256, so a caller compares them with the hash of the key it
         it brings one), per ossfs and env line; by value for the aliyun CLI JSON, which the CLI itself rewrites.
         Files named by --exact must equal their original byte for byte. Prints only names of what differs.
 
+    check_files.py ossutil|ossfs ... --exec PROGRAM [ARGS...]
+        read the key with that tool's rules, then run PROGRAM with it in ALIBABA_CLOUD_ACCESS_KEY_ID and
+        ALIBABA_CLOUD_ACCESS_KEY_SECRET (and nothing printed): ossutil and ossfs are in no package registry, so a real
+        consumer (whoami.py: the official SDK signing STS GetCallerIdentity) proves the secret those rules find.
+
 Exit status 0 when the file is usable (or unchanged), 1 with {"error": ...} otherwise.
 """
 
@@ -35,6 +40,7 @@ import stat
 import sys
 
 OSSFS_SYSTEM_FILE = '/etc/passwd-ossfs'
+SECRET = '_secret'   # kept for --exec only, never printed
 
 
 class CheckError(Exception):
@@ -77,6 +83,7 @@ def check_ossutil(path, version, profile):
         'section': found[0],
         'access_key_id': section.get('accesskeyid'),
         'access_key_secret_sha256': _sha256(section.get('accesskeysecret')),
+        SECRET: section.get('accesskeysecret'),
         'sts_token': any(section.get(key) for key in ('ststoken', 'sessiontoken', 'securitytoken')),
         'endpoint': section.get('endpoint'),
     }
@@ -152,7 +159,7 @@ def check_ossfs(bucket, explicit):
         raise CheckError('ossfs finds no key for bucket %s (nor a default line) in %s' % (bucket, path))
     key_id, secret = entries[chosen]
     return {'passwd_file': path, 'mode': '%04o' % mode, 'line': chosen or '(default)',
-            'access_key_id': key_id, 'access_key_secret_sha256': _sha256(secret)}
+            'access_key_id': key_id, 'access_key_secret_sha256': _sha256(secret), SECRET: secret}
 
 
 # ---------------------------------------------------------------- others unchanged
@@ -265,6 +272,9 @@ def main(argv=None):
     ossfs = commands.add_parser('ossfs')
     ossfs.add_argument('--bucket', required=True)
     ossfs.add_argument('--passwd-file')
+    for command in (ossutil, ossfs):
+        command.add_argument('--exec', nargs=argparse.REMAINDER, dest='program',
+                             help='run PROGRAM [ARGS] with the key found in ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET instead')
     others = commands.add_parser('others')
     others.add_argument('--exact', action='append', default=[])
     args = parser.parse_args(argv)
@@ -278,6 +288,11 @@ def main(argv=None):
     except (CheckError, OSError) as exc:
         print(json.dumps({'error': str(exc)}))
         return 1
+    secret = result.pop(SECRET, None)
+    if getattr(args, 'program', None):
+        # the key exactly as the tool's rules read it, handed to a real consumer (whoami.py signs an STS call)
+        env = dict(os.environ, ALIBABA_CLOUD_ACCESS_KEY_ID=result['access_key_id'], ALIBABA_CLOUD_ACCESS_KEY_SECRET=secret)
+        os.execvpe(args.program[0], args.program, env)
     print(json.dumps(result, sort_keys=True))
     return 0
 

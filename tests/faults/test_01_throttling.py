@@ -16,8 +16,9 @@ user per run). After 11 attempts that is 6e-6 per call, 0.003 per run.
 
 from __future__ import annotations
 
-from conftest import failure_text, user_keys
-from conftest import provision_tasks as shared_provision_tasks
+from tests.support.playbook import user_keys
+from tests.support.faults import failure_text
+from tests.support.faults import provision_tasks as shared_provision_tasks
 
 USERS = ['flt-user-%03d' % i for i in range(100)]
 FAULTS = {'throttle_rate': 0.3, 'error_rate': 0.05}

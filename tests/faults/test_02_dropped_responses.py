@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import failure_text, user_keys
-from conftest import provision_tasks as shared_provision_tasks
+from tests.support.playbook import user_keys
+from tests.support.faults import failure_text
+from tests.support.faults import provision_tasks as shared_provision_tasks
 
 USERS = ['drop-user-%d' % i for i in range(5)]
 MAX_RETRIES = 3
@@ -75,11 +76,11 @@ def test_commit_then_drop(ansible, emu, drops, request):
     assert not second.results['users'].get('failed') and not second.results['keys'].get('failed'), \
         failure_text(second, emu)
     state = emu.state()
-    for name in USERS:
-        assert state['users'][name]['policies'].keys() == {'System:AliyunOSSReadOnlyAccess'}
+    for user in USERS:
+        assert state['users'][user]['policies'].keys() == {'System:AliyunOSSReadOnlyAccess'}
     assert_keys_match_results(state, second.results['keys'])
-    for name, key_id in reported_keys(keys).items():
-        assert second.results['keys']['access_keys'][name]['access_key_id'] == key_id
+    for user, key_id in reported_keys(keys).items():
+        assert second.results['keys']['access_keys'][user]['access_key_id'] == key_id
 
     emu.reset_counters()
     third = ansible.tasks(name + '-converged', provision_tasks(

@@ -5,30 +5,33 @@
 """Bad input: each case fails with an error naming the problem, before any change.
 
 All cases run as tasks of one playbook (one ansible start-up instead of one per case); the emulator's
-write counter per action and the bytes and modes of every file are compared before and after.
+write counter per action and the bytes and modes of every file are compared before and after. The missing-SDK
+case runs the module with a Python that lacks the SDK: a virtualenv made from the test's own interpreter without
+its packages (so it needs nothing from the machine), and it alone is skipped if that Python has the SDK after all.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
 import stat
+import subprocess
+import sys
 
 import pytest
 
-from conftest import failure_text
+from tests.support.faults import failure_text
 
 BAD_SECRET = 'wrongSecretwrongSecretwrong123'
 UNKNOWN_KEY_ID = 'LTAI5tNoSuchKeyNoSuchKey00'
-NO_SDK_PYTHON = '/usr/bin/python3'
 ROLE = 'faults-admin-role'
+# secrets the cases pass to modules: the leak scan of the run looks for them too
+CALLER_SECRETS = (BAD_SECRET, 'has#hash' + BAD_SECRET)
 
 
-def python_lacks_sdk(python):
-    if not os.path.exists(python):
-        return False
-    return os.system('%s -c "import alibabacloud_ram20150501" >/dev/null 2>&1' % python) != 0
+def python_has_sdk(python):
+    return subprocess.run([python, '-c', 'import alibabacloud_ram20150501'], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL, check=False).returncode == 0
 
 
 def expired_sts_credentials(emu):
@@ -53,7 +56,7 @@ def expired_sts_credentials(emu):
     session = StsClient(config()).assume_role(sts_models.AssumeRoleRequest(
         role_arn=role.body.role.arn, role_session_name='faults', duration_seconds=900)).body.credentials
     emu.admin('POST', 'clock', {'offset_seconds': 1000})
-    return {'access_key_id': session.access_key_id, 'access_key_secret': session.access_key_secret,
+    return {'access_key': session.access_key_id, 'secret_key': session.access_key_secret,
             'security_token': session.security_token}
 
 
@@ -87,16 +90,13 @@ def cases(files, sts):
             'format': 'sdk', 'path': files['good'], 'access_key_id': UNKNOWN_KEY_ID,
             'access_key_secret': 'has#hash' + BAD_SECRET}, 'no_log': True}, r'#'),
         ('wrong_secret', {'aliyun.ram.ram_users': {'users': [{'name': 'bad-input-auth'}],
-                                                   'access_key_secret': BAD_SECRET}},
+                                                   'secret_key': BAD_SECRET}},
          r'IncompleteSignature|SignatureDoesNotMatch'),
         ('unknown_key_id', {'aliyun.ram.ram_users': {'users': [{'name': 'bad-input-auth'}],
-                                                     'access_key_id': UNKNOWN_KEY_ID, 'access_key_secret': BAD_SECRET}},
+                                                     'access_key': UNKNOWN_KEY_ID, 'secret_key': BAD_SECRET}},
          r'InvalidAccessKeyId\.NotFound'),
         ('expired_sts_token', {'aliyun.ram.ram_users': dict({'users': [{'name': 'bad-input-sts'}]}, **sts), 'no_log': True},
          r'InvalidSecurityToken\.Expired'),
-        ('missing_sdk', {'aliyun.ram.ram_users': {'users': [{'name': 'bad-input-nosdk'}]},
-                         'vars': {'ansible_python_interpreter': NO_SDK_PYTHON}},
-         r'alibabacloud'),
     ]
 
 
@@ -121,7 +121,17 @@ def snapshot(directory):
     return {p.name: (p.read_bytes(), stat.S_IMODE(p.stat().st_mode)) for p in sorted(directory.iterdir())}
 
 
-@pytest.mark.skipif(not python_lacks_sdk(NO_SDK_PYTHON), reason='%s is missing or has the SDK' % NO_SDK_PYTHON)
+@pytest.fixture(scope='module')
+def python_without_sdk(tmp_path_factory):
+    """A Python with the standard library only: a virtualenv of the test's interpreter, without its packages."""
+    venv = tmp_path_factory.mktemp('no-sdk-python')
+    subprocess.run([sys.executable, '-m', 'venv', '--without-pip', str(venv)], check=True)
+    python = str(venv / 'bin' / 'python')
+    if python_has_sdk(python):
+        pytest.skip('the base interpreter of %s has the SDK installed: no Python without it here' % sys.executable)
+    return python
+
+
 def test_bad_input_fails_clearly_before_any_change(ansible, emu, files, tmp_path):
     sts = expired_sts_credentials(emu)
     table = cases(files, sts)
@@ -129,7 +139,7 @@ def test_bad_input_fails_clearly_before_any_change(ansible, emu, files, tmp_path
     before_files = snapshot(tmp_path)
     users_before = set(emu.state()['users'])
     emu.reset_counters()
-    run = ansible.tasks('bad-input', tasks)
+    run = ansible.tasks('bad-input', tasks, secrets=CALLER_SECRETS)
 
     problems = []
     for case_id, dummy, pattern in table:
@@ -145,6 +155,21 @@ def test_bad_input_fails_clearly_before_any_change(ansible, emu, files, tmp_path
         '\n'.join(problems), writes, failure_text(run, emu))
     assert set(emu.state()['users']) == users_before
     assert snapshot(tmp_path) == before_files
+
+
+def test_missing_sdk_fails_naming_the_package_before_any_call(ansible, emu, python_without_sdk):
+    """Fails if the modules stop reporting a missing SDK by name (checked: the missing_sdk() check in
+    AliyunRamModule.api() disabled: the module then fails with "name 'SdkConfig' is not defined"), or call
+    anything before failing."""
+    users_before = set(emu.state()['users'])
+    emu.reset_counters()
+    run = ansible.tasks('bad-input-no-sdk', [
+        {'name': 'case missing_sdk', 'aliyun.ram.ram_users': {'users': [{'name': 'bad-input-nosdk'}]},
+         'vars': {'ansible_python_interpreter': python_without_sdk}, 'register': 'missing_sdk'}])
+    result = run.results['missing_sdk']
+    assert result.get('failed') and re.search(r'alibabacloud', result.get('msg', '')), failure_text(run, emu)
+    assert emu.counters()['reads'] + emu.counters()['writes'] == 0
+    assert set(emu.state()['users']) == users_before
 
 
 def test_unknown_policy_fails_before_the_user_is_created(ansible, emu):

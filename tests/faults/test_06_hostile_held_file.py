@@ -19,7 +19,8 @@ import re
 
 import yaml
 
-from conftest import REPO_ROOT, failure_text, user_keys
+from tests.support.playbook import REPO_ROOT, user_keys
+from tests.support.faults import failure_text
 
 USER = 'hostile-user'
 GOOD = 'hostile-good'

@@ -8,34 +8,38 @@ Without a shared secret store this cannot be made safe: run B cannot learn the s
 has just created, so it must create its own. With `provision_secret_store` the role takes a lock around
 reading the store, reconciling and writing the store, so B waits and then finds A's keys.
 
+The runs provably meet at the lock: the test holds the store's lock itself (tests/support/locks.py) until both runs
+have opened it, so both are waiting inside the locked step at once; then they can only go one after the other. Each
+API call is slowed down (latency) so that the second run's wait is long and visible in the runs' time spans too.
+The store is checked to be vault-encrypted, and the runs' output for the vault password as well.
+
 Pseudo-hosts with a local connection: what is under test is the controller step; the per-host part
 only writes files, here in one directory per host.
 """
 
 from __future__ import annotations
 
-import pytest
 import yaml
 
-from conftest import REPO_ROOT, failure_text, user_keys
+from tests.support.playbook import REPO_ROOT, user_keys
+from tests.support.faults import failure_text
+from tests.support.leaks import assert_vault_encrypted
+from tests.support.locks import GateLock
 
 USERS = ['conc-user-%d' % i for i in range(5)]
 HOSTS = ['conc-host-%d' % i for i in range(4)]
-STORE_SPEC = REPO_ROOT / 'roles' / 'provision' / 'meta' / 'argument_specs.yml'
-
-
-def role_has_secret_store():
-    specs = yaml.safe_load(STORE_SPEC.read_text())
-    return 'provision_secret_store' in specs['argument_specs']['main']['options']
+VAULT_PASSWORD = 'faults-suite-vault-password'
+LATENCY_MS = 100
 
 
 def read_env(path):
     return dict(line.split('=', 1) for line in path.read_text().splitlines() if '=' in line)
 
 
-@pytest.mark.xfail(not role_has_secret_store(), strict=True,
-                   reason='provision has no provision_secret_store yet: run B cannot learn the key run A created')
 def test_two_concurrent_provision_runs_create_one_key_per_user(ansible, emu, tmp_path):
+    """Fails without the store's lock (checked: StoreLock.__enter__ returning at once): both runs, released together,
+    read an empty store and each creates a key per user; fails as well if the runs never met at the lock (a run
+    ending before both waited there) or the store is written unencrypted."""
     host_dirs = {host: tmp_path / host for host in HOSTS}
     inventory = {'all': {
         'vars': {
@@ -51,15 +55,25 @@ def test_two_concurrent_provision_runs_create_one_key_per_user(ansible, emu, tmp
     inventory_file = tmp_path / 'inventory.yml'
     inventory_file.write_text(yaml.safe_dump(inventory))
     password_file = tmp_path / 'vault-pass'
-    password_file.write_text('faults-suite-vault-password\n')
+    password_file.write_text(VAULT_PASSWORD + '\n')
     password_file.chmod(0o600)
     plays = yaml.safe_load((REPO_ROOT / 'playbooks' / 'provision.yml').read_text())
     env = {'ANSIBLE_VAULT_PASSWORD_FILE': str(password_file)}
 
-    runs = [ansible.start('concurrent-%s' % name, plays, inventory=str(inventory_file), env=env) for name in 'ab']
-    finished = [ansible.finish(handle) for handle in runs]
+    store = tmp_path / 'store' / 'ram-keys.vault.yml'
+    emu.set_faults(latency_ms=LATENCY_MS)
+    with GateLock(store) as gate:
+        runs = [ansible.start('concurrent-%s' % name, plays, inventory=str(inventory_file), env=env) for name in 'ab']
+        gate.release_when(2, lambda: all(handle[1].poll() is None for handle in runs))
+    finished = [ansible.finish(handle, secrets=[VAULT_PASSWORD]) for handle in runs]
+    emu.clear_faults()
     for run in finished:
         assert run.returncode == 0, failure_text(run, emu)
+    # both runs waited at the lock at once (lock-wait evidence), and their time spans overlap
+    assert len(gate.waiting_at_release) >= 2, gate.waiting_at_release
+    first, second = sorted(finished, key=lambda run: run.ended)
+    assert second.started < first.ended
+    assert_vault_encrypted(store)
 
     keys = user_keys(emu.state())
     assert {user: len(keys.get(user, [])) for user in USERS} == {user: 1 for user in USERS}

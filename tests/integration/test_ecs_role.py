@@ -19,9 +19,9 @@ import subprocess
 
 import pytest
 
-from conftest import REPO_ROOT, assert_no_secret_leaked, failure_report, run_playbook  # pylint: disable=import-error
-
 from tests.support.emulator import Emulator  # pylint: disable=wrong-import-order
+from tests.support.leaks import LeakGuard  # pylint: disable=wrong-import-order
+from tests.support.playbook import PlaybookRunner  # pylint: disable=wrong-import-order
 
 METADATA_ADDRESS = '100.100.100.200'
 HOST_SIDE, NAMESPACE_SIDE = '10.99.9.1', '10.99.9.2'
@@ -60,7 +60,7 @@ def namespace():
 
 @pytest.fixture(scope='module')
 def emulator(namespace, tmp_path_factory):
-    emu = Emulator(host=NAMESPACE_SIDE, state_dir=str(tmp_path_factory.mktemp('imds-emulator')),
+    emu = Emulator(host=NAMESPACE_SIDE, state_dir=str(tmp_path_factory.mktemp('imds-emulator')), verbose=True,
                    prefix=['ip', 'netns', 'exec', namespace],
                    extra_args=['--admin-allow', HOST_SIDE + '/32', '--metadata-host', METADATA_ADDRESS,
                                '--instance-role', ROLE])
@@ -123,25 +123,23 @@ DEFAULT_CHAIN_PLAY = {
 
 
 def test_ecs_role_name_and_the_default_chain(emulator, namespace, tmp_path):
+    """Every secret issued, the instance role sessions' secrets and tokens and the metadata tokens included, stays out
+    of the -vvvv output, the logs and the files the runs leave (the runner's scan, with this module's emulator)."""
     emulator.reset()
     create_instance_role(emulator)
     prefix = ['ip', 'netns', 'exec', namespace]
-    env = emulator.env_for('admin')
-    run = run_playbook('ecs-role', [EXPLICIT_ROLE_PLAY], env, {}, tmp_path, prefix=prefix)
-    assert run.returncode == 0, failure_report('ecs_role_name play', run, emulator.secrets())
+    guard = LeakGuard(emulator.all_secrets)
+    runner = PlaybookRunner(tmp_path, guard, emulator=emulator)
+    run = runner.run('ecs-role', [EXPLICIT_ROLE_PLAY], connection='local', diff=False, save_results=False, prefix=prefix)
+    assert run.returncode == 0, runner.failure_text(run, 8000)
 
     home = tmp_path / 'home'          # no aliyun CLI profile, no credentials file
     home.mkdir()
-    chain_env = {'HOME': str(home), 'ALIBABA_CLOUD_ECS_METADATA': ROLE, 'ALIBABA_CLOUD_STS_ENDPOINT': env['ALIBABA_CLOUD_STS_ENDPOINT'],
-                 'ALIBABA_CLOUD_RAM_ENDPOINT': env['ALIBABA_CLOUD_RAM_ENDPOINT'],
-                 'ANSIBLE_LOCAL_TEMP': str(tmp_path / 'ansible-tmp'),
-                 'ANSIBLE_COLLECTIONS_PATH': os.environ.get('ANSIBLE_COLLECTIONS_PATH',
-                                                            str(REPO_ROOT / '.cache' / 'collections'))}
-    chain = run_playbook('ecs-role-chain', [DEFAULT_CHAIN_PLAY], chain_env, {}, tmp_path, prefix=prefix)
-    assert chain.returncode == 0, failure_report('default chain play', chain, emulator.secrets())
+    # no key anywhere: the emulator's endpoints only, and the instance role named in ALIBABA_CLOUD_ECS_METADATA
+    chain_runner = PlaybookRunner(tmp_path, guard, emulator=emulator, identity=None)
+    chain = chain_runner.run('ecs-role-chain', [DEFAULT_CHAIN_PLAY], connection='local', diff=False, save_results=False,
+                             prefix=prefix, env={'HOME': str(home), 'ALIBABA_CLOUD_ECS_METADATA': ROLE})
+    assert chain.returncode == 0, chain_runner.failure_text(chain, 8000)
 
-    # every secret issued, the instance role sessions' secrets and tokens included, stays out of the -vvvv output
-    secrets = emulator.secrets()
     sessions = emulator.state()['sessions']
     assert len(sessions) >= 3, sessions
-    assert_no_secret_leaked(run.output + chain.output, secrets, 'the -vvvv output of the ECS role plays')

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
@@ -20,7 +21,7 @@ EXPECTED_ENV = {
     'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN',
     'ALIBABA_CLOUD_RAM_ENDPOINT', 'ALIBABA_CLOUD_STS_ENDPOINT', 'ALIBABA_CLOUD_ROLE_ARN',
 }
-SECRET_FIELDS = {'access_key_secret', 'security_token'}
+SECRET_FIELDS = {'secret_key', 'security_token'}
 
 
 class Unsafe(str):
@@ -60,8 +61,8 @@ def render_injectors(credential_type, inputs):
 
 
 FULL_INPUTS = {
-    'access_key_id': 'LTAI5tExampleKeyId',
-    'access_key_secret': 'example-secret-value',
+    'access_key': 'LTAI5tExampleKeyId',
+    'secret_key': 'example-secret-value',
     'security_token': 'example-sts-token',
     'assume_role_arn': 'acs:ram::1234567890123456:role/ram-admin',
     'ram_endpoint': '127.0.0.1:18080',
@@ -73,7 +74,7 @@ def test_fields_and_secrets(credential_type):
     fields = {f['id']: f for f in credential_type['inputs']['fields']}
     assert set(fields) == set(FULL_INPUTS)
     assert {name for name, f in fields.items() if f.get('secret') is True} == SECRET_FIELDS
-    assert set(credential_type['inputs']['required']) == {'access_key_id', 'access_key_secret'}
+    assert set(credential_type['inputs']['required']) == {'access_key', 'secret_key'}
     assert all(f['type'] == 'string' and f['label'] for f in fields.values())
     assert credential_type['kind'] == 'cloud'
 
@@ -93,8 +94,8 @@ def test_full_credential_injects_every_value(credential_type):
     env, safe_env, extra_vars = render_injectors(credential_type, FULL_INPUTS)
     assert set(env) == EXPECTED_ENV
     assert env == {
-        'ALIBABA_CLOUD_ACCESS_KEY_ID': FULL_INPUTS['access_key_id'],
-        'ALIBABA_CLOUD_ACCESS_KEY_SECRET': FULL_INPUTS['access_key_secret'],
+        'ALIBABA_CLOUD_ACCESS_KEY_ID': FULL_INPUTS['access_key'],
+        'ALIBABA_CLOUD_ACCESS_KEY_SECRET': FULL_INPUTS['secret_key'],
         'ALIBABA_CLOUD_SECURITY_TOKEN': FULL_INPUTS['security_token'],
         'ALIBABA_CLOUD_RAM_ENDPOINT': FULL_INPUTS['ram_endpoint'],
         'ALIBABA_CLOUD_STS_ENDPOINT': FULL_INPUTS['sts_endpoint'],
@@ -104,15 +105,15 @@ def test_full_credential_injects_every_value(credential_type):
     # The environment AWX stores with the job shows no secret.
     assert safe_env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'] == '**********'
     assert safe_env['ALIBABA_CLOUD_SECURITY_TOKEN'] == '**********'
-    assert not {FULL_INPUTS['access_key_secret'], FULL_INPUTS['security_token']} & set(safe_env.values())
+    assert not {FULL_INPUTS['secret_key'], FULL_INPUTS['security_token']} & set(safe_env.values())
 
 
 def test_minimal_credential_leaves_optional_values_empty(credential_type):
-    inputs = {'access_key_id': 'LTAI5tExampleKeyId', 'access_key_secret': 'example-secret-value'}
+    inputs = {'access_key': 'LTAI5tExampleKeyId', 'secret_key': 'example-secret-value'}
     env, extra_vars = render_injectors(credential_type, inputs)[0::2]
     assert set(env) == EXPECTED_ENV
-    assert env['ALIBABA_CLOUD_ACCESS_KEY_ID'] == inputs['access_key_id']
-    assert env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'] == inputs['access_key_secret']
+    assert env['ALIBABA_CLOUD_ACCESS_KEY_ID'] == inputs['access_key']
+    assert env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'] == inputs['secret_key']
     # Empty means unset for the modules (no token, default endpoints, no role).
     assert env['ALIBABA_CLOUD_SECURITY_TOKEN'] == env['ALIBABA_CLOUD_RAM_ENDPOINT'] == ''
     assert env['ALIBABA_CLOUD_STS_ENDPOINT'] == env['ALIBABA_CLOUD_ROLE_ARN'] == ''
@@ -129,6 +130,24 @@ def test_empty_optional_values_mean_unset_for_the_modules(collection_copy):
     )
     out = run([sys.executable, '-c', check], env={'PYTHONPATH': str(collection_copy.parents[2])})
     assert out.strip() == 'ok'
+
+
+def test_each_input_feeds_the_environment_fallback_of_the_module_option(credential_type, collection_copy):
+    """An input named like a module option is injected into a variable that option falls back to."""
+    check = (
+        'import json\n'
+        'from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import auth_argument_spec\n'
+        'print(json.dumps({name: list(spec["fallback"][1]) for name, spec in auth_argument_spec().items()'
+        ' if "fallback" in spec}))\n'
+    )
+    fallbacks = json.loads(run([sys.executable, '-c', check], env={'PYTHONPATH': str(collection_copy.parents[2])}))
+    option_of_input = {'ram_endpoint': 'endpoint'}  # the one input whose option is named for every service
+    for name, template in credential_type['injectors']['env'].items():
+        field = template.strip('{} ')
+        option = option_of_input.get(field, field)
+        assert name in fallbacks[option], (field, name)
+    for option in ('access_key', 'secret_key', 'security_token'):
+        assert option in {f['id'] for f in credential_type['inputs']['fields']}
 
 
 def create_playbook_tasks():
@@ -151,13 +170,29 @@ def test_create_playbook_applies_the_data_file(credential_type):
     assert args['state'] == 'present'
 
 
-def awx_collection_installed():
-    proc = subprocess.run([tool('ansible-doc'), '--json', 'awx.awx.credential_type'], stdout=subprocess.PIPE,
-                          stderr=subprocess.DEVNULL, check=False)
-    return proc.returncode == 0 and b'"awx.awx.credential_type"' in proc.stdout
+@pytest.fixture(scope='module')
+def awx_env():
+    """ansible with awx.awx (from the package registry, see tests/support/awx_collection.py) besides this collection."""
+    sys.path.insert(0, str(REPO_ROOT))
+    from tests.support.awx_collection import awx_collections_path  # pylint: disable=import-outside-toplevel
+    try:
+        path = awx_collections_path()
+    except subprocess.CalledProcessError as exc:
+        pytest.fail('awx.awx could not be fetched from the package registry: %s' % exc.stdout.decode(errors='replace'))
+    return {'ANSIBLE_COLLECTIONS_PATH': '%s:%s' % (path, REPO_ROOT / '.cache' / 'collections')}
 
 
-def test_create_playbook_syntax():
-    if not awx_collection_installed():
-        pytest.skip('awx.awx is not installed (ansible-galaxy collection install awx.awx); structure checked above')
-    run([tool('ansible-playbook'), '--syntax-check', str(AWX_DIR / 'create_credential_type.yml')])
+def test_create_playbook_syntax(awx_env):
+    """Fails if the playbook does not parse or names a module awx.awx does not have (checked: the task renamed to
+    awx.awx.credential_types)."""
+    run([tool('ansible-playbook'), '--syntax-check', str(AWX_DIR / 'create_credential_type.yml')], env=awx_env)
+
+
+def test_create_playbook_uses_only_options_of_the_awx_module(awx_env):
+    """--syntax-check does not look at module options: every option of the task must be one awx.awx.credential_type
+    documents, and every option it requires must be given (checked: `injectors` misspelt `injector`)."""
+    doc = json.loads(run([tool('ansible-doc'), '--json', 'awx.awx.credential_type'], env=awx_env))
+    options = doc['awx.awx.credential_type']['doc']['options']
+    args = [t['awx.awx.credential_type'] for t in create_playbook_tasks() if 'awx.awx.credential_type' in t][0]
+    assert set(args) <= set(options), sorted(set(args) - set(options))
+    assert {name for name, spec in options.items() if spec.get('required')} <= set(args)

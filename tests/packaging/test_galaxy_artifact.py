@@ -94,7 +94,7 @@ def test_installed_copy_documents_its_modules(installed):
     doc = json.loads(out)['aliyun.ram.ram_user']['doc']
     assert doc['collection'] == 'aliyun.ram'
     assert doc['filename'].startswith(str(root))
-    assert 'access_key_secret' in doc['options']
+    assert 'secret_key' in doc['options'] and 'access_key_secret' not in doc['options']
 
 
 def test_installed_copy_documents_its_roles(installed):

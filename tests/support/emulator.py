@@ -40,9 +40,10 @@ def read_env_file(path):
 class Emulator:
     """One `ram-emulator` process on a free port, with its state and key files in a private directory."""
 
-    def __init__(self, host='127.0.0.1', extra_args=(), state_dir=None, prefix=()):
+    def __init__(self, host='127.0.0.1', extra_args=(), state_dir=None, prefix=(), verbose=False):
         self.host = host
-        self.extra_args = list(extra_args)
+        # verbose (--verbose): one log line per request, for the leak scans of the tests (benchmarks go without)
+        self.extra_args = (['--verbose'] if verbose else []) + list(extra_args)
         self.prefix = list(prefix)      # e.g. ip netns exec NAME: run it in a network namespace
         self.state_dir = state_dir or tempfile.mkdtemp(prefix='ram-emulator-')
         self.process = None
@@ -80,7 +81,7 @@ class Emulator:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError('ram-emulator exited with %s; log: %s' % (self.process.returncode, self.log_text()))
+                raise RuntimeError('ram-emulator exited with %s; log: %s' % (self.process.returncode, self.log_text()[-4000:]))
             try:
                 with open(port_file, encoding='utf-8') as handle:
                     text = handle.read().strip()
@@ -92,15 +93,20 @@ class Emulator:
             time.sleep(0.02)
         else:
             self.stop()
-            raise RuntimeError('ram-emulator did not start within %ss; log: %s' % (timeout, self.log_text()))
+            raise RuntimeError('ram-emulator did not start within %ss; log: %s' % (timeout, self.log_text()[-4000:]))
         self.root_env = read_env_file(os.path.join(self.state_dir, 'root.env'))
         self.admin_env = read_env_file(os.path.join(self.state_dir, 'admin.env'))
         return self
 
+    @property
+    def log_path(self):
+        return os.path.join(self.state_dir, 'emulator.log')
+
     def log_text(self):
+        """The emulator's whole log (the leak scans read all of it; failure messages take their own tail)."""
         try:
-            with open(os.path.join(self.state_dir, 'emulator.log'), encoding='utf-8', errors='replace') as handle:
-                return handle.read()[-4000:]
+            with open(self.log_path, encoding='utf-8', errors='replace') as handle:
+                return handle.read()
         except FileNotFoundError:
             return ''
 
@@ -158,7 +164,12 @@ class Emulator:
         return self.admin('DELETE', 'faults')
 
     def secrets(self):
+        """Every AccessKey secret, STS secret and token, and ECS metadata token the emulator ever issued."""
         return self.admin('GET', 'secrets')['secrets']
+
+    def all_secrets(self):
+        """What a leak scan looks for: every secret the emulator issued, and its admin API token."""
+        return self.secrets() + [self.admin_token]
 
     def state(self):
         return self.admin('GET', 'state')

@@ -70,7 +70,9 @@ def start(directory, host, timeout):
             os.unlink(paths[stale])
     cmd = [sys.executable, '-m', 'ram_emulator', '--host', host, '--port', '0', '--port-file', paths['port'],
            '--state', paths['state.json'], '--root-key-file', paths['root.env'], '--admin-key-file', paths['admin.env'],
-           '--admin-token-file', paths['admin.token']]
+           '--admin-token-file', paths['admin.token'],
+           # a log line per request: the scenario's leak scan reads the whole log (no_secret_in_output.yml)
+           '--verbose']
     with open(paths['emulator.log'], 'ab') as log:
         # A new session: the emulator must outlive this command and the ansible task that ran it.
         process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
