@@ -97,10 +97,10 @@ options:
     default: 5
   consistency_window:
     description:
-      - RAM is eventually consistent (see the RAM FAQ): a user, key, policy attachment or group membership written a
+      - RAM is eventually consistent (see the RAM FAQ). A user, key, policy attachment or group membership written a
         moment ago may not be listed yet, and a new AccessKey may not authenticate yet. When the module needs to see a
-        write before it decides - a user it is told exists, a key a host holds, the key a lost C(CreateAccessKey)
-        answer may have made, a new key proved with STS - it reads again with short pauses for up to this many seconds
+        write before it decides (a user it is told exists, a key a host holds, the key a lost C(CreateAccessKey)
+        answer may have made, a new key proved with STS) it reads again with short pauses for up to this many seconds
         in total. It never creates a second key because the first is not listed yet.
       - V(0) decides on the first read.
     type: float

@@ -258,7 +258,10 @@ def test_ensure_user_waits_for_a_user_that_exists_but_is_not_visible_yet():
 def test_ensure_user_gives_up_after_the_consistency_window():
     api, ram = make_api()
     ram.add_user('alice')
-    ram._GetUser = lambda params: (_ for _ in ()).throw(api_error('EntityNotExist.User'))
+    def missing(params):
+        raise api_error('EntityNotExist.User')
+
+    ram._GetUser = missing
     with pytest.raises(ApiError) as info:
         ensure_user(api, spec(), check_mode=False)
     assert info.value.code == 'EntityNotExist.User' and 'consistency window' in str(info.value)
