@@ -95,6 +95,16 @@ options:
         connection) the module looks at the resulting state instead of resending blindly.
     type: int
     default: 5
+  consistency_window:
+    description:
+      - RAM is eventually consistent (see the RAM FAQ). A user, key, policy attachment or group membership written a
+        moment ago may not be listed yet, and a new AccessKey may not authenticate yet. When the module needs to see a
+        write before it decides (a user it is told exists, a key a host holds, the key a lost C(CreateAccessKey)
+        answer may have made, a new key proved with STS) it reads again with short pauses for up to this many seconds
+        in total. It never creates a second key because the first is not listed yet.
+      - V(0) decides on the first read.
+    type: float
+    default: 15
 requirements:
   - alibabacloud-ram20150501 >= 1.2.0 (on the controller, or wherever the module runs)
   - alibabacloud-sts20150401 (for O(assume_role_arn) and M(aliyun.ram.sts_caller_info))

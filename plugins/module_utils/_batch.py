@@ -74,7 +74,7 @@ class _SharedBackoffPolicy(RetryPolicy):
 
     def __init__(self, policy, gate):
         super().__init__(max_retries=policy.max_retries, base_delay=policy.base_delay, max_delay=policy.max_delay,
-                         sleep=policy.sleep, rand=policy.rand)
+                         sleep=policy.sleep, rand=policy.rand, consistency_window=policy.consistency_window)
         self.gate = gate
 
     def pause(self, retry_number, err):

@@ -388,6 +388,19 @@ class RamApi(object):
                 retry_number += 1
                 self._count_retry()
 
+    def poll(self, read, window=None):
+        """RAM is eventually consistent: a read right after a write may not show it yet.  Calls ``read()`` until it
+        returns something other than None, pausing in between for up to the consistency window in total (or
+        ``window`` seconds); returns that value, or None when the window has passed.  Each pause counts as a retry."""
+        value = read()
+        for pause in self.policy.poll_pauses(window):
+            if value is not None:
+                break
+            self._count_retry()
+            self.policy.sleep(pause)
+            value = read()
+        return value
+
     def paginate(self, action, outer, inner, page_size=100, **params):
         """All items of a Marker/IsTruncated list action."""
         items = []

@@ -28,7 +28,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import (
     ValidationError,
     scrub,
 )
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_retry import RetryPolicy
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_retry import CONSISTENCY_WINDOW_SECONDS, RetryPolicy
 
 # The caller's credentials: the names of the Ansible cloud collections (amazon.aws access_key/secret_key), with the
 # alibaba.alicloud names as aliases. No module uses these names for anything else.
@@ -56,6 +56,7 @@ def auth_argument_spec():
         'sts_endpoint': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_STS_ENDPOINT'])),
         'timeout': dict(type='float', default=10.0),
         'max_retries': dict(type='int', default=5),
+        'consistency_window': dict(type='float', default=CONSISTENCY_WINDOW_SECONDS),
     })
     return spec
 
@@ -124,9 +125,12 @@ class AliyunRamModule(CheckedModule):
                 self.fail_json(msg=missing_required_lib(package), exception=import_error)
             if self.params['max_retries'] < 0:
                 raise ValidationError('max_retries must be 0 or more, got %d' % self.params['max_retries'])
+            if self.params['consistency_window'] < 0:
+                raise ValidationError('consistency_window must be 0 or more, got %s' % self.params['consistency_window'])
             connection = Connection(endpoint=self.params['endpoint'], sts_endpoint=self.params['sts_endpoint'],
                                     region=self.params['region'], timeout=self.params['timeout'])
-            self._api = connect(auth, connection, RetryPolicy(max_retries=self.params['max_retries']))
+            self._api = connect(auth, connection, RetryPolicy(max_retries=self.params['max_retries'],
+                                                              consistency_window=self.params['consistency_window']))
         return self._api
 
     def _secrets(self):

@@ -32,6 +32,10 @@ _TRANSIENT_CODES = ('ServiceUnavailable', 'InternalError', 'ServiceTimeout', 'Si
 
 # A server asking for longer than this is treated as this long; a module run should not hang for minutes.
 MAX_RETRY_AFTER_SECONDS = 60.0
+# RAM is eventually consistent: how long a read may lag a write, by default (the consistency_window option).
+CONSISTENCY_WINDOW_SECONDS = 15.0
+# the pauses between reads while waiting for a write to show (the last one repeats)
+POLL_DELAYS = (0.25, 0.5, 1.0, 2.0)
 
 
 def is_throttled(err):
@@ -65,8 +69,10 @@ def write_disposition(err):
 class RetryPolicy(object):
     """Bounded, jittered exponential backoff; ``sleep`` and ``rand`` are injectable for tests."""
 
-    def __init__(self, max_retries=5, base_delay=0.2, max_delay=5.0, sleep=None, rand=None):
+    def __init__(self, max_retries=5, base_delay=0.2, max_delay=5.0, sleep=None, rand=None,
+                 consistency_window=CONSISTENCY_WINDOW_SECONDS):
         self.max_retries = max(0, int(max_retries))
+        self.consistency_window = max(0.0, float(consistency_window))
         self.base_delay = float(base_delay)
         self.max_delay = float(max_delay)
         self.sleep = sleep or time.sleep
@@ -82,3 +88,14 @@ class RetryPolicy(object):
 
     def pause(self, retry_number, err):
         self.sleep(self.delay(retry_number, err.retry_after_ms))
+
+    def poll_pauses(self, window=None):
+        """The pauses of a wait for a write to show: they add up to the consistency window (or ``window``), so the
+        wait is bounded by configuration, not by how long the reads take."""
+        budget = self.consistency_window if window is None else max(0.0, float(window))
+        pauses = []
+        while budget > 0:
+            pause = min(budget, POLL_DELAYS[min(len(pauses), len(POLL_DELAYS) - 1)])
+            pauses.append(pause)
+            budget -= pause
+        return pauses

@@ -74,8 +74,9 @@ options:
     default: false
   force:
     description:
-      - With O(state=absent), first delete the user's AccessKeys, detach its policies, remove it from its groups and
-        delete its console login profile, in that order, then delete the user.
+      - With O(state=absent), first delete the user's AccessKeys, detach its policies, remove it from its groups,
+        delete its console login profile and unbind its MFA device, in that order, then delete the user. The virtual
+        MFA device itself stays in the account.
       - Without it, deleting a user that still has any of these fails with RAM's C(DeleteConflict.User.*) error.
     type: bool
     default: false
@@ -219,6 +220,11 @@ login_profile_deleted:
   description: Whether the console login profile was deleted (O(force=true)).
   returned: when O(state=absent)
   type: bool
+mfa_device_unbound:
+  description: Serial number of the MFA device unbound from the user before deleting it (O(force=true)), or V(null).
+  returned: when O(state=absent)
+  type: str
+  sample: acs:ram::1234567890123456:mfa/alice
 retries:
   description: How many API requests were retried (throttling, transient errors).
   returned: always

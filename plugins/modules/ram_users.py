@@ -83,7 +83,7 @@ options:
       force:
         description:
           - With O(users[].state=absent), first delete the user's AccessKeys, detach its policies, remove it from its
-            groups and delete its login profile, then delete the user. Defaults to V(false).
+            groups, delete its login profile and unbind its MFA device, then delete the user. Defaults to V(false).
         type: bool
   report:
     description:
@@ -231,6 +231,9 @@ users:
     login_profile_deleted:
       description: Whether the login profile was deleted before deleting the user.
       type: bool
+    mfa_device_unbound:
+      description: Serial number of the MFA device unbound before deleting the user, or V(null).
+      type: str
     error:
       description: Why this user failed (C(code), C(status), C(request_id), C(action), C(message)).
       type: dict

@@ -44,11 +44,22 @@ GONE = {
     # a policy or group about to be attached or joined
     'GetPolicy': ('EntityNotExist.Policy',),
     'GetGroup': ('EntityNotExist.Group',),
+    # a user's MFA device: none bound
+    'GetUserMFAInfo': ('EntityNotExist.User.MFADevice',),
+    'UnbindMFADevice': ('EntityNotExist.User.MFADevice',),
+    # a policy or group already detached or left
+    'DetachPolicyFromUser': ('EntityNotExist.User.Policy',),
+    'RemoveUserFromGroup': ('EntityNotExist.User.Group',),
+}
+# What a write answers when what it asks for already holds (on an eventually consistent service a read may not have
+# shown it yet, or an earlier attempt whose answer was lost did it): the desired state is there.
+ALREADY_DONE = {
+    'AttachPolicyToUser': ('EntityAlreadyExists.User.Policy',),
+    'AddUserToGroup': ('EntityAlreadyExists.User.Group',),
 }
 # the secret does not belong to the id
 WRONG_SECRET_CODES = ('IncompleteSignature', 'SignatureDoesNotMatch')
-# a new key may take a moment to reach STS: wait this long in total, in these steps (seconds)
-PROPAGATION_DELAYS = (0.5, 1.0, 1.5, 2.0, 2.0, 3.0)
+KEY_LIMIT_CODE = 'LimitExceeded.User.AccessKey'
 _IDENTITY_FIELDS = (('account_id', 'AccountId'), ('identity_type', 'IdentityType'), ('arn', 'Arn'), ('user_id', 'UserId'),
                     ('principal_id', 'PrincipalId'), ('role_id', 'RoleId'))
 
@@ -63,11 +74,12 @@ def read_unless_gone(api, action, **params):
 
 
 def write_unless_gone(api, action, verify=None, **params):
-    """A delete that is done when the object is already gone (``GONE``): returns False then, True otherwise."""
+    """A delete that is done when the object is already gone (``GONE``), or a write that is done when what it asks
+    for already holds (``ALREADY_DONE``): returns False then, True otherwise."""
     try:
         api.write(action, verify=verify, **params)
     except ApiError as err:
-        if not is_gone(err, action):
+        if err.code not in GONE.get(action, ()) + ALREADY_DONE.get(action, ()):
             raise
         return False
     return True
@@ -85,9 +97,36 @@ def normalize_keys(raw_keys):
     return sort_keys(keys)
 
 
-def list_access_keys(api, user_name):
-    """The user's keys, oldest first (raises ApiError EntityNotExist.User for a missing user)."""
+def _listed_keys(api, user_name):
     return normalize_keys(unwrap_list(api.read('ListAccessKeys', UserName=user_name), 'AccessKeys', 'AccessKey'))
+
+
+def list_access_keys(api, user_name, expect_ids=()):
+    """The user's keys, oldest first; raises ApiError EntityNotExist.User for a missing user.
+
+    RAM is eventually consistent: a user created a moment ago may not be listed yet, nor a key that somebody holds
+    (``expect_ids``) and that was created a moment ago.  Before deciding that either does not exist, the list is
+    read again for up to the consistency window (``RamApi.poll``)."""
+    expected = set(expect_ids)
+    last = {}
+
+    def attempt():
+        try:
+            keys = _listed_keys(api, user_name)
+        except ApiError as err:
+            if not is_gone(err, 'ListAccessKeys'):
+                raise
+            last.update(error=err, keys=None)
+            return None
+        last.update(error=None, keys=keys)
+        return keys if expected <= set(key['access_key_id'] for key in keys) else None
+
+    keys = api.poll(attempt)
+    if keys is not None:
+        return keys
+    if last['error'] is not None:
+        raise last['error']
+    return last['keys']
 
 
 def list_access_keys_if_user(api, user_name):
@@ -98,7 +137,7 @@ def list_access_keys_if_user(api, user_name):
 
 def delete_access_key(api, user_name, access_key_id):
     def verify():
-        gone = access_key_id not in [k['access_key_id'] for k in list_access_keys(api, user_name)]
+        gone = access_key_id not in [k['access_key_id'] for k in _listed_keys(api, user_name)]
         return {} if gone else None
 
     write_unless_gone(api, 'DeleteAccessKey', verify=verify, UserName=user_name, UserAccessKeyId=access_key_id)
@@ -106,7 +145,7 @@ def delete_access_key(api, user_name, access_key_id):
 
 def update_access_key_status(api, user_name, access_key_id, status):
     def verify():
-        for key in list_access_keys(api, user_name):
+        for key in _listed_keys(api, user_name):
             if key['access_key_id'] == access_key_id and key['status'] == status:
                 return {}
         return None
@@ -115,19 +154,41 @@ def update_access_key_status(api, user_name, access_key_id, status):
 
 
 def create_access_key(api, user_name, known_access_key_ids, discarded):
-    """CreateAccessKey that never leaves an orphan: after a lost response, any key that appeared since
-    ``known_access_key_ids`` was listed is deleted (its secret is gone) before creating again.
-    Deleted ids are appended to ``discarded``."""
+    """CreateAccessKey that never leaves an orphan and never makes a second key because the first is not listed yet.
+
+    After a lost answer the key it may have made is waited for (``RamApi.poll``, up to the consistency window) and
+    deleted (its secret is gone) before creating again; deleted ids are appended to ``discarded``.  If the resent
+    request then meets the key limit, the lost key counts towards it without being listed yet: it is waited for again
+    and deleted, and the key created once more."""
     known = set(known_access_key_ids)
+    lost = []
+
+    def new_keys():
+        try:
+            return [key for key in _listed_keys(api, user_name) if key['access_key_id'] not in known] or None
+        except ApiError as err:
+            if is_gone(err, 'ListAccessKeys'):
+                return None
+            raise
+
+    def discard_new_keys():
+        for key in api.poll(new_keys) or []:
+            delete_access_key(api, user_name, key['access_key_id'])
+            discarded.append(key['access_key_id'])
+            known.add(key['access_key_id'])
 
     def reconcile():
-        for key in list_access_keys(api, user_name):
-            if key['access_key_id'] not in known:
-                delete_access_key(api, user_name, key['access_key_id'])
-                discarded.append(key['access_key_id'])
+        lost.append(True)
+        discard_new_keys()
         return None
 
-    body = api.write('CreateAccessKey', verify=reconcile, UserName=user_name)
+    try:
+        body = api.write('CreateAccessKey', verify=reconcile, UserName=user_name)
+    except ApiError as err:
+        if not (lost and err.code == KEY_LIMIT_CODE):
+            raise
+        discard_new_keys()
+        body = api.write('CreateAccessKey', verify=reconcile, UserName=user_name)
     key = (body or {}).get('AccessKey') or {}
     if not key.get('AccessKeyId') or not key.get('AccessKeySecret'):
         raise ApiError('CreateAccessKey', code='UnexpectedResponse', message='the response carries no AccessKey')
@@ -160,6 +221,27 @@ def parse_identity(body):
     identity = dict((option, (body or {}).get(field) or None) for option, field in _IDENTITY_FIELDS)
     identity['is_root'] = is_root_identity(identity)
     return identity
+
+
+class UserId(object):
+    """The stable UserId of a RAM user (GetUser), read once, the first time an identity is compared with it.
+
+    STS identities are compared by id, never by the spelling of a name in an ARN."""
+
+    def __init__(self, api, user_name):
+        self.api = api
+        self.user_name = user_name
+        self._value = None
+
+    def __call__(self):
+        if self._value is None:
+            def attempt():
+                body = read_unless_gone(self.api, 'GetUser', UserName=self.user_name)
+                return ((body or {}).get('User') or {}).get('UserId') or None
+            self._value = self.api.poll(attempt)
+            if self._value is None:
+                raise ApiError('GetUser', code='EntityNotExist.User', message='RAM has no user %s' % self.user_name)
+        return self._value
 
 
 def caller_identity(api):
@@ -198,10 +280,11 @@ def _identify_copies(api, held, user_name, access_key_id):
         yield index, identity
 
 
-def verify_held(api, held, user_name, access_key_id):
-    """(held index, identity) of the first copy whose secret proves it is ``user_name``'s key, else (None, None)."""
+def verify_held(api, held, user_name, access_key_id, user_id):
+    """(held index, identity) of the first copy whose secret proves it is ``user_name``'s key, else (None, None).
+    ``user_id``: a ``UserId`` of the user."""
     for index, identity in _identify_copies(api, held, user_name, access_key_id):
-        if identity_is_user(identity, user_name):
+        if identity_is_user(identity, user_id()):
             return index, identity
     return None, None
 
@@ -218,19 +301,23 @@ def check_stale_copies(api, held, user_name, access_key_ids):
     return warnings
 
 
-def verify_created(api, user_name, key, sleep):
-    """Identity of a key created in this run; STS may not know it for a few seconds."""
-    delays = list(PROPAGATION_DELAYS)
-    while True:
+def verify_created(api, user_name, key, user_id):
+    """Identity of a key created in this run: STS may not know it yet, so it is asked again for up to the consistency
+    window (``RamApi.poll``) while it answers InvalidAccessKeyId."""
+    def attempt():
         try:
-            identity = identity_of_key(api, key['access_key_id'], key['access_key_secret'])
-            break
+            return identity_of_key(api, key['access_key_id'], key['access_key_secret'])
         except ApiError as err:
-            if not (err.code or '').startswith('InvalidAccessKeyId') or not delays:
-                raise
-            api.count_retry()
-            sleep(delays.pop(0))
-    if not identity_is_user(identity, user_name):
+            if (err.code or '').startswith('InvalidAccessKeyId'):
+                return None
+            raise
+
+    identity = api.poll(attempt)
+    if identity is None:
+        raise ApiError('GetCallerIdentity', code='InvalidAccessKeyId.NotFound',
+                       message='the new key %s of user %s did not authenticate on STS within the consistency window (%s s)'
+                       % (key['access_key_id'], user_name, api.policy.consistency_window))
+    if not identity_is_user(identity, user_id()):
         raise ApiError('GetCallerIdentity', code='UnexpectedIdentity',
                        message='the new key of user %s identifies as %s (%s)' % (user_name, identity['arn'], identity['identity_type']))
     return identity

@@ -23,6 +23,7 @@ from __future__ import annotations
 from ansible_collections.aliyun.ram.plugins.module_utils._batch import error_result, raise_failures, run_parallel, share_backoff
 from ansible_collections.aliyun.ram.plugins.module_utils._keys.api import (
     RootKeyError,
+    UserId,
     check_stale_copies,
     create_access_key,
     delete_access_key,
@@ -104,9 +105,10 @@ def first_held(api, held, user_name, candidates, verify, need_secret=True):
     """(key id, held index, identity, warnings): the first candidate with a held copy that passes STS (``verify``)
     or, without ``verify``, that has a secret (any copy when not ``need_secret``); (None, None, None, warnings)."""
     warnings = []
+    user_id = UserId(api, user_name)
     for access_key_id in candidates:
         if verify:
-            index, identity = verify_held(api, held, user_name, access_key_id)
+            index, identity = verify_held(api, held, user_name, access_key_id, user_id)
         elif not need_secret:
             return access_key_id, None, None, warnings
         else:
@@ -129,7 +131,7 @@ def ensure_access_key(api, spec, check_mode, now=None):
     """state=present.  ``spec``: user_name, id (the held key), status, max_age_days, on_limit."""
     user_name = spec['user_name']
     now = now or utc_now()
-    keys = list_access_keys(api, user_name)
+    keys = list_access_keys(api, user_name, expect_ids=[spec['id']] if spec.get('id') else ())
     policy = single_key_policy(spec.get('max_age_days'), spec.get('on_limit') or 'fail', STATUS_CHOICES.get(spec.get('status')))
     plan = plan_keys(keys, [spec['id']] if spec.get('id') else [], policy, now)
     changes = KeyChanges(api, user_name, check_mode)
@@ -181,8 +183,8 @@ def _key_result(user_name, held, key, created=False):
 def resolve_user(api, held, user_name, options, now):
     """Reconcile, phase 1 for one user, read-only: list, plan, verify.  Returns (result, plan, warnings);
     ``result['created']`` says a key must be created (phase 2)."""
-    keys = list_access_keys(api, user_name)
     held_ids = held_ids_of(held, user_name)
+    keys = list_access_keys(api, user_name, expect_ids=held_ids)
     rotation = None
     if user_name in options['rotate_users']:
         rotation = select_rotation(keys, held_ids, options['rotate_older_than_days'], now)
@@ -213,11 +215,11 @@ def resolve_user(api, held, user_name, options, now):
     return result, plan, warnings
 
 
-def create_for_user(api, user_name, result, plan, options, check_mode, sleep):
+def create_for_user(api, user_name, result, plan, options, check_mode):
     """Reconcile, phase 2 for one user: make room, create, verify; fills ``result``."""
     changes = KeyChanges(api, user_name, check_mode)
     result['deleted_access_key_ids'] = changes.deleted
-    finish = (lambda key: verify_created(api, user_name, key, sleep)) if options['verify'] else None
+    finish = (lambda key: verify_created(api, user_name, key, UserId(api, user_name))) if options['verify'] else None
     key, identity = changes.create(plan, finish)
     result.update(access_key_id=key['access_key_id'], status=key['status'], create_date=key['create_date'])
     if key.get('access_key_secret'):
@@ -227,10 +229,9 @@ def create_for_user(api, user_name, result, plan, options, check_mode, sleep):
     return result
 
 
-def reconcile_keys(api, options, check_mode, now=None, sleep=None):
+def reconcile_keys(api, options, check_mode, now=None):
     """ram_access_keys operation=reconcile; returns the module result or raises ConflictError."""
     now = now or utc_now()
-    sleep = sleep or api.policy.sleep
     held = options['held']
     secrets = [entry.get('access_key_secret') for entry in held]
     share_backoff(api)
@@ -263,7 +264,7 @@ def reconcile_keys(api, options, check_mode, now=None, sleep=None):
 
     def phase_two(item):
         user_name, plan = item
-        return create_for_user(api, user_name, access_keys[user_name], plan, options, check_mode, sleep)
+        return create_for_user(api, user_name, access_keys[user_name], plan, options, check_mode)
 
     created_failures = []
     for outcome in run_parallel(pending, phase_two, options['parallelism']):
@@ -289,8 +290,8 @@ def retire_user(api, held, user_name, options, now, check_mode):
 
     The kept key is the newest Active key a host holds (proven with STS when ``verify``); older keys that no host
     holds any more are deactivated, Inactive keys past their grace period deleted (``plan_retire``)."""
-    keys = list_access_keys(api, user_name)
     held_ids = held_ids_of(held, user_name)
+    keys = list_access_keys(api, user_name, expect_ids=held_ids)
     kept_id, dummy, identity, warnings = first_held(api, held, user_name, held_active_newest_first(keys, held_ids),
                                                     options['verify'], need_secret=False)
     if kept_id is None:

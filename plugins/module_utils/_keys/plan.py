@@ -129,10 +129,10 @@ def is_root_identity(identity):
     return identity.get('identity_type') == ROOT_IDENTITY_TYPE or arn.endswith(':root')
 
 
-def identity_is_user(identity, user_name):
-    """Whether an STS identity is the RAM user ``user_name`` itself."""
-    return (identity.get('identity_type') == RAM_USER_IDENTITY_TYPE
-            and (identity.get('arn') or '').endswith(':user/' + user_name))
+def identity_is_user(identity, user_id):
+    """Whether an STS identity is the RAM user whose stable UserId is ``user_id`` itself (ids, not the spelling of a
+    name in an ARN: the service may spell it in another case)."""
+    return bool(user_id) and identity.get('identity_type') == RAM_USER_IDENTITY_TYPE and identity.get('user_id') == user_id
 
 
 # ---------------------------------------------------------------- the planner

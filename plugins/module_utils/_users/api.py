@@ -65,19 +65,39 @@ def update_user(api, name, changes):
 
 
 def change_policy(api, name, policy, attached):
+    """Attach or detach; done also when RAM answers that it already is (ALREADY_DONE, GONE): a read may not have
+    shown it yet, or an earlier attempt whose answer was lost did it."""
     def verify():
         present = policy_key(policy) in set(policy_key(p) for p in list_user_policies(api, name))
         return {} if present == attached else None
 
-    api.write('AttachPolicyToUser' if attached else 'DetachPolicyFromUser', verify=verify, UserName=name,
-              PolicyType=policy['type'], PolicyName=policy['name'])
+    write_unless_gone(api, 'AttachPolicyToUser' if attached else 'DetachPolicyFromUser', verify=verify, UserName=name,
+                      PolicyType=policy['type'], PolicyName=policy['name'])
 
 
 def change_group(api, name, group, member):
     def verify():
         return {} if (group in list_user_groups(api, name)) == member else None
 
-    api.write('AddUserToGroup' if member else 'RemoveUserFromGroup', verify=verify, UserName=name, GroupName=group)
+    write_unless_gone(api, 'AddUserToGroup' if member else 'RemoveUserFromGroup', verify=verify, UserName=name,
+                      GroupName=group)
+
+
+def unbind_mfa_device(api, name, check_mode):
+    """The serial number of the MFA device unbound from the user (in check mode: that would be), or None.
+
+    A device bound a moment ago may not be readable yet, so the write itself (answered on the latest state) decides;
+    check mode can only read."""
+    if check_mode:
+        body = read_unless_gone(api, 'GetUserMFAInfo', UserName=name)
+        return ((body or {}).get('MFADevice') or {}).get('SerialNumber') if body else None
+    try:
+        body = api.write('UnbindMFADevice', UserName=name)
+    except ApiError as err:
+        if not is_gone(err, 'UnbindMFADevice'):
+            raise
+        return None
+    return ((body or {}).get('MFADevice') or {}).get('SerialNumber') or 'unknown'
 
 
 def has_login_profile(api, name):

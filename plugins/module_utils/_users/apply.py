@@ -32,6 +32,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._users.api import (
     list_user_groups,
     list_user_policies,
     list_users,
+    unbind_mfa_device,
     update_user,
     user_raw,
 )
@@ -105,9 +106,14 @@ def ensure_user(api, spec, check_mode):
             except ApiError as err:
                 if err.code != 'EntityAlreadyExists.User':
                     raise
-                # created concurrently since GetUser: manage it like any existing user
+                # created since GetUser (concurrently, or by an earlier attempt whose answer was lost), or created
+                # a moment ago and not visible yet: wait until it reads back, then manage it like any existing user
                 result['changed'] = result['created'] = False
-                current = get_user(api, name)
+                current = api.poll(lambda: get_user(api, name))
+                if current is None:
+                    raise ApiError('GetUser', code='EntityNotExist.User',
+                                   message='user %s: CreateUser says it exists, but GetUser did not show it within the '
+                                           'consistency window (%s s)' % (name, api.policy.consistency_window)) from None
                 current_policies, current_groups = _read_memberships(api, spec, True)
                 plan = plan_memberships(spec, current_policies, current_groups)
     if current is not None:
@@ -138,7 +144,7 @@ def remove_user(api, spec, check_mode):
     name = spec['name']
     keys = KeyChanges(api, name, check_mode)
     result = {'changed': False, 'user': None, 'deleted_access_key_ids': keys.deleted, 'detached_policies': [],
-              'removed_groups': [], 'login_profile_deleted': False}
+              'removed_groups': [], 'login_profile_deleted': False, 'mfa_device_unbound': None}
     current = get_user(api, name)
     if current is None:
         result['diff'] = {'before': {'state': 'absent'}, 'after': {'state': 'absent'}}
@@ -153,6 +159,8 @@ def remove_user(api, spec, check_mode):
             if not check_mode:
                 delete_login_profile(api, name)
             result['login_profile_deleted'] = True
+        # DeleteUser refuses a user with an MFA device (DeleteConflict.User.MFADevice); the device stays in the account
+        result['mfa_device_unbound'] = unbind_mfa_device(api, name, check_mode)
     if not check_mode:
         delete_user(api, name)
     result['diff'] = {'before': state_view(current, spec, None, None), 'after': {'state': 'absent'}}
@@ -190,11 +198,12 @@ def unlisted_users(api, specs, matches):
 
     The identity running the module is never among them: deleting it would cut the run off halfway."""
     listed = set(spec['name'] for spec in specs)
-    names = sorted(u.get('UserName') for u in list_users(api)
-                   if u.get('UserName') and u['UserName'] not in listed and matches(u['UserName']))
+    unlisted = sorted(((u['UserName'], u.get('UserId')) for u in list_users(api)
+                       if u.get('UserName') and u['UserName'] not in listed and matches(u['UserName'])))
+    names = [name for name, dummy in unlisted]
     if names:
         identity = caller_identity(api)
-        mine = [name for name in names if identity_is_user(identity, name)]
+        mine = [name for name, user_id in unlisted if identity_is_user(identity, user_id)]
         if mine:
             raise ValidationError('exclusive would delete user %s, whose key runs this module: narrow the filter '
                                   'or list the user' % mine[0])

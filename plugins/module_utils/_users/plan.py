@@ -74,7 +74,9 @@ def diff_user_attributes(current, desired):
 
 
 def policy_key(policy):
-    return (policy['type'], policy['name'])
+    """What identifies a policy: RAM matches system policy names without regard to case (attaching
+    AliyunOssFullAccess attaches AliyunOSSFullAccess), custom policy names exactly."""
+    return (policy['type'], policy['name'].lower() if policy['type'] == 'System' else policy['name'])
 
 
 def policy_label(policy):
@@ -217,7 +219,8 @@ def batch_entry(spec, result):
                 'user': None, 'attached_policies': [], 'detached_policies': result['detached_policies'],
                 'added_groups': [], 'removed_groups': result['removed_groups'],
                 'deleted_access_key_ids': result['deleted_access_key_ids'],
-                'login_profile_deleted': result['login_profile_deleted']}
+                'login_profile_deleted': result['login_profile_deleted'],
+                'mfa_device_unbound': result['mfa_device_unbound']}
     entry = {'name': spec['name'], 'changed': result['changed'], 'created': result['created'], 'deleted': False,
              'user': result['user']}
     for option in ('attached_policies', 'detached_policies', 'added_groups', 'removed_groups', 'policies', 'groups'):

@@ -292,16 +292,21 @@ def test_status_update(current, wanted, update):
 
 
 @pytest.mark.parametrize('identity, root, is_alice', [
-    ({'identity_type': 'Account', 'arn': 'acs:ram::1:root'}, True, False),
-    ({'identity_type': None, 'arn': 'acs:ram::1:root'}, True, False),
-    ({'identity_type': 'RAMUser', 'arn': 'acs:ram::1:user/alice'}, False, True),
-    ({'identity_type': 'RAMUser', 'arn': 'acs:ram::1:user/malice'}, False, False),
-    ({'identity_type': 'AssumedRoleUser', 'arn': 'acs:ram::1:assumed-role/alice'}, False, False),
-    ({'identity_type': None, 'arn': None}, False, False),
+    ({'identity_type': 'Account', 'arn': 'acs:ram::1:root', 'user_id': '1'}, True, False),
+    ({'identity_type': None, 'arn': 'acs:ram::1:root', 'user_id': None}, True, False),
+    ({'identity_type': 'RAMUser', 'arn': 'acs:ram::1:user/alice', 'user_id': '2001'}, False, True),
+    # the service may spell the name in another case: the id decides, not the ARN
+    ({'identity_type': 'RAMUser', 'arn': 'acs:ram::1:user/ALICE', 'user_id': '2001'}, False, True),
+    ({'identity_type': 'RAMUser', 'arn': 'acs:ram::1:user/alice', 'user_id': '2002'}, False, False),
+    ({'identity_type': 'RAMUser', 'arn': 'acs:ram::1:user/malice', 'user_id': '2003'}, False, False),
+    ({'identity_type': 'AssumedRoleUser', 'arn': 'acs:ram::1:assumed-role/alice', 'user_id': None}, False, False),
+    ({'identity_type': None, 'arn': None, 'user_id': None}, False, False),
 ])
 def test_identities(identity, root, is_alice):
+    """alice's UserId is 2001. Fails if identities are compared by the name in the ARN (the ALICE and the 2002 rows)."""
     assert is_root_identity(identity) is root
-    assert identity_is_user(identity, 'alice') is is_alice
+    assert identity_is_user(identity, '2001') is is_alice
+    assert identity_is_user(identity, None) is False
 
 
 # --- rotation, retirement, revocation -------------------------------------------------------------------------

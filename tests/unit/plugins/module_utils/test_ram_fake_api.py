@@ -19,6 +19,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._ram_retry import Retry
 WRITE_ACTIONS = frozenset((
     'CreateUser', 'UpdateUser', 'DeleteUser', 'CreateAccessKey', 'UpdateAccessKey', 'DeleteAccessKey',
     'AttachPolicyToUser', 'DetachPolicyFromUser', 'AddUserToGroup', 'RemoveUserFromGroup', 'DeleteLoginProfile',
+    'UnbindMFADevice',
 ))
 STATUS = {'EntityNotExist': 404, 'EntityAlreadyExists': 409, 'LimitExceeded': 409, 'DeleteConflict': 409}
 
@@ -103,7 +104,7 @@ class FakeRam(object):
     def add_user(self, name, **attrs):
         user = {'UserId': '9%015d' % next(self._ids), 'UserName': name, 'CreateDate': '2026-01-01T00:00:00Z'}
         user.update(attrs)
-        self.users[name] = {'User': user, 'keys': [], 'policies': [], 'groups': [], 'login_profile': False}
+        self.users[name] = {'User': user, 'keys': [], 'policies': [], 'groups': [], 'login_profile': False, 'mfa': None}
         return self.users[name]
 
     def add_key(self, user_name, key_id, status='Active', create_date='2026-01-01T00:00:00Z'):
@@ -265,12 +266,24 @@ class FakeRam(object):
         self._user(params)['login_profile'] = False
         return {}
 
+    def _GetUserMFAInfo(self, params):
+        serial = self._user(params)['mfa']
+        if serial is None:
+            raise api_error('EntityNotExist.User.MFADevice')
+        return {'MFADevice': {'SerialNumber': serial, 'Type': 'VMFA'}}
+
+    def _UnbindMFADevice(self, params):
+        body = self._GetUserMFAInfo(params)
+        self._user(params)['mfa'] = None
+        return {'MFADevice': {'SerialNumber': body['MFADevice']['SerialNumber']}}
+
     def _GetCallerIdentity(self, params):
         if self.identity_type == 'Account':
             return {'AccountId': self.account_id, 'IdentityType': 'Account', 'Arn': 'acs:ram::%s:root' % self.account_id,
                     'UserId': self.account_id, 'PrincipalId': self.account_id}
+        caller = self.users.get('ram-admin', {'User': {'UserId': '2222'}})['User']['UserId']
         return {'AccountId': self.account_id, 'IdentityType': 'RAMUser', 'Arn': 'acs:ram::%s:user/ram-admin' % self.account_id,
-                'UserId': '2222', 'PrincipalId': '2222'}
+                'UserId': caller, 'PrincipalId': caller}
 
     def _AssumeRole(self, params):
         return {'Credentials': {'AccessKeyId': 'STS.assumed', 'AccessKeySecret': 'assumed-secret-value',

@@ -214,13 +214,96 @@ def test_force_remove_order():
     ram.users['alice']['policies'] = [('System', 'AliyunOSSReadOnlyAccess')]
     ram.users['alice']['groups'] = ['dev']
     ram.users['alice']['login_profile'] = True
+    ram.users['alice']['mfa'] = 'acs:ram::1:mfa/alice-phone'
     checked = remove_user(api, spec(state='absent', force=True), check_mode=True)
     assert checked['changed'] and checked['deleted_access_key_ids'] == ['K1', 'K2'] and ram.writes() == []
+    assert checked['mfa_device_unbound'] == 'acs:ram::1:mfa/alice-phone'
     result = remove_user(api, spec(state='absent', force=True), check_mode=False)
+    # real DeleteUser refuses a user with an MFA device (DeleteConflict.User.MFADevice): it is unbound first
     assert ram.writes() == ['DeleteAccessKey', 'DeleteAccessKey', 'DetachPolicyFromUser', 'RemoveUserFromGroup',
-                            'DeleteLoginProfile', 'DeleteUser']
+                            'DeleteLoginProfile', 'UnbindMFADevice', 'DeleteUser']
     assert result['login_profile_deleted'] and result['removed_groups'] == ['dev'] and 'alice' not in ram.users
+    assert result['mfa_device_unbound'] == 'acs:ram::1:mfa/alice-phone'
     assert result['diff']['after'] == {'state': 'absent'}
+
+
+def test_force_remove_without_mfa_device_unbinds_nothing():
+    api, ram = make_api()
+    ram.add_user('alice')
+    result = remove_user(api, spec(state='absent', force=True), check_mode=False)
+    assert result['mfa_device_unbound'] is None and 'alice' not in ram.users
+
+
+def test_ensure_user_waits_for_a_user_that_exists_but_is_not_visible_yet():
+    """Eventual consistency: GetUser does not show a user created a moment ago, CreateUser answers
+    EntityAlreadyExists.User. Fails if the module then trusts the first GetUser again (it would report a user without
+    attributes, or fail)."""
+    api, ram = make_api()
+    ram.add_user('alice', DisplayName='Alice')
+    hidden = [2]
+    real_get_user = ram._GetUser
+
+    def lagging_get_user(params):
+        if hidden[0]:
+            hidden[0] -= 1
+            raise api_error('EntityNotExist.User')
+        return real_get_user(params)
+
+    ram._GetUser = lagging_get_user
+    result = ensure_user(api, spec(display_name='Alice'), check_mode=False)
+    assert not result['created'] and not result['changed'] and result['user']['display_name'] == 'Alice'
+    assert ram.writes() == ['CreateUser']
+
+
+def test_ensure_user_gives_up_after_the_consistency_window():
+    api, ram = make_api()
+    ram.add_user('alice')
+    def missing(params):
+        raise api_error('EntityNotExist.User')
+
+    ram._GetUser = missing
+    with pytest.raises(ApiError) as info:
+        ensure_user(api, spec(), check_mode=False)
+    assert info.value.code == 'EntityNotExist.User' and 'consistency window' in str(info.value)
+    assert sum(ram_sleeps(api)) == pytest.approx(api.policy.consistency_window)
+
+
+def ram_sleeps(api):
+    return api.policy.sleep.delays
+
+
+def test_system_policy_names_compare_without_case():
+    """RAM stores AliyunOSSFullAccess when asked for AliyunOssFullAccess. Fails if policies are compared by their
+    exact spelling: the second run would attach again."""
+    api, ram = make_api()
+    ram.add_user('alice')
+    ram.users['alice']['policies'] = [('System', 'AliyunOSSFullAccess'), ('Custom', 'app-policy')]
+    result = ensure_user(api, spec(policies=[{'name': 'AliyunOssFullAccess', 'type': 'System'},
+                                             {'name': 'app-policy', 'type': 'Custom'}], purge_policies=True),
+                         check_mode=False)
+    assert not result['changed'] and ram.writes() == []
+
+
+def test_custom_policy_names_compare_exactly():
+    api, ram = make_api()
+    ram.add_user('alice')
+    ram.users['alice']['policies'] = [('Custom', 'App-Policy')]
+    result = ensure_user(api, spec(policies=[{'name': 'app-policy', 'type': 'Custom'}], purge_policies=True),
+                         check_mode=True)
+    assert result['attached_policies'] == ['Custom:app-policy'] and result['detached_policies'] == ['Custom:App-Policy']
+
+
+def test_attach_that_rams_answers_as_already_done_is_done():
+    """A policy attached a moment ago is not listed yet; AttachPolicyToUser answers EntityAlreadyExists.User.Policy.
+    Fails if that answer fails the task."""
+    api, ram = make_api()
+    ram.add_user('alice')
+    ram.users['alice']['policies'] = [('System', 'AliyunOSSFullAccess')]
+    real_list = ram._ListPoliciesForUser
+    ram._ListPoliciesForUser = lambda params: {'Policies': {'Policy': []}}
+    result = ensure_user(api, spec(policies=[{'name': 'AliyunOSSFullAccess', 'type': 'System'}]), check_mode=False)
+    assert result['attached_policies'] == ['System:AliyunOSSFullAccess'] and ram.writes() == ['AttachPolicyToUser']
+    ram._ListPoliciesForUser = real_list
 
 
 def test_remove_missing_user_is_a_no_op():
