@@ -102,7 +102,9 @@ options:
         write before it decides (a user it is told exists, a key a host holds, the key a lost C(CreateAccessKey)
         answer may have made, a new key proved with STS) it reads again with short pauses for up to this many seconds
         in total. It never creates a second key because the first is not listed yet.
-      - V(0) decides on the first read.
+      - After each write it also waits, up to as long, until reads show the change, so that the next task or the next
+        run decides on what this one wrote.
+      - V(0) decides on the first read and does not wait.
     type: float
     default: 15
 requirements:

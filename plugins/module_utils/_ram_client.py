@@ -246,7 +246,9 @@ def credential_config(auth):
 
 
 def _snake_action(action):
-    return re.sub(r'(?<!^)(?=[A-Z])', '_', action).lower()
+    """The SDK's method name of an action: words split where a capital follows a small letter or digit, so that a run
+    of capitals stays one word (UnbindMFADevice -> unbind_mfadevice, as the SDK names it)."""
+    return re.sub(r'(?<=[a-z0-9])(?=[A-Z])', '_', action).lower()
 
 
 class SdkTransport(object):
@@ -361,21 +363,31 @@ class RamApi(object):
                 return None
             raise
 
-    def write(self, action, verify=None, service='ram', **params):
+    def write(self, action, verify=None, service='ram', visible=None, reconcile=None, **params):
         """A call that changes state.
 
-        Resent only when the failure proves it was not applied.  After an ambiguous failure ``verify()`` is
-        asked: it returns the result to use when the change is in place, or None when it is not (it may
-        also clean up, e.g. delete a half-created key); None means resend, within max_retries.
+        Resent only when the failure proves it was not applied.  After an ambiguous failure ``verify()`` (a read: the
+        result to use when the change is in place, None when it is not) is asked until it says so, for up to the
+        consistency window (``poll``: a change made a moment ago may not read back yet); None then means resend,
+        within max_retries.  ``reconcile()`` instead of ``verify`` is asked once and does its own reading and
+        cleaning up (CreateAccessKey deletes the key the lost answer made).
+        ``visible()`` (not None once reads show the change) is waited for after the write, so that what runs next,
+        in this task or the next one, reads the state this write made; the write stands when the window passes.
         """
+        body = self._write(action, verify, reconcile, service, params)
+        if visible is not None:
+            self.poll(visible)
+        return body
+
+    def _write(self, action, verify, reconcile, service, params):
         retry_number = 0
         while True:
             try:
                 return self._invoke(service, action, params, write=True)
             except ApiError as err:
                 disposition = write_disposition(err)
-                if disposition == RECONCILE and verify is not None:
-                    outcome = verify()
+                if disposition == RECONCILE and (verify is not None or reconcile is not None):
+                    outcome = reconcile() if reconcile is not None else self.poll(verify)
                     if outcome is not None:
                         return outcome
                 elif disposition in (RECONCILE, FAIL):
@@ -391,12 +403,12 @@ class RamApi(object):
     def poll(self, read, window=None):
         """RAM is eventually consistent: a read right after a write may not show it yet.  Calls ``read()`` until it
         returns something other than None, pausing in between for up to the consistency window in total (or
-        ``window`` seconds); returns that value, or None when the window has passed.  Each pause counts as a retry."""
+        ``window`` seconds); returns that value, or None when the window has passed.  These reads are not retries (no
+        request failed), and are not counted as such."""
         value = read()
         for pause in self.policy.poll_pauses(window):
             if value is not None:
                 break
-            self._count_retry()
             self.policy.sleep(pause)
             value = read()
         return value

@@ -35,7 +35,7 @@ MAX_RETRY_AFTER_SECONDS = 60.0
 # RAM is eventually consistent: how long a read may lag a write, by default (the consistency_window option).
 CONSISTENCY_WINDOW_SECONDS = 15.0
 # the pauses between reads while waiting for a write to show (the last one repeats)
-POLL_DELAYS = (0.25, 0.5, 1.0, 2.0)
+POLL_DELAYS = (0.1, 0.2, 0.4, 0.8, 1.6, 2.0)
 
 
 def is_throttled(err):

@@ -75,12 +75,15 @@ def read_unless_gone(api, action, **params):
 
 def write_unless_gone(api, action, verify=None, **params):
     """A delete that is done when the object is already gone (``GONE``), or a write that is done when what it asks
-    for already holds (``ALREADY_DONE``): returns False then, True otherwise."""
+    for already holds (``ALREADY_DONE``): returns False then, True otherwise.  Either way ``verify`` (the change is
+    visible) is then waited for, as ``RamApi.write`` does with ``visible``."""
     try:
-        api.write(action, verify=verify, **params)
+        api.write(action, verify=verify, visible=verify, **params)
     except ApiError as err:
         if err.code not in GONE.get(action, ()) + ALREADY_DONE.get(action, ()):
             raise
+        if verify is not None:
+            api.poll(verify)
         return False
     return True
 
@@ -150,7 +153,8 @@ def update_access_key_status(api, user_name, access_key_id, status):
                 return {}
         return None
 
-    api.write('UpdateAccessKey', verify=verify, UserName=user_name, UserAccessKeyId=access_key_id, Status=status)
+    api.write('UpdateAccessKey', verify=verify, visible=verify, UserName=user_name, UserAccessKeyId=access_key_id,
+              Status=status)
 
 
 def create_access_key(api, user_name, known_access_key_ids, discarded):
@@ -183,16 +187,17 @@ def create_access_key(api, user_name, known_access_key_ids, discarded):
         return None
 
     try:
-        body = api.write('CreateAccessKey', verify=reconcile, UserName=user_name)
+        body = api.write('CreateAccessKey', reconcile=reconcile, UserName=user_name)
     except ApiError as err:
         if not (lost and err.code == KEY_LIMIT_CODE):
             raise
         discard_new_keys()
-        body = api.write('CreateAccessKey', verify=reconcile, UserName=user_name)
+        body = api.write('CreateAccessKey', reconcile=reconcile, UserName=user_name)
     key = (body or {}).get('AccessKey') or {}
     if not key.get('AccessKeyId') or not key.get('AccessKeySecret'):
         raise ApiError('CreateAccessKey', code='UnexpectedResponse', message='the response carries no AccessKey')
     api.remember_secret(key['AccessKeySecret'])
+    api.poll(lambda: {} if key['AccessKeyId'] in [k['access_key_id'] for k in _listed_keys(api, user_name)] else None)
     return {'access_key_id': key['AccessKeyId'], 'access_key_secret': key['AccessKeySecret'],
             'status': key.get('Status') or ACTIVE, 'create_date': key.get('CreateDate')}
 

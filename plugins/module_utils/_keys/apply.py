@@ -180,11 +180,18 @@ def _key_result(user_name, held, key, created=False):
     }
 
 
-def resolve_user(api, held, user_name, options, now):
+def resolve_user(api, held, user_name, options, now, check_mode=False):
     """Reconcile, phase 1 for one user, read-only: list, plan, verify.  Returns (result, plan, warnings);
-    ``result['created']`` says a key must be created (phase 2)."""
+    ``result['created']`` says a key must be created (phase 2).  In check mode a user that does not exist is one
+    that an earlier task of the same dry run would create: it would get a key."""
     held_ids = held_ids_of(held, user_name)
-    keys = list_access_keys(api, user_name, expect_ids=held_ids)
+    # a dry run does not wait for users an earlier task of it would have created: they are not there at all
+    keys = list_access_keys_if_user(api, user_name) if check_mode else None
+    missing = check_mode and keys is None
+    if missing:
+        keys = []
+    elif keys is None or not set(held_ids) <= set(key['access_key_id'] for key in keys):
+        keys = list_access_keys(api, user_name, expect_ids=held_ids)
     rotation = None
     if user_name in options['rotate_users']:
         rotation = select_rotation(keys, held_ids, options['rotate_older_than_days'], now)
@@ -210,6 +217,8 @@ def resolve_user(api, held, user_name, options, now):
             warnings.append('user %s has active AccessKey(s) %s that no host holds (the secret cannot be recovered), so a '
                             'new key is created; delete them once nothing uses them' % (user_name, ', '.join(plan['orphans'])))
     result['orphan_access_key_ids'] = plan['orphans']
+    if missing:
+        result['reason'] = 'the user does not exist yet (check mode): it would get a new key'
     if rotation:
         result['rotation'] = {'decision': rotation['decision'], 'message': rotation['message']}
     return result, plan, warnings
@@ -238,7 +247,7 @@ def reconcile_keys(api, options, check_mode, now=None):
 
     def phase_one(user_name):
         try:
-            return resolve_user(api, held, user_name, options, now)
+            return resolve_user(api, held, user_name, options, now, check_mode)
         except RootKeyError as err:
             return err
 

@@ -50,7 +50,7 @@ def create_user(api, name, attributes):
         raw = user_raw(api, name)
         return {'User': raw} if raw else None
 
-    return api.write('CreateUser', verify=verify, UserName=name, **params).get('User') or user_raw(api, name)
+    return api.write('CreateUser', verify=verify, visible=verify, UserName=name, **params).get('User') or user_raw(api, name)
 
 
 def update_user(api, name, changes):
@@ -61,7 +61,7 @@ def update_user(api, name, changes):
         applied = all((user.get(option) or '') == value for option, value in changes.items())
         return {} if applied else None
 
-    return api.write('UpdateUser', verify=verify, UserName=name, **params).get('User')
+    return api.write('UpdateUser', verify=verify, visible=verify, UserName=name, **params).get('User')
 
 
 def change_policy(api, name, policy, attached):
@@ -117,10 +117,19 @@ def check_references(api, user_name, policies, groups):
     checks = [('GetPolicy', 'policy %s' % policy_label(p), dict(PolicyName=p['name'], PolicyType=p['type'])) for p in policies]
     checks += [('GetGroup', 'group %s' % g, dict(GroupName=g)) for g in groups]
     for action, label, params in checks:
-        try:
-            api.read(action, **params)
-        except ApiError as err:
-            if not is_gone(err, action):
-                raise
+        last = {}
+
+        def attempt():
+            try:
+                return api.read(action, **params)
+            except ApiError as err:
+                if not is_gone(err, action):
+                    raise
+                last['error'] = err
+                return None
+
+        # a policy or group created a moment ago may not be readable yet: wait for it before calling it missing
+        if api.poll(attempt) is None:
+            err = last['error']
             raise ApiError(action, code=err.code, status=err.status, request_id=err.request_id,
                            message='user %s: RAM has no %s; nothing was changed' % (user_name, label)) from None

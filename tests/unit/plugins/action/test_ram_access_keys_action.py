@@ -22,7 +22,7 @@ import yaml
 from ansible.parsing.vault import VaultLib, VaultSecret
 
 from ansible_collections.aliyun.ram.plugins.action.ram_access_keys import validated_store_options
-from ansible_collections.aliyun.ram.tests.support.emulator import Emulator
+from ansible_collections.aliyun.ram.tests.support.emulator import SUITE_PROPAGATION_DELAY, Emulator
 from ansible_collections.aliyun.ram.tests.support.pinned import require
 
 # The emulator runs as `python -m ram_emulator` (installed in the project's virtualenv): required, never skipped.
@@ -62,7 +62,7 @@ def playbook(task_options=None, **play):
 
 @pytest.fixture(scope='module')
 def emulator():
-    with Emulator() as emu:
+    with Emulator(propagation_delay=SUITE_PROPAGATION_DELAY) as emu:
         yield emu
 
 

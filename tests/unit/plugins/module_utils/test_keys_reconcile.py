@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from ansible_collections.aliyun.ram.plugins.module_utils._keys.apply import reconcile_keys
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.apply import ensure_access_key, reconcile_keys
 from ansible_collections.aliyun.ram.plugins.module_utils._keys.run import access_keys_options
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ConflictError, ValidationError
 from ansible_collections.aliyun.ram.tests.unit.plugins.module_utils.test_keys_plan import NEWER, NOW, OLD, YOUNG
@@ -309,7 +309,9 @@ def test_new_key_propagation_is_waited_for(ram):
     result = reconcile(api, options(['u1']))
     entry = result['access_keys']['u1']
     assert entry['identity']['identity_type'] == 'RAMUser'
-    assert fake.sts_calls() == [entry['access_key_id']] * 3 and api.retries == 2
+    # waiting for a write to show is not a retry: no request failed
+    assert fake.sts_calls() == [entry['access_key_id']] * 3 and api.retries == 0
+    assert api.policy.sleep.delays[:2] == [0.1, 0.2]
 
 
 def test_new_key_that_never_verifies_is_deleted_and_reported(ram):
@@ -489,16 +491,7 @@ def test_user_not_listed_yet_is_waited_for():
     fake = LaggingFakeRam(lag=0)
     api, dummy = make_api(fake)
     fake.add_user('u1')
-    real = fake._ListAccessKeys
-    misses = [2]
-
-    def lagging_user(params):
-        if misses[0]:
-            misses[0] -= 1
-            raise api_error('EntityNotExist.User')
-        return real(params)
-
-    fake._ListAccessKeys = lagging_user
+    fake.lag_reads('ListAccessKeys', 'EntityNotExist.User', 2)
     result = reconcile(api, options(['u1']))
     assert result['access_keys']['u1']['created'] and fake.writes() == ['CreateAccessKey']
 
@@ -515,3 +508,47 @@ def test_consistency_window_bounds_the_wait():
                                               'access_key_secret': 'x'}]))
     assert result['access_keys']['u1']['created']
     assert sum(api.policy.sleep.delays) == pytest.approx(3.0)
+
+
+def test_check_mode_on_a_user_that_does_not_exist_yet_reports_a_key_to_create_without_waiting(ram):
+    """A dry run on a fresh account: ram_users would create the user, so ram_access_keys finds none. Fails if check
+    mode waits for the user or fails with EntityNotExist.User (checked: with list_access_keys in check mode the run
+    waited out the consistency window, then failed with EntityNotExist.User for new-user)."""
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_key('u1', 'K1')
+    result = reconcile(api, options(['u1', 'new-user'], [holding(fake, 'u1', 'K1')]), check_mode=True)
+    new = result['access_keys']['new-user']
+    assert new['created'] and new['access_key_id'] is None and 'does not exist yet' in new['reason']
+    assert result['access_keys']['u1']['access_key_id'] == 'K1' and not result['access_keys']['u1']['created']
+    assert fake.writes() == [] and api.policy.sleep.delays == []
+
+
+def test_a_status_change_is_waited_for_so_that_the_next_task_reads_it():
+    """After UpdateAccessKey the list shows the old status for two more reads. The module waits until it shows the
+    new one, so that the next run decides on it. Fails if writes return before they show (checked: without
+    ``visible`` on UpdateAccessKey the second run read Active and deactivated the key again, changed both times)."""
+    fake = LaggingFakeRam(lag=0)
+    api, dummy = make_api(fake)
+    fake.add_user('u1')
+    fake.add_key('u1', 'K1')
+    stale = {'reads': 0}
+    real_update, real_list = fake._UpdateAccessKey, fake._ListAccessKeys
+
+    def update(params):
+        stale['reads'] = 2
+        return real_update(params)
+
+    def lagging_list(params):
+        body = real_list(params)
+        if stale['reads']:
+            stale['reads'] -= 1
+            for key in body['AccessKeys']['AccessKey']:
+                key['Status'] = 'Active'
+        return body
+
+    fake._UpdateAccessKey, fake._ListAccessKeys = update, lagging_list
+    spec = {'user_name': 'u1', 'id': 'K1', 'status': 'inactive', 'max_age_days': None, 'on_limit': 'fail'}
+    first = ensure_access_key(api, spec, check_mode=False)
+    second = ensure_access_key(api, spec, check_mode=False)
+    assert first['changed'] and not second['changed'] and fake.writes() == ['UpdateAccessKey']

@@ -101,6 +101,20 @@ class FakeRam(object):
         for dummy in range(count):
             self.faults.append((action, exc, after))
 
+    def lag_reads(self, action, code, reads):
+        """Eventual consistency: the next ``reads`` calls of ``action`` answer ``code`` (e.g. EntityNotExist.User for
+        a user created a moment ago), then the real answer."""
+        real = getattr(self, '_' + action)
+        remaining = [reads]
+
+        def lagging(params):
+            if remaining[0]:
+                remaining[0] -= 1
+                raise api_error(code)
+            return real(params)
+
+        setattr(self, '_' + action, lagging)
+
     def add_user(self, name, **attrs):
         user = {'UserId': '9%015d' % next(self._ids), 'UserName': name, 'CreateDate': '2026-01-01T00:00:00Z'}
         user.update(attrs)
