@@ -311,6 +311,10 @@ class Handler(BaseHTTPRequestHandler):
             offset = payload.get("offset_seconds") if isinstance(payload, dict) else None
             if isinstance(offset, bool) or not isinstance(offset, (int, float)):
                 raise ValueError("offset_seconds must be a number")
+            # Moving the clock back is a test making something old: what was written before has propagated (a write
+            # still pending would otherwise stay invisible until the clock caught up again). Forward, it propagates.
+            if float(offset) < server.store.clock_offset:
+                server.store.flush_pending()
             server.store.clock_offset = float(offset)
             return {"offset_seconds": server.store.clock_offset, "now": format_date(server.store.now())}
         return None

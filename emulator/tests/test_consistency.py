@@ -272,3 +272,17 @@ def test_lost_create_access_key_response_whose_key_is_not_listed_yet(emu):
     assert [k["owner"] for k in emu.admin("GET", "state")[1]["access_keys"].values()].count("lost") == 1
     emu.admin("POST", "clock", {"offset_seconds": 5})
     assert len(key_ids(c, "lost")) == 1
+
+
+def test_moving_the_clock_back_makes_earlier_writes_visible(emu, lagging):
+    """A test makes an old key by moving the clock back after creating its user: the user must stay visible (without
+    the flush it stayed invisible until the clock caught up 100 days later)."""
+    c = emu.ram()
+    c.create_user(ram.CreateUserRequest(user_name="before-jump"))
+    assert api_error(lambda: c.get_user(ram.GetUserRequest(user_name="before-jump"))) == ("EntityNotExist.User", 404)
+    assert emu.admin("POST", "clock", {"offset_seconds": -100 * 86400})[0] == 200
+    assert c.get_user(ram.GetUserRequest(user_name="before-jump")).body.user.user_name == "before-jump"
+    c.create_access_key(ram.CreateAccessKeyRequest(user_name="before-jump"))
+    assert key_ids(c, "before-jump") == []       # made in the past, and still propagating there
+    assert emu.admin("POST", "clock", {"offset_seconds": 0})[0] == 200
+    assert len(key_ids(c, "before-jump")) == 1

@@ -116,4 +116,4 @@ def test_lost_create_answers_under_a_five_second_propagation_delay(ansible, emu)
         assert_keys_match_results(emu.state(), second.results['keys'])
         assert all(not entry['orphan_access_key_ids'] for entry in second.results['keys']['access_keys'].values())
     finally:
-        emu.admin('POST', 'modes', {'propagation_delay': 0})
+        emu.admin('DELETE', 'modes')

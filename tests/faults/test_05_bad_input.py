@@ -175,8 +175,10 @@ def test_missing_sdk_fails_naming_the_package_before_any_call(ansible, emu, pyth
 def test_unknown_policy_fails_before_the_user_is_created(ansible, emu):
     tasks = [
         {'name': 'batch', 'aliyun.ram.ram_users': {'users': [
-            {'name': 'bad-input-policy', 'policies': ['System:NoSuchPolicyAtAll']}]}, 'register': 'batch'},
-        {'name': 'single', 'aliyun.ram.ram_user': {'name': 'bad-input-policy1', 'policies': ['Custom:NoSuchCustom']},
+            {'name': 'bad-input-policy', 'policies': ['System:NoSuchPolicyAtAll']}], 'consistency_window': 1},
+         'register': 'batch'},
+        {'name': 'single', 'aliyun.ram.ram_user': {'name': 'bad-input-policy1', 'policies': ['Custom:NoSuchCustom'],
+                                                   'consistency_window': 1},
          'register': 'single'},
     ]
     run = ansible.tasks('bad-input-policy', tasks)

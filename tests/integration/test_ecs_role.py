@@ -19,7 +19,7 @@ import subprocess
 
 import pytest
 
-from tests.support.emulator import Emulator  # pylint: disable=wrong-import-order
+from tests.support.emulator import SUITE_PROPAGATION_DELAY, Emulator  # pylint: disable=wrong-import-order
 from tests.support.leaks import LeakGuard  # pylint: disable=wrong-import-order
 from tests.support.playbook import PlaybookRunner  # pylint: disable=wrong-import-order
 
@@ -61,7 +61,7 @@ def namespace():
 @pytest.fixture(scope='module')
 def emulator(namespace, tmp_path_factory):
     emu = Emulator(host=NAMESPACE_SIDE, state_dir=str(tmp_path_factory.mktemp('imds-emulator')), verbose=True,
-                   prefix=['ip', 'netns', 'exec', namespace],
+                   prefix=['ip', 'netns', 'exec', namespace], propagation_delay=SUITE_PROPAGATION_DELAY,
                    extra_args=['--admin-allow', HOST_SIDE + '/32', '--metadata-host', METADATA_ADDRESS,
                                '--instance-role', ROLE])
     with emu:

@@ -40,5 +40,5 @@ def test_target_against_live_account(name, runner):
         'aliyun_ram_test_backend': 'live',
         'resource_prefix': '%s-%s' % (config.get('resource_prefix', 'ansible-it'), name.replace('_', '-')),
     }
-    run = run_target(runner, name, extra_vars, env, secrets=[config['access_key_secret']])
+    run = run_target(runner, name, extra_vars, env, secrets=[config['access_key_secret']], live=True)
     assert run.returncode == 0, runner.failure_text(run, 8000)

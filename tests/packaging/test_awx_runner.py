@@ -25,7 +25,7 @@ from test_awx_credential_type import UnsafeAwareLoader, render_injectors
 sys.path.insert(0, str(REPO_ROOT))
 
 # pylint: disable=wrong-import-position
-from tests.support.emulator import Emulator  # noqa: E402
+from tests.support.emulator import SUITE_PROPAGATION_DELAY, Emulator  # noqa: E402
 from tests.support.leaks import LeakGuard, assert_vault_encrypted  # noqa: E402
 from tests.support.locks import GateLock  # noqa: E402
 
@@ -50,7 +50,8 @@ INHERITED_VARS_TO_DROP = ('HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_prox
 
 @pytest.fixture(scope='module')
 def emulator(tmp_path_factory):
-    with Emulator(state_dir=str(tmp_path_factory.mktemp('emulator')), verbose=True) as emu:
+    with Emulator(state_dir=str(tmp_path_factory.mktemp('emulator')), verbose=True,
+                  propagation_delay=SUITE_PROPAGATION_DELAY) as emu:
         yield emu
 
 

@@ -37,13 +37,20 @@ def read_env_file(path):
     return values
 
 
+# RAM is eventually consistent, so the test suite's emulators show a write to reads (and a new key to STS) only this
+# many seconds later; ALIYUN_RAM_TEST_PROPAGATION_DELAY overrides it (0: at once). Benchmarks run without it.
+SUITE_PROPAGATION_DELAY = float(os.environ.get('ALIYUN_RAM_TEST_PROPAGATION_DELAY', '0.5'))
+
+
 class Emulator:
     """One `ram-emulator` process on a free port, with its state and key files in a private directory."""
 
-    def __init__(self, host='127.0.0.1', extra_args=(), state_dir=None, prefix=(), verbose=False):
+    def __init__(self, host='127.0.0.1', extra_args=(), state_dir=None, prefix=(), verbose=False, propagation_delay=0.0):
         self.host = host
         # verbose (--verbose): one log line per request, for the leak scans of the tests (benchmarks go without)
         self.extra_args = (['--verbose'] if verbose else []) + list(extra_args)
+        if propagation_delay:
+            self.extra_args += ['--propagation-delay', str(propagation_delay)]
         self.prefix = list(prefix)      # e.g. ip netns exec NAME: run it in a network namespace
         self.state_dir = state_dir or tempfile.mkdtemp(prefix='ram-emulator-')
         self.process = None

@@ -6,9 +6,9 @@
 
 A suite's conftest.py imports the ones it uses (``from tests.support.fixtures import emulator, ...``):
 
-- ``emulator``: one emulator per session (--verbose); at the end of the session its whole log is scanned once more
+- ``emulator``: one emulator per session (--verbose, reads lagging writes by SUITE_PROPAGATION_DELAY); at the end of the session its whole log is scanned once more
   for every secret it issued (calls the tests made through the SDK directly included);
-- ``emu``: that emulator back to a fresh account with no faults, zero counters and the real clock;
+- ``emu``: that emulator back to a fresh account with no faults, zero counters, the real clock and its start modes;
 - ``leak_guard``: the LeakGuard of the session (the emulator's secrets and admin token; tests add their own);
 - ``run_dir``: where every run's playbook, output and ansible log are kept;
 - ``ansible``: a PlaybookRunner on the fresh emulator, scanning each run as it ends.
@@ -18,14 +18,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.emulator import Emulator
+from tests.support.emulator import SUITE_PROPAGATION_DELAY, Emulator
 from tests.support.leaks import LeakGuard
 from tests.support.playbook import PlaybookRunner
 
 
 @pytest.fixture(scope='session')
 def emulator(tmp_path_factory):
-    emu = Emulator(state_dir=str(tmp_path_factory.mktemp('emulator')), verbose=True)
+    emu = Emulator(state_dir=str(tmp_path_factory.mktemp('emulator')), verbose=True,
+                   propagation_delay=SUITE_PROPAGATION_DELAY)
     with emu:
         yield emu
         secrets = emu.all_secrets()
@@ -43,8 +44,9 @@ def run_dir(tmp_path_factory):
 
 
 def fresh(emulator):
-    """The emulator back to a fresh account: no faults, zero counters, the real clock."""
+    """The emulator back to a fresh account: no faults, zero counters, the real clock, the modes it started with."""
     emulator.reset()
+    emulator.admin('DELETE', 'modes')
     emulator.clear_faults()
     emulator.reset_counters()
     emulator.admin('POST', 'clock', {'offset_seconds': 0})

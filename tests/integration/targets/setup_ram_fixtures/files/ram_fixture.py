@@ -6,7 +6,8 @@
 """Test fixtures the collection has no module for (groups, custom policies, roles, login profiles, ...).
 
 Run by the integration targets with the interpreter of ansible-playbook, so it uses the same SDK and the
-same environment credentials/endpoints as the modules.  Prints one JSON line ``{"changed": bool, ...}``
+same environment credentials/endpoints as the modules.  RAM is eventually consistent: every command waits until
+what it wrote reads back (or reads as gone), so that the tasks after it see it.  Prints one JSON line ``{"changed": bool, ...}``
 and never a secret: login profile passwords are random and thrown away; credentials go only into files
 of mode 0600 for the playbook to read with a lookup into no_log options.
 
@@ -27,6 +28,7 @@ import os
 import secrets
 import string
 import sys
+import time
 
 from alibabacloud_ram20150501 import models
 from alibabacloud_ram20150501.client import Client
@@ -75,9 +77,46 @@ def tolerate(call, *codes):
     return True
 
 
+def shows(call, missing_code):
+    """A check: True once ``call()`` (a read) finds the entity, False while it answers ``missing_code``."""
+    def check():
+        try:
+            call()
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            if getattr(exc, 'code', None) == missing_code:
+                return False
+            raise
+        return True
+    return check
+
+
+def wait_until(check, what, timeout=60.0):
+    """RAM is eventually consistent: poll ``check()`` with growing pauses until it holds, as the alicloud Terraform
+    provider waits after its writes, so that the tasks after a fixture read what it wrote."""
+    deadline = time.monotonic() + timeout
+    pause = 0.1
+    while not check():
+        if time.monotonic() > deadline:
+            raise SystemExit('%s did not show within %d s' % (what, timeout))
+        time.sleep(pause)
+        pause = min(pause * 2, 2.0)
+
+
+def wait_shown(call, missing_code, what):
+    wait_until(shows(call, missing_code), what)
+
+
+def wait_gone(call, missing_code, what):
+    check = shows(call, missing_code)
+    wait_until(lambda: not check(), what + ' deleted')
+
+
 def create_groups(ram, names):
-    return [tolerate(lambda n=name: ram.create_group(models.CreateGroupRequest(group_name=n)), 'EntityAlreadyExists.Group')
-            for name in names]
+    changed = [tolerate(lambda n=name: ram.create_group(models.CreateGroupRequest(group_name=n)), 'EntityAlreadyExists.Group')
+               for name in names]
+    for name in names:
+        wait_shown(lambda n=name: ram.get_group(models.GetGroupRequest(group_name=n)), 'EntityNotExist.Group', 'group ' + name)
+    return changed
 
 
 def delete_groups(ram, names):
@@ -92,6 +131,7 @@ def delete_groups(ram, names):
         for member in members or []:
             ram.remove_user_from_group(models.RemoveUserFromGroupRequest(group_name=name, user_name=member.user_name))
         changed.append(tolerate(lambda n=name: ram.delete_group(models.DeleteGroupRequest(group_name=n)), 'EntityNotExist.Group'))
+        wait_gone(lambda n=name: ram.get_group(models.GetGroupRequest(group_name=n)), 'EntityNotExist.Group', 'group ' + name)
     return changed
 
 
@@ -99,12 +139,19 @@ def create_login_profile(ram, user_name):
     alphabet = string.ascii_letters + string.digits
     password = 'Aa1' + ''.join(secrets.choice(alphabet) for dummy in range(20))
     request = models.CreateLoginProfileRequest(user_name=user_name, password=password, password_reset_required=False)
-    return [tolerate(lambda: ram.create_login_profile(request), 'EntityAlreadyExists.User.LoginProfile')]
+    changed = [tolerate(lambda: ram.create_login_profile(request), 'EntityAlreadyExists.User.LoginProfile')]
+    wait_shown(lambda: ram.get_login_profile(models.GetLoginProfileRequest(user_name=user_name)),
+               'EntityNotExist.User.LoginProfile', 'login profile of ' + user_name)
+    return changed
 
 
 def create_users(ram, prefix, count):
-    return [tolerate(lambda n='%s%04d' % (prefix, i): ram.create_user(models.CreateUserRequest(user_name=n)),
-                     'EntityAlreadyExists.User') for i in range(int(count))]
+    names = ['%s%04d' % (prefix, i) for i in range(int(count))]
+    changed = [tolerate(lambda n=name: ram.create_user(models.CreateUserRequest(user_name=n)), 'EntityAlreadyExists.User')
+               for name in names]
+    for name in names:
+        wait_shown(lambda n=name: ram.get_user(models.GetUserRequest(user_name=n)), 'EntityNotExist.User', 'user ' + name)
+    return changed
 
 
 def delete_users(ram, prefix):
@@ -115,19 +162,29 @@ def delete_users(ram, prefix):
         if not body.is_truncated:
             break
         marker = body.marker
-    return [tolerate(lambda n=name: ram.delete_user(models.DeleteUserRequest(user_name=n)), 'EntityNotExist.User')
-            for name in names]
+    changed = [tolerate(lambda n=name: ram.delete_user(models.DeleteUserRequest(user_name=n)), 'EntityNotExist.User')
+               for name in names]
+    for name in names:
+        wait_gone(lambda n=name: ram.get_user(models.GetUserRequest(user_name=n)), 'EntityNotExist.User', 'user ' + name)
+    return changed
 
 
 def create_policy(ram, name):
     document = json.dumps({'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': ['oss:GetObject'], 'Resource': ['*']}]})
     request = models.CreatePolicyRequest(policy_name=name, policy_document=document, description='integration test')
-    return [tolerate(lambda: ram.create_policy(request), 'EntityAlreadyExists.Policy')]
+    changed = [tolerate(lambda: ram.create_policy(request), 'EntityAlreadyExists.Policy')]
+    wait_shown(lambda: ram.get_policy(models.GetPolicyRequest(policy_name=name, policy_type='Custom')),
+               'EntityNotExist.Policy', 'policy ' + name)
+    return changed
 
 
 def delete_policies(ram, names):
-    return [tolerate(lambda n=name: ram.delete_policy(models.DeletePolicyRequest(policy_name=n, cascading_delete=True)),
-                     'EntityNotExist.Policy') for name in names]
+    changed = [tolerate(lambda n=name: ram.delete_policy(models.DeletePolicyRequest(policy_name=n, cascading_delete=True)),
+                        'EntityNotExist.Policy') for name in names]
+    for name in names:
+        wait_gone(lambda n=name: ram.get_policy(models.GetPolicyRequest(policy_name=n, policy_type='Custom')),
+                  'EntityNotExist.Policy', 'policy ' + name)
+    return changed
 
 
 def create_role(ram, name):
@@ -138,6 +195,9 @@ def create_role(ram, name):
                        'EntityAlreadyExists.Role')
     attached = tolerate(lambda: ram.attach_policy_to_role(models.AttachPolicyToRoleRequest(
         role_name=name, policy_name=READ_ONLY_POLICY, policy_type='System')), 'EntityAlreadyExists.Role.Policy')
+    wait_shown(lambda: ram.get_role(models.GetRoleRequest(role_name=name)), 'EntityNotExist.Role', 'role ' + name)
+    wait_until(lambda: READ_ONLY_POLICY in [p.policy_name for p in ram.list_policies_for_role(
+        models.ListPoliciesForRoleRequest(role_name=name)).body.policies.policy or []], 'policy of role ' + name)
     arn = ram.get_role(models.GetRoleRequest(role_name=name)).body.role.arn
     return {'changed': created or attached, 'arn': arn}
 
@@ -148,6 +208,7 @@ def delete_roles(ram, names):
         tolerate(lambda n=name: ram.detach_policy_from_role(models.DetachPolicyFromRoleRequest(
             role_name=n, policy_name=READ_ONLY_POLICY, policy_type='System')), 'EntityNotExist.Role', 'EntityNotExist.Role.Policy')
         changed.append(tolerate(lambda n=name: ram.delete_role(models.DeleteRoleRequest(role_name=n)), 'EntityNotExist.Role'))
+        wait_gone(lambda n=name: ram.get_role(models.GetRoleRequest(role_name=n)), 'EntityNotExist.Role', 'role ' + name)
     return changed
 
 
