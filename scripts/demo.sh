@@ -2,7 +2,8 @@
 # The main job, end to end, with no Alibaba Cloud account: the RAM/STS emulator, three demo hosts
 # (network namespaces with sshd), playbooks/provision.yml with the example inventory, run twice.
 # The second run must report changed=0 and make no write API call.
-# Set KEEP=1 to leave the emulator and the hosts running afterwards.
+# Set KEEP=1 to leave the emulator and the hosts running afterwards. Like real RAM, the emulator is eventually
+# consistent: reads see a write PROPAGATION_DELAY seconds later (default 0.5; 0 for at once).
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -33,7 +34,8 @@ log "starting the RAM/STS emulator on $BRIDGE_IP (the hosts reach it there)"
 rm -rf "$DEMO_DIR" && mkdir -p "$DEMO_DIR"
 ram-emulator --host "$BRIDGE_IP" --port 0 --port-file "$DEMO_DIR/port" --state "$DEMO_DIR/state.json" \
     --root-key-file "$DEMO_DIR/root.env" --admin-key-file "$DEMO_DIR/admin.env" \
-    --admin-token-file "$DEMO_DIR/admin.token" >"$DEMO_DIR/emulator.log" 2>&1 &
+    --admin-token-file "$DEMO_DIR/admin.token" --propagation-delay "${PROPAGATION_DELAY:-0.5}" \
+    >"$DEMO_DIR/emulator.log" 2>&1 &
 emulator_pid=$!
 for _ in $(seq 1 200); do [ -s "$DEMO_DIR/port" ] && break; sleep 0.05; done
 [ -s "$DEMO_DIR/port" ] || { cat "$DEMO_DIR/emulator.log"; die "the emulator did not start"; }

@@ -6,8 +6,9 @@
 
 A suite's conftest.py imports the ones it uses (``from tests.support.fixtures import emulator, ...``):
 
-- ``emulator``: one emulator per session (--verbose, reads lagging writes by SUITE_PROPAGATION_DELAY); at the end of the session its whole log is scanned once more
-  for every secret it issued (calls the tests made through the SDK directly included);
+- ``emulator``: one emulator per session (--verbose, reads lagging writes by SUITE_PROPAGATION_DELAY); at the end
+  of the session its whole log is scanned once more for every secret it issued (calls the tests made through the SDK
+  directly included);
 - ``emu``: that emulator back to a fresh account with no faults, zero counters, the real clock and its start modes;
 - ``leak_guard``: the LeakGuard of the session (the emulator's secrets and admin token; tests add their own);
 - ``run_dir``: where every run's playbook, output and ansible log are kept;
