@@ -17,6 +17,8 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
+from ansible.errors import AnsibleFilterError
+
 try:
     from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
 except ImportError:  # ansible-core < 2.19: a string not wrapped as unsafe is templated when a variable refers to it
@@ -162,6 +164,24 @@ def credential_file_reads(credentials, explicit_keys=False):
     return reads
 
 
+_NAME_SEPARATORS = re.compile(r'[,\s]+')
+
+
+def name_list(value, variable):
+    """A list of names from whatever form a playbook variable arrives in: a YAML/JSON list (inventory, ``-e @file``,
+    ``-e '{"x": [...]}'``), or one string of names separated by commas or white space (``-e x=a,b``, an AWX survey
+    text field). RAM names never contain either. ``None`` and ``''`` give ``[]``; anything else fails naming
+    ``variable``."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [name for name in _NAME_SEPARATORS.split(value) if name]
+    if isinstance(value, (list, tuple)) and all(isinstance(item, str) for item in value):
+        return [item.strip() for item in value if item.strip()]
+    raise AnsibleFilterError('%s must be a list of names, or names separated by commas (for example -e %s=app-web,app-db); '
+                             'got %s' % (variable, variable, type(value).__name__))
+
+
 def held_secrets(hostvars, hosts, name):
     """``{access_key_id: secret}`` of the usable key pairs that a loop of credential_file_info (with
     ``return_secret``) registered as host variable ``name`` on each of ``hosts``; a host without it is skipped.
@@ -210,5 +230,6 @@ class FilterModule:
             'held_credentials': held_credentials,
             'held_credential_problems': held_credential_problems,
             'held_secrets': held_secrets,
+            'name_list': name_list,
             'outside_credential_files': outside_credential_files,
         }

@@ -6,11 +6,13 @@
 from __future__ import annotations
 
 import pytest
+from ansible.errors import AnsibleFilterError
 
 from ansible_collections.aliyun.ram.plugins.filter.provision import (
     held_credential_problems,
     held_credentials,
     held_secrets,
+    name_list,
     outside_credential_files,
 )
 
@@ -173,3 +175,23 @@ def test_held_secrets_leaves_out_what_cannot_be_a_secret(secret):
 def test_held_secrets_leaves_out_what_cannot_be_a_key_id(key_id):
     hostvars = {'web1': {'reads': {'results': [read_result('app', key_id)]}}}
     assert held_secrets(hostvars, ['web1'], 'reads') == {}
+
+
+@pytest.mark.parametrize('value, expected', [
+    (['app-web', 'app-db'], ['app-web', 'app-db']),
+    ('app-web', ['app-web']),                       # -e provision_rotate_users=app-web (was split into characters)
+    ('app-web,app-db', ['app-web', 'app-db']),
+    (' app-web , app-db ,', ['app-web', 'app-db']),
+    ('app-web\napp-db', ['app-web', 'app-db']),     # an AWX survey textarea
+    ('', []),
+    (None, []),
+    ([], []),
+])
+def test_name_list_accepts_lists_and_separated_strings(value, expected):
+    assert name_list(value, 'provision_rotate_users') == expected
+
+
+@pytest.mark.parametrize('value', [42, {'app-web': True}, ['app-web', 7], True])
+def test_name_list_refuses_anything_else_naming_the_variable(value):
+    with pytest.raises(AnsibleFilterError, match='provision_rotate_users must be a list of names'):
+        name_list(value, 'provision_rotate_users')
