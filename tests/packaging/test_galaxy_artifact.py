@@ -37,6 +37,9 @@ REQUIRED_MEMBERS = [
     'emulator/ram_emulator/__init__.py',
     'changelogs/config.yaml',
     'README.md',
+    # Galaxy's importer refuses a role without a README
+    'roles/provision/README.md',
+    'roles/credentials/README.md',
     'LICENSE',
 ]
 
