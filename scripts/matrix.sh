@@ -68,8 +68,8 @@ run_unit() {
         python -m pytest -p no:cacheprovider -p ansible_compat_plugin -q tests/unit)
 }
 
-# A representative subset by default (the full set runs on the primary toolchain): every module's EXAMPLES,
-# and the target of the batch AccessKey reconciliation the provision role relies on.
+# A representative subset by default (the full set runs on the primary toolchain): every module's EXAMPLES, the
+# four playbooks end to end, and the target of the batch AccessKey reconciliation the provision role relies on.
 # MATRIX_INTEGRATION_TARGETS="ram_user ram_access_key ..." picks targets; "all" runs every target.
 MATRIX_INTEGRATION_TARGETS=${MATRIX_INTEGRATION_TARGETS:-ram_access_keys}
 
@@ -78,7 +78,8 @@ run_integration() {
     if [ "$MATRIX_INTEGRATION_TARGETS" = all ]; then
         selection=(tests/integration)
     else
-        selection=(tests/integration/test_examples.py)
+        # the playbooks end to end (provision, rotate, audit, revoke), as on the newest core
+        selection=(tests/integration/test_examples.py tests/integration/test_playbook_flows.py)
         for target in $MATRIX_INTEGRATION_TARGETS; do
             [ -f "$REPO_ROOT/tests/integration/targets/$target/tasks/main.yml" ] || die "no integration target '$target'"
             selection+=("tests/integration/test_targets.py::test_target_against_emulator[$target]")

@@ -1,0 +1,120 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""playbooks/provision.yml, rotate.yml, audit.yml and revoke.yml end to end, as an operator runs them, on two
+pseudo-hosts (local connection, env files under the test's directory) against the emulator.
+
+The matrix stage runs this module with the oldest supported ansible-core too (scripts/matrix.sh): before 2.19 a
+templated null reaches a module as an empty string, which failed ``rotate_older_than_days`` and
+``delete_after_days`` there (checked: with the role passing ``none`` instead of ``omit``, the rotate step failed on
+ansible-core 2.16 with "cannot be converted to an int"). The molecule scenarios run the same playbooks on real test
+hosts, on the newest ansible-core only.
+"""
+
+from __future__ import annotations
+
+import json
+
+import yaml
+
+from tests.support.emulator import read_env_file
+from tests.support.fixtures import fresh
+from tests.support.playbook import REPO_ROOT, user_keys
+
+APP, BATCH = 'flow-app', 'flow-batch'
+HOSTS = {'flow1': [APP, BATCH], 'flow2': [APP]}
+
+
+def write_inventory(tmp_path):
+    files = tmp_path / 'files'
+    inventory = {'all': {
+        'vars': {'ansible_connection': 'local', 'provision_users': [{'name': APP}, {'name': BATCH}]},
+        'hosts': dict((host, {'provision_credentials': [
+            {'user': user, 'files': [{'format': 'env', 'path': str(files / host / ('%s.env' % user))}]} for user in users]})
+            for host, users in HOSTS.items()),
+    }}
+    path = tmp_path / 'inventory.yml'
+    path.write_text(yaml.safe_dump(inventory))
+    return path, files
+
+
+def run_playbook(runner, name, playbook, inventory, extra_vars=None, check=False):
+    plays = [{'ansible.builtin.import_playbook': str(REPO_ROOT / 'playbooks' / playbook)}]
+    run = runner.run(name, plays, inventory=str(inventory), extra_vars=extra_vars, check=check, diff=False,
+                     save_results=False)
+    assert run.returncode == 0, runner.failure_text(run, 8000)
+    return run
+
+
+def deployed(files):
+    """{(host, user): key id} of the env files that hold a key (revoke removes our lines, not the file)."""
+    found = {}
+    for host, users in HOSTS.items():
+        for user in users:
+            path = files / host / ('%s.env' % user)
+            key_id = read_env_file(str(path)).get('ALIBABA_CLOUD_ACCESS_KEY_ID') if path.exists() else None
+            if key_id:
+                found[(host, user)] = key_id
+    return found
+
+
+def key_statuses(emulator, user):
+    """{key id: status} of the user's keys in the emulator's latest state."""
+    keys = emulator.state()['access_keys']
+    return dict((key['AccessKeyId'], key['Status']) for key in (keys.values() if isinstance(keys, dict) else keys)
+                if key['owner'] == user)
+
+
+def recap_changed(run):
+    """{host: changed count} from the play recap."""
+    changed = {}
+    for line in run.output.splitlines():
+        parts = line.split()
+        if len(parts) > 3 and parts[1] == ':' and parts[3].startswith('changed='):
+            changed[parts[0]] = int(parts[3].split('=')[1])
+    return changed
+
+
+def test_provision_rotate_audit_revoke(runner, emulator, tmp_path):
+    fresh(emulator)
+    inventory, files = write_inventory(tmp_path)
+
+    # a dry run on a fresh account: no write, no file, exit 0
+    emulator.reset_counters()
+    run_playbook(runner, 'provision-check', 'provision.yml', inventory, check=True)
+    assert emulator.counters()['writes'] == 0 and deployed(files) == {}
+
+    run_playbook(runner, 'provision', 'provision.yml', inventory)
+    keys = deployed(files)
+    assert set(keys) == {('flow1', APP), ('flow1', BATCH), ('flow2', APP)}
+    assert keys[('flow1', APP)] == keys[('flow2', APP)]
+    ours = dict((user, ids) for user, ids in user_keys(emulator.state()).items() if user in (APP, BATCH))
+    assert ours == {APP: [keys[('flow1', APP)]], BATCH: [keys[('flow1', BATCH)]]}
+
+    emulator.reset_counters()
+    again = run_playbook(runner, 'provision-again', 'provision.yml', inventory)
+    assert emulator.counters()['writes'] == 0
+    assert set(recap_changed(again).values()) == {0}, recap_changed(again)
+
+    # the users as one string, as -e gives them; only flow-app is rotated
+    old_app = keys[('flow1', APP)]
+    run_playbook(runner, 'rotate', 'rotate.yml', inventory, extra_vars={'provision_rotate_users': APP})
+    rotated = deployed(files)
+    new_app = rotated[('flow1', APP)]
+    assert new_app != old_app and rotated[('flow2', APP)] == new_app and rotated[('flow1', BATCH)] == keys[('flow1', BATCH)]
+    assert key_statuses(emulator, APP) == {old_app: 'Inactive', new_app: 'Active'}
+
+    # no user is old enough to rotate; the grace period of 0 days deletes the Inactive key
+    run_playbook(runner, 'rotate-retire', 'rotate.yml', inventory,
+                 extra_vars={'provision_rotate_older_than_days': 30, 'provision_delete_after_days': 0})
+    assert key_statuses(emulator, APP) == {new_app: 'Active'} and deployed(files) == rotated
+
+    reports = tmp_path / 'audit'
+    run_playbook(runner, 'audit', 'audit.yml', inventory, extra_vars={'audit_output_dir': str(reports)})
+    report = json.loads((reports / 'audit.json').read_text())
+    assert report['summary']['users'] == 2 and report['summary']['hosts_read'] == 2
+
+    run_playbook(runner, 'revoke', 'revoke.yml', inventory, extra_vars={'provision_revoke_delete_users': True})
+    state = emulator.state()
+    assert not {APP, BATCH} & set(state['users']) and deployed(files) == {}
