@@ -108,9 +108,11 @@ options:
     type: float
     default: 15
 requirements:
-  - alibabacloud-ram20150501 >= 1.2.0 (on the controller, or wherever the module runs)
-  - alibabacloud-sts20150401 (for O(assume_role_arn) and M(aliyun.ram.sts_caller_info))
-  - alibabacloud-credentials
+  - alibabacloud-ram20150501 >= 1.3.0 (on the controller, or wherever the module runs)
+  - alibabacloud-sts20150401 >= 1.2.0 (for O(assume_role_arn) and M(aliyun.ram.sts_caller_info))
+  - alibabacloud-credentials >= 1.0.12
+  - alibabacloud-tea-openapi >= 0.4.6
+  - darabonba-core >= 1.0.0
 notes:
   - These modules call the Alibaba Cloud API from wherever they run. Run them on the controller
     (C(delegate_to) V(localhost), usually with C(run_once) V(true)); environment variables and credential files are
