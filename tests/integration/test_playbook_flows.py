@@ -118,3 +118,29 @@ def test_provision_rotate_audit_revoke(runner, emulator, tmp_path):
     run_playbook(runner, 'revoke', 'revoke.yml', inventory, extra_vars={'provision_revoke_delete_users': True})
     state = emulator.state()
     assert not {APP, BATCH} & set(state['users']) and deployed(files) == {}
+
+
+def readme_first_playbook():
+    text = (REPO_ROOT / 'README.md').read_text()
+    section = text[text.index('## First playbook'):]
+    return section[section.index('```yaml') + len('```yaml'):section.index('```', section.index('```yaml') + 7)]
+
+
+def test_the_readmes_first_playbook_runs_and_then_says_ok(runner, emulator, tmp_path):
+    """The README's "First playbook", as written except that /etc/ is this test's directory: the first run creates
+    the user, one key and the file on both web hosts; the second changes nothing and makes no write call."""
+    fresh(emulator)
+    playbook = readme_first_playbook().replace('/etc/', '%s/etc/' % tmp_path)
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'web': {'vars': {'ansible_connection': 'local'},
+                                                 'hosts': {'web1': None, 'web2': None}}}))
+    plays = yaml.safe_load(playbook)
+    first = runner.run('readme', plays, inventory=str(inventory), diff=False, save_results=False)
+    assert first.returncode == 0, runner.failure_text(first, 8000)
+    key_ids = set(read_env_file(str(tmp_path / 'etc' / 'app-web' / 'aliyun.env')).values()) & set(
+        user_keys(emulator.state()).get('app-web', []))
+    assert len(key_ids) == 1
+    emulator.reset_counters()
+    second = runner.run('readme-again', plays, inventory=str(inventory), diff=False, save_results=False)
+    assert second.returncode == 0, runner.failure_text(second, 8000)
+    assert emulator.counters()['writes'] == 0 and set(recap_changed(second).values()) == {0}
