@@ -54,7 +54,8 @@ def _user(name):
 
 
 def _set_clock(offset_seconds):
-    return {'name': 'Prerequisite: emulator clock offset %d s' % offset_seconds,
+    # no_log: the admin token is in the arguments, which -vvvv prints before ansible-core 2.19
+    return {'name': 'Prerequisite: emulator clock offset %d s' % offset_seconds, 'no_log': True,
             'ansible.builtin.uri': {'url': '{{ emulator_admin_url }}/clock', 'headers': '{{ emulator_admin_headers }}',
                                     'method': 'POST', 'body_format': 'json',
                                     'body': {'offset_seconds': offset_seconds}}}
