@@ -15,7 +15,7 @@ description:
     the key is created, and a user may hold at most two keys (inactive ones count). So this module creates a key only
     when the caller does not already hold a usable one, and never deletes an active key to make room.
   - The caller tells which key it holds with O(id) (typically read back from the deployed credential files or a
-    secret store), as O(id) of M(amazon.aws.iam_access_key) does. With O(state=present) the rules are as follows.
+    secret store), as O(id) of C(amazon.aws.iam_access_key) does. With O(state=present) the rules are as follows.
   - If the held key still exists, it is kept; only its O(status) is changed when asked (C(changed) only then).
     If it is older than O(max_age_days), a new key is created and the held key is returned as RV(rotated_from),
     left as it is, so that a rotation playbook can deploy the new key first and then deactivate and delete the old one.
