@@ -168,12 +168,8 @@ def create_access_key(api, user_name, known_access_key_ids, discarded):
     lost = []
 
     def new_keys():
-        try:
-            return [key for key in _listed_keys(api, user_name) if key['access_key_id'] not in known] or None
-        except ApiError as err:
-            if is_gone(err, 'ListAccessKeys'):
-                return None
-            raise
+        listed = list_access_keys_if_user(api, user_name) or []
+        return [key for key in listed if key['access_key_id'] not in known] or None
 
     def discard_new_keys():
         for key in api.poll(new_keys) or []:
