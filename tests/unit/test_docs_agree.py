@@ -28,3 +28,26 @@ def test_no_guide_promises_what_is_not_there():
     found = [(path.name, word) for path in sorted(GUIDES.glob('*.rst')) for word in words
              if word in path.read_text().lower()]
     assert not found, found
+
+
+def test_the_awx_survey_asks_for_documented_role_options_only():
+    """Every survey variable is an option of the provision role's rotate entry point and is described in the
+    playbooks guide, so the survey cannot drift from what the playbook reads."""
+    import json  # pylint: disable=import-outside-toplevel
+    survey = json.loads((ROOT / 'extensions' / 'awx' / 'survey_rotate.json').read_text())
+    specs = yaml.safe_load((ROOT / 'roles' / 'provision' / 'meta' / 'argument_specs.yml').read_text())['argument_specs']
+    guide = (GUIDES / 'guide_playbooks.rst').read_text()
+    for question in survey['spec']:
+        assert question['variable'] in specs['rotate']['options'], question['variable']
+        assert '``%s``' % question['variable'] in guide, question['variable']
+
+
+def test_the_playbooks_guide_describes_every_variable_a_playbook_header_names():
+    import re  # pylint: disable=import-outside-toplevel
+    guide = (GUIDES / 'guide_playbooks.rst').read_text()
+    named = set()
+    for path in (ROOT / 'playbooks').glob('*.yml'):
+        header = ''.join(line for line in path.read_text().splitlines(True) if line.startswith('#'))
+        named.update(re.findall(r'\b((?:provision|audit)_[a-z_]+|aliyun_ram_hosts)\b', header))
+    missing = sorted(name for name in named if '``%s``' % name not in guide)
+    assert not missing, missing
