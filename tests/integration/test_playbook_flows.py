@@ -39,12 +39,20 @@ def write_inventory(tmp_path):
     return path, files
 
 
-def run_playbook(runner, name, playbook, inventory, extra_vars=None, check=False):
+def run_playbook(runner, name, playbook, inventory, extra_vars=None, check=False, diff=False, returncode=0):
     plays = [{'ansible.builtin.import_playbook': str(REPO_ROOT / 'playbooks' / playbook)}]
-    run = runner.run(name, plays, inventory=str(inventory), extra_vars=extra_vars, check=check, diff=False,
+    run = runner.run(name, plays, inventory=str(inventory), extra_vars=extra_vars, check=check, diff=diff,
                      save_results=False)
-    assert run.returncode == 0, runner.failure_text(run, 8000)
+    assert run.returncode == returncode, runner.failure_text(run, 8000)
     return run
+
+
+def summary_lines(run):
+    """The lines of the run's closing summary, as the operator reads them."""
+    lines = [line.strip().strip('",') for line in run.output.splitlines()]
+    start = next(index for index, line in enumerate(lines) if line.endswith(' summary') or ' summary (check mode' in line)
+    end = next(index for index in range(start, len(lines)) if lines[index].startswith('Hosts failed or unreachable'))
+    return lines[start:end + 1]
 
 
 def deployed(files):
@@ -82,20 +90,52 @@ def test_provision_rotate_audit_revoke(runner, emulator, tmp_path):
 
     # a dry run on a fresh account: no write, no file, exit 0
     emulator.reset_counters()
-    run_playbook(runner, 'provision-check', 'provision.yml', inventory, check=True)
+    dry = run_playbook(runner, 'provision-check', 'provision.yml', inventory, check=True, diff=True)
     assert emulator.counters()['writes'] == 0 and deployed(files) == {}
+    app_env, batch_env = files / 'flow1' / ('%s.env' % APP), files / 'flow1' / ('%s.env' % BATCH)
+    assert summary_lines(dry) == [
+        'Provision summary (check mode: nothing was changed; this is what a real run would do)',
+        'Users that would be created: %s, %s' % (APP, BATCH),
+        'AccessKeys that would be created: %s (new key), %s (new key)' % (APP, BATCH),
+        'Files that would change: flow1 (%s, %s), flow2 (%s)' % (app_env, batch_env, files / 'flow2' / ('%s.env' % APP)),
+        'Hosts failed or unreachable: none']
+    # per host and file, the would-be change, with the key that does not exist yet as a placeholder
+    assert 'changed: [flow2] => (item=env %s)' % (files / 'flow2' / ('%s.env' % APP)) in dry.output
+    assert '+ALIBABA_CLOUD_ACCESS_KEY_ID=NewAccessKeyWouldBeCreated' in dry.output
 
-    run_playbook(runner, 'provision', 'provision.yml', inventory)
+    run = run_playbook(runner, 'provision', 'provision.yml', inventory, diff=True)
     keys = deployed(files)
     assert set(keys) == {('flow1', APP), ('flow1', BATCH), ('flow2', APP)}
     assert keys[('flow1', APP)] == keys[('flow2', APP)]
     ours = dict((user, ids) for user, ids in user_keys(emulator.state()).items() if user in (APP, BATCH))
     assert ours == {APP: [keys[('flow1', APP)]], BATCH: [keys[('flow1', BATCH)]]}
+    # which file changed on which host, with a diff that names the key id and masks the secret
+    assert 'changed: [flow1] => (item=env %s)' % app_env in run.output
+    assert 'changed: [flow2] => (item=env %s)' % (files / 'flow2' / ('%s.env' % APP)) in run.output
+    assert '+ALIBABA_CLOUD_ACCESS_KEY_ID=%s' % keys[('flow1', APP)] in run.output
+    assert '+ALIBABA_CLOUD_ACCESS_KEY_SECRET=********' in run.output
+    assert 'AccessKeys created: %s %s, %s %s' % (APP, keys[('flow1', APP)], BATCH, keys[('flow1', BATCH)]) in summary_lines(run)
 
     emulator.reset_counters()
     again = run_playbook(runner, 'provision-again', 'provision.yml', inventory)
     assert emulator.counters()['writes'] == 0
     assert set(recap_changed(again).values()) == {0}, recap_changed(again)
+    assert summary_lines(again) == [
+        'Provision summary',
+        'AccessKeys kept: %s %s, %s %s' % (APP, keys[('flow1', APP)], BATCH, keys[('flow1', BATCH)]),
+        'Users unchanged: 2',
+        'Files changed: none',
+        'Hosts with nothing changed: flow1, flow2',
+        'Hosts failed or unreachable: none']
+    assert 'ok: [flow1] => (item=env %s)' % app_env in again.output
+
+    # dry runs on a converged account: provision and rotate say what they would do and write nothing
+    converged_check = run_playbook(runner, 'provision-check-converged', 'provision.yml', inventory, check=True)
+    assert 'Files that would change: none' in summary_lines(converged_check)
+    rotate_check = run_playbook(runner, 'rotate-check', 'rotate.yml', inventory, check=True,
+                                extra_vars={'provision_rotate_users': APP})
+    assert 'AccessKeys that would be replaced: %s %s -> (new key)' % (APP, keys[('flow1', APP)]) in summary_lines(rotate_check)
+    assert emulator.counters()['writes'] == 0 and deployed(files) == keys
 
     # the users as one string, as -e gives them; only flow-app is rotated
     old_app = keys[('flow1', APP)]
@@ -111,11 +151,50 @@ def test_provision_rotate_audit_revoke(runner, emulator, tmp_path):
     assert key_statuses(emulator, APP) == {new_app: 'Active'} and deployed(files) == rotated
 
     reports = tmp_path / 'audit'
-    run_playbook(runner, 'audit', 'audit.yml', inventory, extra_vars={'audit_output_dir': str(reports)})
+    emulator.reset_counters()
+    run_playbook(runner, 'audit', 'audit.yml', inventory, check=True, extra_vars={'audit_output_dir': str(reports)})
+    assert emulator.counters()['writes'] == 0
     report = json.loads((reports / 'audit.json').read_text())
     assert report['summary']['users'] == 2 and report['summary']['hosts_read'] == 2
 
-    run_playbook(runner, 'revoke', 'revoke.yml', inventory, extra_vars={'provision_revoke_delete_users': True})
+    # revoke refuses a run with no target, and a real run without the confirmation, before any change
+    emulator.reset_counters()
+    unscoped = run_playbook(runner, 'revoke-unscoped', 'revoke.yml', inventory, check=True, returncode=2)
+    assert 'needs an explicit target' in unscoped.output
+    unconfirmed = run_playbook(runner, 'revoke-unconfirmed', 'revoke.yml', inventory, returncode=2,
+                               extra_vars={'provision_revoke_users': BATCH})
+    assert 'provision_revoke_confirm=true' in unconfirmed.output
+    counters = emulator.counters()
+    assert counters['reads'] + counters['writes'] == 0 and deployed(files) == rotated
+
+    # one user, as a string: the dry run names exactly what would go, the real run removes only that
+    only_batch = {'provision_revoke_users': BATCH}
+    look = run_playbook(runner, 'revoke-check', 'revoke.yml', inventory, check=True, diff=True, extra_vars=only_batch)
+    assert emulator.counters()['writes'] == 0 and deployed(files) == rotated
+    assert summary_lines(look)[1:] == [
+        'AccessKeys that would be deleted: %s' % keys[('flow1', BATCH)],
+        'Files that would change: flow1 (%s)' % batch_env,
+        'Hosts with nothing to change: flow2',
+        'Hosts failed or unreachable: none']
+    run_playbook(runner, 'revoke-batch', 'revoke.yml', inventory,
+                 extra_vars=dict(only_batch, provision_revoke_confirm=True))
+    assert deployed(files) == dict((where, key_id) for where, key_id in rotated.items() if where[1] != BATCH)
+    assert key_statuses(emulator, BATCH) == {}
+
+    # half provisioned (flow-batch exists without a key): the dry run would create its key and write its file only
+    emulator.reset_counters()
+    partial = run_playbook(runner, 'provision-check-partial', 'provision.yml', inventory, check=True)
+    assert emulator.counters()['writes'] == 0
+    assert summary_lines(partial)[1:] == [
+        'AccessKeys that would be created: %s (new key)' % BATCH,
+        'AccessKeys kept: %s %s' % (APP, new_app),
+        'Users unchanged: 2',
+        'Files that would change: flow1 (%s)' % batch_env,
+        'Hosts with nothing to change: flow2',
+        'Hosts failed or unreachable: none']
+
+    run_playbook(runner, 'revoke', 'revoke.yml', inventory, extra_vars={
+        'provision_revoke_delete_users': True, 'provision_revoke_users': [APP, BATCH], 'provision_revoke_confirm': 'true'})
     state = emulator.state()
     assert not {APP, BATCH} & set(state['users']) and deployed(files) == {}
 

@@ -145,6 +145,13 @@ def assert_no_secret(result, emulator, *given):
     guard.assert_files_clean(data_dir, allowed=[data_dir / 'env' / 'envvars'] + list(data_dir.glob('artifacts/*/command')))
 
 
+def artifacts(result):
+    """What the job exported with set_stats: AWX shows it as the job's artifacts (the stats event's artifact_data)."""
+    stats = [event for event in result.events if event.get('event') == 'playbook_on_stats']
+    assert len(stats) == 1
+    return stats[0]['event_data'].get('artifact_data') or {}
+
+
 def read_env(path):
     return dict(line.split('=', 1) for line in path.read_text().splitlines() if '=' in line)
 
@@ -172,6 +179,10 @@ def test_provision_through_ansible_runner_with_the_injected_credential(emu, clea
     key_ids = user_key_ids(emu.state(), user)
     assert len(key_ids) == 1
     assert {read_env(tmp_path / 'files' / host / ('%s.env' % user))['ALIBABA_CLOUD_ACCESS_KEY_ID'] for host in hosts} == set(key_ids)
+    summary = artifacts(first)['aliyun_ram_summary']
+    assert (summary['playbook'], summary['users_created'], summary['keys_created'], summary['keys_kept']) == (
+        'provision', [user], {user: key_ids[0]}, {})
+    assert sorted(summary['hosts_changed']) == hosts and summary['hosts_failed'] == {}
 
     emu.reset_counters()
     second = ansible_runner.run(**runner_kwargs(private_data_dir(tmp_path, 'job-2', inventory, envvars)))
@@ -183,6 +194,20 @@ def test_provision_through_ansible_runner_with_the_injected_credential(emu, clea
     assert not changed_events
     assert emu.counters()['writes'] == 0
     assert user_key_ids(emu.state(), user) == key_ids
+    summary = artifacts(second)['aliyun_ram_summary']
+    assert (summary['keys_created'], summary['keys_kept'], summary['hosts_changed']) == ({}, {user: key_ids[0]}, {})
+
+    # the audit exports its counts and the report paths; its reports go where audit_output_dir says, not to $PWD
+    audit_dir = private_data_dir(tmp_path, 'job-audit', inventory, envvars)
+    shutil.copy2(str(REPO_ROOT / 'playbooks' / 'audit.yml'), str(audit_dir / 'project' / 'audit.yml'))
+    reports = tmp_path / 'reports'
+    audit = ansible_runner.run(private_data_dir=str(audit_dir), playbook='audit.yml', quiet=True,
+                               extravars={'audit_output_dir': str(reports)})
+    assert_successful(audit, emu)
+    assert_no_secret(audit, emu)
+    exported = artifacts(audit)['aliyun_ram_audit']
+    assert (exported['users'], exported['keys'], exported['hosts_read']) == (1, 1, 2)
+    assert exported['paths']['json'] == str(reports / 'audit.json') and json.loads((reports / 'audit.json').read_text())
 
 
 def test_two_sliced_jobs_share_one_key_through_the_secret_store(emu, clean_environ, tmp_path):

@@ -421,7 +421,9 @@ def playbook(world, cases, key, template_path, results_path):
                 {'name': 'record success', 'ansible.builtin.set_fact': {var: {'failed': False}}},
             ], 'rescue': [
                 {'name': 'record failure', 'ansible.builtin.set_fact': {
-                    var: {'failed': True, 'msg': "{{ ansible_failed_result.msg | default('') }}"}}},
+                    # a loop's own msg is "One or more items failed": the items' messages name the file
+                    var: {'failed': True, 'msg': "{{ ([ansible_failed_result.msg | default('')] + ansible_failed_result.results"
+                                                 " | default([]) | map(attribute='msg', default='') | list) | join(' | ') }}"}}},
             ]})
         else:
             tasks.append({'name': case.id, 'aliyun.ram.credential_file': module_args(world, case, key),

@@ -1,0 +1,191 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The end-of-run summary of provision, rotate and revoke: what changed for users, keys and hosts, and what a failed
+or unreachable host means for the keys. Key ids and paths only, never a secret.
+
+A pure function of registered results and host variables: the role prints its ``lines`` and exports the rest with
+``ansible.builtin.set_stats`` (AWX job artifacts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+KINDS = ('provision', 'rotate', 'revoke')
+
+
+def _mapping(value):
+    return value if isinstance(value, Mapping) else {}
+
+
+def _host_vars(hostvars, host):
+    return _mapping(_mapping(hostvars).get(host))
+
+
+def _words(items, empty='none'):
+    items = list(items)
+    return ', '.join(str(item) for item in items) if items else empty
+
+
+def _host_users(host_vars):
+    names = host_vars.get('provision_host_user_names')
+    if names is None:
+        names = [entry.get('user') for entry in host_vars.get('provision_credentials') or [] if isinstance(entry, Mapping)]
+    return sorted(set(name for name in names or [] if name))
+
+
+def _lost_stage(host_vars):
+    """How far a host that failed (or was unreachable) got, from the facts it set on the way."""
+    if 'provision_host_held' not in host_vars:
+        return 'not reached: unreachable, or failed before its files were read'
+    if 'credentials_changed_paths' not in host_vars and 'credentials_unchanged_paths' not in host_vars:
+        return 'failed before its files were written'
+    return 'failed after some of its files were written'
+
+
+def _users_part(users_result, user_names):
+    entries = [entry for entry in _mapping(users_result).get('users') or [] if isinstance(entry, Mapping)]
+    created = [entry['name'] for entry in entries if entry.get('created')]
+    deleted = [entry['name'] for entry in entries if entry.get('deleted')]
+    updated = [entry['name'] for entry in entries
+               if entry.get('changed') and not entry.get('created') and not entry.get('deleted')]
+    listed = set(created + deleted + updated)
+    return {
+        'users_created': created,
+        'users_updated': updated,
+        'users_deleted': deleted,
+        'users_unchanged': len([name for name in dict.fromkeys(user_names or []) if name not in listed]),
+    }
+
+
+def _keys_part(keys_result):
+    keys = _mapping(_mapping(keys_result).get('access_keys'))
+    created, kept, rotated, deleted, failed, decisions = {}, {}, {}, [], {}, {}
+    for user, entry in keys.items():
+        entry = _mapping(entry)
+        if _mapping(entry.get('rotation')).get('decision'):
+            decisions[user] = dict((name, entry['rotation'].get(name)) for name in ('decision', 'message'))
+        deleted.extend(entry.get('deleted_access_key_ids') or [])
+        if entry.get('error'):
+            failed[user] = _mapping(entry['error']).get('code') or _mapping(entry['error']).get('message') or 'failed'
+        elif entry.get('created'):
+            created[user] = entry.get('access_key_id')
+            if entry.get('rotated_from'):
+                rotated[user] = {'from': entry['rotated_from'], 'to': entry.get('access_key_id')}
+        elif entry.get('access_key_id'):
+            kept[user] = entry['access_key_id']
+    return {'keys_created': created, 'keys_kept': kept, 'keys_rotated': rotated, 'keys_deleted': deleted,
+            'keys_failed': failed, 'rotation_decisions': decisions}
+
+
+def run_summary(hostvars, kind, all_hosts, play_hosts, users=None, keys=None, rotation=None, revocation=None,
+                user_names=None, check_mode=False):
+    """``{playbook, check_mode, users_*, keys_*, hosts_*, consequences, lines}`` for one run of ``kind``.
+
+    ``users`` is the registered ram_users result, ``keys`` the registered ram_access_keys result of the reconcile,
+    ``rotation`` the rotation_report and ``revocation`` the revocation_report (each when the run has one);
+    ``user_names`` every user the run ensured, to count the unchanged ones. Per host, the credentials role's
+    ``credentials_changed_paths`` / ``credentials_unchanged_paths`` say which files changed; a host of ``all_hosts``
+    that is not in ``play_hosts`` failed or was unreachable, and its users' keys are named in ``consequences``.
+    """
+    if kind not in KINDS:
+        raise ValueError('run_summary: kind must be one of %s, not %r' % (', '.join(KINDS), kind))
+    play = set(play_hosts or [])
+    summary = {'playbook': kind, 'check_mode': bool(check_mode)}
+    summary.update(_users_part(users, user_names))
+    summary.update(_keys_part(keys))
+    rotation, revocation = _mapping(rotation), _mapping(revocation)
+    summary['keys_deactivated'] = list(rotation.get('deactivated') or [])
+    summary['keys_deleted'] = list(dict.fromkeys(summary['keys_deleted'] + list(rotation.get('deleted') or [])
+                                                  + list(revocation.get('deleted') or [])))
+    summary['keys_pending_deletion'] = list(rotation.get('pending_deletion') or [])
+    summary['keys_kept_in_use_elsewhere'] = dict(_mapping(revocation.get('kept_in_use_elsewhere')))
+    if revocation:
+        summary['users_deleted'] = list(dict.fromkeys(summary['users_deleted'] + list(revocation.get('users_to_delete') or [])))
+
+    changed, unchanged, lost = {}, [], {}
+    for host in all_hosts or []:
+        host_vars = _host_vars(hostvars, host)
+        if host not in play:
+            lost[host] = _lost_stage(host_vars)
+        paths = list(host_vars.get('credentials_changed_paths') or [])
+        if paths:
+            changed[host] = paths
+        elif host in play:
+            unchanged.append(host)
+    summary['hosts_changed'] = changed
+    summary['hosts_unchanged'] = unchanged
+    summary['hosts_failed'] = lost
+    summary['consequences'] = _consequences(kind, hostvars, lost, rotation)
+    summary['lines'] = _lines(summary)
+    return summary
+
+
+def _consequences(kind, hostvars, lost, rotation):
+    notes = []
+    for host, stage in lost.items():
+        users = _host_users(_host_vars(hostvars, host))
+        if kind == 'revoke':
+            notes.append('%s (%s): its files still hold the keys of %s; run again with --limit %s to remove them'
+                         % (host, stage, _words(users, 'no user'), host))
+        else:
+            notes.append('%s (%s): the current keys of %s may not be on it; run again with --limit %s to finish'
+                         % (host, stage, _words(users, 'no user'), host))
+    for user in rotation.get('not_retired') or []:
+        holders = [host for host in lost if user in _host_users(_host_vars(hostvars, host))]
+        notes.append('old key of %s kept Active because %s %s not reached; rotate again once %s'
+                     % (user, _words(holders, 'a host outside this run'), 'were' if len(holders) > 1 else 'was',
+                        'they are back' if len(holders) > 1 else 'it is back'))
+    for key_id in rotation.get('still_held') or []:
+        notes.append('%s left Active: a host still holds it' % key_id)
+    return notes
+
+
+def _lines(summary):
+    """One line per non-empty category (files and failed hosts always), each a sentence a person reads."""
+    dry = summary['check_mode']
+
+    def did(text):
+        return ('that would be ' if dry else '') + text
+
+    title = {'provision': 'Provision', 'rotate': 'Rotation', 'revoke': 'Revocation'}[summary['playbook']]
+    lines = ['%s summary%s' % (title, ' (check mode: nothing was changed; this is what a real run would do)' if dry else '')]
+
+    def pairs(mapping):
+        return ['%s %s' % (user, key_id or '(new key)') for user, key_id in mapping.items()]
+
+    categories = [
+        ('Users ' + did('created'), summary['users_created']),
+        ('Users ' + did('updated'), summary['users_updated']),
+        ('Users ' + did('deleted'), summary['users_deleted']),
+        ('AccessKeys ' + did('created'), pairs(summary['keys_created'])),
+        ('AccessKeys ' + did('replaced'), ['%s %s -> %s' % (user, pair['from'], pair['to'] or '(new key)')
+                                            for user, pair in summary['keys_rotated'].items()]),
+        ('AccessKeys kept', pairs(summary['keys_kept'])),
+        ('AccessKeys ' + did('deactivated'), summary['keys_deactivated']),
+        ('AccessKeys kept Inactive until their grace period ends', summary['keys_pending_deletion']),
+        ('AccessKeys ' + did('deleted'), summary['keys_deleted']),
+        ('AccessKeys left alone because hosts outside this run hold them',
+         ['%s (%s)' % (key_id, _words(hosts if isinstance(hosts, list) else [hosts]))
+          for key_id, hosts in summary['keys_kept_in_use_elsewhere'].items()]),
+        ('AccessKeys that failed', ['%s (%s)' % item for item in summary['keys_failed'].items()]),
+    ]
+    lines.extend('%s: %s' % (label, _words(items)) for label, items in categories if items)
+    lines.extend('Rotation of %s: %s%s' % (user, entry['decision'], ' (%s)' % entry['message'] if entry.get('message') else '')
+                 for user, entry in summary['rotation_decisions'].items())
+    if summary['users_unchanged']:
+        lines.append('Users unchanged: %d' % summary['users_unchanged'])
+    lines.append('Files %s: %s' % ('that would change' if dry else 'changed', _words(
+        '%s (%s)' % (host, ', '.join(paths)) for host, paths in summary['hosts_changed'].items())))
+    if summary['hosts_unchanged']:
+        lines.append('Hosts with nothing %s: %s' % ('to change' if dry else 'changed', _words(summary['hosts_unchanged'])))
+    lines.append('Hosts failed or unreachable: %s' % _words(summary['hosts_failed']))
+    lines.extend(summary['consequences'])
+    return lines
+
+
+class FilterModule:
+    def filters(self):
+        return {'run_summary': run_summary}

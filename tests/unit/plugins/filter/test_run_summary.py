@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The end-of-run summary: what it counts from registered results and host facts, and what it says about hosts that
+failed or were unreachable."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.aliyun.ram.plugins.filter.run_summary import run_summary
+
+SECRET = 'secret-that-must-not-appear'
+
+
+def key(key_id, **fields):
+    entry = {'access_key_id': key_id, 'access_key_secret': SECRET if key_id else None, 'created': False}
+    entry.update(fields)
+    return entry
+
+
+HOSTVARS = {
+    'web1': {'provision_host_held': [], 'provision_host_user_names': ['app'],
+             'credentials_changed_paths': ['/etc/app.env'], 'credentials_unchanged_paths': []},
+    'web2': {'provision_host_held': [], 'provision_host_user_names': ['app'],
+             'credentials_changed_paths': [], 'credentials_unchanged_paths': ['/etc/app.env']},
+    # unreachable from the start: it never read its files
+    'db1': {'provision_credentials': [{'user': 'db', 'files': []}, {'access_key_id': 'LTAIexplicit', 'files': []}]},
+    # read its files, then failed before writing
+    'db2': {'provision_host_held': [], 'provision_host_user_names': ['db']},
+}
+ALL = ['web1', 'web2', 'db1', 'db2']
+PLAY = ['web1', 'web2']
+
+
+def test_a_provision_run_counts_users_keys_and_files_and_names_what_lost_hosts_miss():
+    users = {'users': [{'name': 'app', 'changed': True, 'created': True}, {'name': 'ops', 'changed': True}]}
+    keys = {'access_keys': {'app': key('NEW1', created=True), 'db': key('DB1'),
+                            'old': key('NEW2', created=True, rotated_from='OLD2', deleted_access_key_ids=['GONE'])}}
+    summary = run_summary(HOSTVARS, 'provision', ALL, PLAY, users=users, keys=keys,
+                          user_names=['app', 'ops', 'db', 'old', 'app'])
+    assert summary['users_created'] == ['app'] and summary['users_updated'] == ['ops'] and summary['users_unchanged'] == 2
+    assert summary['keys_created'] == {'app': 'NEW1', 'old': 'NEW2'} and summary['keys_kept'] == {'db': 'DB1'}
+    assert summary['keys_rotated'] == {'old': {'from': 'OLD2', 'to': 'NEW2'}} and summary['keys_deleted'] == ['GONE']
+    assert summary['hosts_changed'] == {'web1': ['/etc/app.env']} and summary['hosts_unchanged'] == ['web2']
+    assert summary['hosts_failed'] == {'db1': 'not reached: unreachable, or failed before its files were read',
+                                       'db2': 'failed before its files were written'}
+    assert summary['consequences'] == [
+        'db1 (not reached: unreachable, or failed before its files were read): the current keys of db may not be on '
+        'it; run again with --limit db1 to finish',
+        'db2 (failed before its files were written): the current keys of db may not be on it; run again with --limit '
+        'db2 to finish']
+    assert summary['lines'][:8] == [
+        'Provision summary',
+        'Users created: app',
+        'Users updated: ops',
+        'AccessKeys created: app NEW1, old NEW2',
+        'AccessKeys replaced: old OLD2 -> NEW2',
+        'AccessKeys kept: db DB1',
+        'AccessKeys deleted: GONE',
+        'Users unchanged: 2']
+    assert SECRET not in json.dumps(summary)
+
+
+def test_a_dry_run_on_a_fresh_account_says_what_would_be_created():
+    keys = {'access_keys': {'app': key(None, created=True)}}
+    users = {'users': [{'name': 'app', 'changed': True, 'created': True}]}
+    summary = run_summary(HOSTVARS, 'provision', PLAY, PLAY, users=users, keys=keys, user_names=['app'], check_mode=True)
+    assert summary['lines'] == [
+        'Provision summary (check mode: nothing was changed; this is what a real run would do)',
+        'Users that would be created: app',
+        'AccessKeys that would be created: app (new key)',
+        'Files that would change: web1 (/etc/app.env)',
+        'Hosts with nothing to change: web2',
+        'Hosts failed or unreachable: none']
+
+
+def test_a_rotation_names_the_old_key_kept_active_because_of_an_unreachable_host():
+    keys = {'access_keys': {'db': key('NEWDB', created=True, rotated_from='OLDDB',
+                                      rotation={'decision': 'rotate', 'message': 'AccessKey OLDDB is replaced'})}}
+    rotation = {'deactivated': [], 'deleted': [], 'pending_deletion': [], 'still_held': ['HELD'], 'not_retired': ['db']}
+    summary = run_summary(HOSTVARS, 'rotate', ALL, PLAY, keys=keys, rotation=rotation)
+    assert summary['rotation_decisions'] == {'db': {'decision': 'rotate', 'message': 'AccessKey OLDDB is replaced'}}
+    assert summary['consequences'][-2:] == ['old key of db kept Active because db1, db2 were not reached; rotate '
+                                            'again once they are back', 'HELD left Active: a host still holds it']
+    assert 'Rotation of db: rotate (AccessKey OLDDB is replaced)' in summary['lines']
+
+
+def test_a_revocation_lists_the_keys_left_alone_and_the_users_deleted():
+    revocation = {'deleted': ['K1'], 'kept_in_use_elsewhere': {'K2': ['web9']}, 'users_to_delete': ['app']}
+    summary = run_summary(HOSTVARS, 'revoke', ALL, PLAY, revocation=revocation)
+    assert (summary['keys_deleted'], summary['users_deleted']) == (['K1'], ['app'])
+    assert 'AccessKeys left alone because hosts outside this run hold them: K2 (web9)' in summary['lines']
+    assert summary['consequences'][0] == ('db1 (not reached: unreachable, or failed before its files were read): its '
+                                          'files still hold the keys of db; run again with --limit db1 to remove them')
+
+
+def test_a_failed_key_is_named_with_its_error_code():
+    keys = {'access_keys': {'app': key(None, error={'code': 'Throttling.User', 'message': 'slow down'})}}
+    summary = run_summary({}, 'provision', [], [], keys=keys)
+    assert summary['keys_failed'] == {'app': 'Throttling.User'} and summary['keys_created'] == {}
+    assert 'AccessKeys that failed: app (Throttling.User)' in summary['lines']
+
+
+def test_skipped_or_missing_results_give_an_empty_summary():
+    summary = run_summary({}, 'rotate', [], [], users={'skipped': True}, keys=None, rotation='', revocation=None)
+    assert summary['lines'] == ['Rotation summary', 'Files changed: none', 'Hosts failed or unreachable: none']
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError, match='kind must be one of provision, rotate, revoke'):
+        run_summary({}, 'deploy', [], [])
