@@ -18,7 +18,7 @@ from __future__ import annotations
 from ansible_collections.aliyun.ram.plugins.module_utils._keys.api import is_gone, read_unless_gone, write_unless_gone
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import to_snake, unwrap_list
-from ansible_collections.aliyun.ram.plugins.module_utils._users.plan import USER_ATTRIBUTES, policy_key, policy_label
+from ansible_collections.aliyun.ram.plugins.module_utils._users.plan import LISTING_PAGE_SIZE, USER_ATTRIBUTES, policy_key, policy_label
 
 
 def user_raw(api, name):
@@ -32,6 +32,13 @@ def get_user(api, name):
 
 def list_users(api):
     return api.paginate('ListUsers', 'Users', 'User')
+
+
+def listed_users(api):
+    """{user name: raw user} of the whole account, from ListUsers pages of 1000 (its fields are GetUser's but
+    LastLoginDate)."""
+    return dict((user['UserName'], user) for user in api.paginate('ListUsers', 'Users', 'User', page_size=LISTING_PAGE_SIZE)
+                if user.get('UserName'))
 
 
 def list_user_policies(api, name):

@@ -80,15 +80,17 @@ def _write_memberships(api, name, plan, check_mode, result):
         result['added_groups'].append(group)
 
 
-def ensure_user(api, spec, check_mode):
+def ensure_user(api, spec, check_mode, listed=None):
     """state=present for one user.  ``spec``: name, display_name, comments, email, mobile_phone,
-    policies (normalised ``{name, type}`` list or None), purge_policies, groups (or None), purge_groups."""
+    policies (normalised ``{name, type}`` list or None), purge_policies, groups (or None), purge_groups.
+    ``listed``: the account's users by name (``listed_users``); a name it lacks is read with GetUser, which also
+    covers a user created too recently to be listed yet."""
     name = spec['name']
     attributes = dict((option, spec.get(option)) for option, _field in USER_ATTRIBUTES)
     result = {'changed': False, 'created': False, 'attached_policies': [], 'detached_policies': [],
               'added_groups': [], 'removed_groups': []}
 
-    current = get_user(api, name)
+    current = to_snake(listed[name]) if listed and name in listed else get_user(api, name)
     current_policies, current_groups = _read_memberships(api, spec, current is not None)
     plan = plan_memberships(spec, current_policies, current_groups)
     # A policy or group that does not exist would fail half way, after CreateUser: check first (reads only,
@@ -210,7 +212,10 @@ def unlisted_users(api, specs, matches):
     return [removal_spec(name) for name in names]
 
 
-def apply_user(api, spec, check_mode):
-    """(ram_users entry, diff) of ram_user's semantics for one spec."""
-    result = remove_user(api, spec, check_mode) if spec['state'] == 'absent' else ensure_user(api, spec, check_mode)
+def apply_user(api, spec, check_mode, listed=None):
+    """(ram_users entry, diff) of ram_user's semantics for one spec (``listed``: see ensure_user)."""
+    if spec['state'] == 'absent':
+        result = remove_user(api, spec, check_mode)
+    else:
+        result = ensure_user(api, spec, check_mode, listed)
     return batch_entry(spec, result), result['diff']

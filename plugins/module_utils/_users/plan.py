@@ -212,6 +212,17 @@ def removal_spec(name):
     return dict(SPEC_DEFAULTS, name=name, state='absent', force=True)
 
 
+# ListUsers returns up to 1000 users a page: from this many users to ensure on, one listing of the account is cheaper
+# than a GetUser each (a handful of names is cheaper to read one by one than a large account is to list).
+LISTING_MIN_USERS = 10
+LISTING_PAGE_SIZE = 1000
+
+
+def reads_by_listing(specs):
+    """Whether a batch reads its users from ListUsers pages rather than one GetUser per user."""
+    return sum(1 for spec in specs if spec['state'] == 'present') >= LISTING_MIN_USERS
+
+
 def batch_entry(spec, result):
     """A ram_users entry from the result of ensure_user / remove_user for ``spec``."""
     if spec['state'] == 'absent':

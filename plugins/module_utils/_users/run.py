@@ -14,6 +14,7 @@ from __future__ import annotations
 from ansible_collections.aliyun.ram.plugins.module_utils import _ram_validation as validate
 from ansible_collections.aliyun.ram.plugins.module_utils._batch import check_parallelism, error_result, raise_failures, run_parallel, share_backoff
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ValidationError
+from ansible_collections.aliyun.ram.plugins.module_utils._users.api import listed_users
 from ansible_collections.aliyun.ram.plugins.module_utils._users.apply import (
     apply_user,
     ensure_user,
@@ -27,6 +28,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._users.plan import (
     compile_name_regex,
     exclusive_filter,
     merge_user_specs,
+    reads_by_listing,
     reported,
     summarise,
     user_spec,
@@ -73,8 +75,9 @@ def run_ram_users(module):
     if matches is not None:
         specs = specs + unlisted_users(api, specs, matches)
 
+    listed = listed_users(api) if reads_by_listing(specs) else None
     entries, changes, failures = [], [], []
-    for outcome in run_parallel(specs, lambda spec: apply_user(api, spec, module.check_mode), parallelism):
+    for outcome in run_parallel(specs, lambda spec: apply_user(api, spec, module.check_mode, listed), parallelism):
         name = outcome.item['name']
         if outcome.failed:
             failures.append((name, outcome.error))

@@ -110,3 +110,59 @@ def test_diff_per_user_then_summarised_beyond_the_limit():
     summary = batch_diff(changes, limit=4)['prepared']
     assert '5 RAM users' in summary and 'created (3): u0, u1, u2' in summary
     assert 'deleted (1): u3' in summary and 'updated (1): u4' in summary
+
+
+def run_batch(fake, names, check_mode=False):
+    """ram_users' own entry point on the fake RAM, with every user as a plain present spec."""
+    from ansible_collections.aliyun.ram.plugins.module_utils._users.run import run_ram_users  # pylint: disable=import-outside-toplevel
+    api, dummy = make_api(fake)
+
+    class Module:
+        params = {'users': [{'name': name} for name in names], 'report': 'changes', 'parallelism': 8,
+                  'exclusive': False, 'exclusive_name_prefix': None, 'exclusive_name_regex': None}
+        _diff = False
+
+        def __init__(self):
+            self.check_mode = check_mode
+
+        def api(self):
+            return api
+
+    return run_ram_users(Module())
+
+
+def test_a_large_converged_batch_reads_its_users_from_one_listing():
+    """1000 converged users: one ListUsers page of 1000, no GetUser (fails with a GetUser per user, as before)."""
+    fake = FakeRam()
+    names = ['bulk-%04d' % index for index in range(1000)]
+    for name in names:
+        fake.add_user(name)
+    fake.calls.clear()
+    result = run_batch(fake, names)
+    assert result['changed'] is False and result['summary']['unchanged'] == 1000
+    assert [action for action, dummy in fake.calls] == ['ListUsers']
+    assert fake.calls[0][1]['MaxItems'] == 1000
+
+
+def test_names_the_listing_lacks_are_read_one_by_one_and_created():
+    fake = FakeRam()
+    names = ['bulk-%02d' % index for index in range(12)]
+    for name in names[:10]:
+        fake.add_user(name)
+    fake.calls.clear()
+    result = run_batch(fake, names)
+    actions = [action for action, dummy in fake.calls]
+    assert actions.count('ListUsers') == 1 and actions.count('CreateUser') == 2
+    # GetUser only for the two new names (once to find them missing, once to see each created user)
+    assert sorted(params['UserName'] for action, params in fake.calls if action == 'GetUser') == ['bulk-10', 'bulk-10', 'bulk-11', 'bulk-11']
+    assert result['summary']['created'] == 2 and result['summary']['unchanged'] == 10
+
+
+def test_a_handful_of_users_is_read_with_get_user_not_by_listing_the_account():
+    fake = FakeRam()
+    names = ['few-%d' % index for index in range(3)]
+    for name in names:
+        fake.add_user(name)
+    fake.calls.clear()
+    run_batch(fake, names)
+    assert sorted(action for action, dummy in fake.calls) == ['GetUser'] * 3
