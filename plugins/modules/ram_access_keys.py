@@ -14,9 +14,10 @@ description:
   - For each user in O(users), makes sure there is exactly one AccessKey whose secret is known and that works, in one
     module invocation for any number of users, with a bounded number of parallel API calls.
   - O(held) lists the keys that hosts (or a secret store) already hold. Per user, the newest held key that RAM lists as
-    V(Active), and that is not older than O(max_age_days) when set, is kept - when O(verify=true), only if one of
-    its held secrets passes STS C(GetCallerIdentity) as that RAM user; copies whose secret does not verify are not used,
-    and the next held key is tried.
+    V(Active), and that is not older than O(max_age_days) when set, is kept. When its held copies disagree (two
+    secrets for one id), one of them must pass STS C(GetCallerIdentity) as that RAM user (with O(verify=true)); copies
+    whose secret does not verify are not used, and the next held key is tried. Copies that agree are trusted without a
+    call signed with the key, unless O(prove_held_keys=true).
   - Otherwise one key is created for the user (once per user per invocation, a lost C(CreateAccessKey) response never
     leaves an extra key). At the limit of 2 keys per user, O(on_limit) decides; an active key is never deleted.
   - A user whose only active key is held by no host (its secret cannot be recovered) gets a new key, and the unheld
@@ -25,8 +26,9 @@ description:
     key is created or deleted; the module never deploys a root key.
   - Every user is read and every held copy verified first, without any write. If that fails for any user, nothing is
     created or deleted for any user. Keys are created only afterwards.
-  - When every user already holds an active, young enough key, the task makes no write call and, per user, exactly one
-    C(ListAccessKeys) call (plus one STS C(GetCallerIdentity) call when O(verify=true)).
+  - When every user already holds an active, young enough key whose copies agree, the task makes no write call and, per
+    user, exactly one C(ListAccessKeys) call. No call is signed with a held key, so RAM's last-use date of the key
+    (C(GetAccessKeyLastUsed)) keeps showing what the applications did, not the last run of this module.
   - O(operation=retire) and O(operation=revoke) are the later steps of a key's life (see O(operation)).
   - With O(secret_store), the action plugin of the same name keeps the secrets of the created keys in an encrypted store
     on the controller, and adds the store's copies to O(held).
@@ -83,11 +85,20 @@ options:
     default: fail
   verify:
     description:
-      - Prove every kept key with STS C(GetCallerIdentity) signed with the key itself - the identity must be the RAM
-        user the key is for. Also detects account root keys among the held keys and refuses them.
-      - For a key created in this run, a few seconds of propagation delay are tolerated.
+      - Prove keys with STS C(GetCallerIdentity) signed with the key itself when it matters - the identity must be the
+        RAM user the key is for. Proven are a key created in this run (a few seconds of propagation delay are
+        tolerated), a held key whose copies disagree, with O(operation=retire) the key the hosts now hold, and held
+        ids that RAM does not list for the user, which detects account root keys among the held keys and refuses them.
+      - V(false) makes no call signed with a held or created key at all.
     type: bool
     default: true
+  prove_held_keys:
+    description:
+      - Also prove, on every run, a held key whose copies all carry the same secret (with O(verify=true)).
+      - Off by default because each proof is a call signed with the key, which RAM records as the key's last use
+        (C(GetAccessKeyLastUsed)); an unused key held by hosts would then never look unused.
+    type: bool
+    default: false
   parallelism:
     description:
       - How many users are handled at the same time (parallel API calls), 1-32.
@@ -386,6 +397,7 @@ def main():
             max_age_days=dict(type='int'),
             on_limit=dict(type='str', default='fail', choices=list(ON_LIMIT_CHOICES)),
             verify=dict(type='bool', default=True),
+            prove_held_keys=dict(type='bool', default=False),
             parallelism=dict(type='int', default=8),
             operation=dict(type='str', default=RECONCILE, choices=list(OPERATIONS)),
             rotate_users=dict(type='list', elements='str', default=[]),

@@ -42,6 +42,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._keys.plan import (
     held_copies,
     held_ids_of,
     holders_of,
+    needs_proof,
     plan_keys,
     plan_retire,
     plan_revoke,
@@ -101,23 +102,25 @@ class KeyChanges(object):
         return key, finished
 
 
-def first_held(api, held, user_name, candidates, verify, need_secret=True):
-    """(key id, held index, identity, warnings): the first candidate with a held copy that passes STS (``verify``)
-    or, without ``verify``, that has a secret (any copy when not ``need_secret``); (None, None, None, warnings)."""
+def first_held(api, held, user_name, candidates, verify, need_secret=True, prove_agreeing=False):
+    """(key id, held index, identity, warnings): the first candidate with a held copy that passes STS when it needs
+    a proof (``verify`` and ``needs_proof``), otherwise that has a secret (any copy when not ``need_secret``);
+    (None, None, None, warnings)."""
     warnings = []
     user_id = UserId(api, user_name)
     for access_key_id in candidates:
-        if verify:
+        copies = held_copies(held, user_name, access_key_id)
+        proving = verify and needs_proof(copies, prove_agreeing)
+        if proving:
             index, identity = verify_held(api, held, user_name, access_key_id, user_id)
         elif not need_secret:
             return access_key_id, None, None, warnings
         else:
-            copies = held_copies(held, user_name, access_key_id)
             index, identity = (copies[0][0] if copies else None), None
         if index is not None:
             return access_key_id, index, identity, warnings
         warnings.append('no held copy of AccessKey %s of user %s %s; it is not kept' % (
-            access_key_id, user_name, 'passed STS verification' if verify else 'has a secret'))
+            access_key_id, user_name, 'passed STS verification' if proving else 'has a secret'))
     return None, None, None, warnings
 
 
@@ -200,7 +203,8 @@ def resolve_user(api, held, user_name, options, now, check_mode=False):
     warnings = []
     if options['verify'] and plan['stale_held']:
         warnings.extend(check_stale_copies(api, held, user_name, plan['stale_held']))
-    kept, index, identity, not_kept = first_held(api, held, user_name, plan['candidates'], options['verify'])
+    kept, index, identity, not_kept = first_held(api, held, user_name, plan['candidates'], options['verify'],
+                                                 prove_agreeing=options['prove_held_keys'])
     warnings.extend(not_kept)
     if kept:
         result = _key_result(user_name, held, next(k for k in keys if k['access_key_id'] == kept))
@@ -301,8 +305,9 @@ def retire_user(api, held, user_name, options, now, check_mode):
     holds any more are deactivated, Inactive keys past their grace period deleted (``plan_retire``)."""
     held_ids = held_ids_of(held, user_name)
     keys = list_access_keys(api, user_name, expect_ids=held_ids)
+    # the end of a rotation proves the deployed key, agreeing copies or not
     kept_id, dummy, identity, warnings = first_held(api, held, user_name, held_active_newest_first(keys, held_ids),
-                                                    options['verify'], need_secret=False)
+                                                    options['verify'], need_secret=False, prove_agreeing=True)
     if kept_id is None:
         raise ConflictError('no host holds an active AccessKey of user %s%s: nothing is deactivated or deleted'
                             % (user_name, ' that passes STS verification' if options['verify'] else ''))

@@ -108,6 +108,14 @@ def held_copies(held, user_name, access_key_id):
     return copies
 
 
+def needs_proof(copies, prove_agreeing):
+    """Whether a key RAM lists as the user's, with these held ``copies`` (``held_copies``), must pass STS before it is
+    kept. Copies that disagree (two secrets for one id) must: at most one is right. A single secret is trusted unless
+    ``prove_agreeing``: a proof is a call signed with the key, which RAM records as its last use, so proving on every
+    converged run would hide that no application uses the key (GetAccessKeyLastUsed, the audit's unused-key finding)."""
+    return bool(copies) and (prove_agreeing or len(copies) > 1)
+
+
 def holders_of(held, user_name, access_key_id):
     hosts = []
     for entry in held:

@@ -105,7 +105,8 @@ def access_keys_options(params):
     _check_days(params, 'rotate_older_than_days', 1)
     _check_days(params, 'delete_after_days', 0)
     return {'users': users, 'held': held, 'max_age_days': params.get('max_age_days'), 'on_limit': params['on_limit'],
-            'verify': params.get('verify', True), 'parallelism': check_parallelism(params.get('parallelism')),
+            'verify': params.get('verify', True), 'prove_held_keys': bool(params.get('prove_held_keys')),
+            'parallelism': check_parallelism(params.get('parallelism')),
             'operation': operation, 'rotate_users': rotate_users,
             'rotate_older_than_days': params.get('rotate_older_than_days'),
             'delete_after_days': params.get('delete_after_days')}

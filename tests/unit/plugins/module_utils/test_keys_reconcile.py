@@ -114,24 +114,38 @@ def reconcile(api, opts, check_mode=False):
     return reconcile_keys(api, opts, check_mode, now=NOW)
 
 
-def test_converged_makes_no_write_and_one_list_one_get_user_and_one_sts_call_per_user(ram):
-    api, fake = ram
+def converged(fake):
     held = []
     for index, name in enumerate(('u1', 'u2', 'u3')):
         fake.add_user(name)
         fake.add_key(name, 'K%d' % index, create_date=YOUNG)
         held.append(holding(fake, name, 'K%d' % index, host='h%d' % index))
         held.append(holding(fake, name, 'K%d' % index, host='shared'))
-    result = reconcile(api, options(['u1', 'u2', 'u3'], held))
+    return held
+
+
+def test_converged_makes_no_write_no_call_signed_with_a_held_key_and_one_list_per_user(ram):
+    """Agreeing copies of a listed key are trusted: an STS proof would be a call signed with the key, which RAM
+    records as its last use (checked: with every held key proven, GetCallerIdentity appears three times here)."""
+    api, fake = ram
+    result = reconcile(api, options(['u1', 'u2', 'u3'], converged(fake)))
+    assert not result['changed'] and fake.writes() == []
+    assert sorted(action for action, params in fake.calls) == ['ListAccessKeys'] * 3
+    u2 = result['access_keys']['u2']
+    assert u2['access_key_id'] == 'K1' and not u2['created'] and u2['held_index'] == 2
+    assert u2['holders'] == ['h1', 'shared'] and 'access_key_secret' not in u2 and 'identity' not in u2
+    assert result['created_count'] == 0 and result['warnings'] == []
+
+
+def test_prove_held_keys_proves_agreeing_copies_with_one_get_user_and_one_sts_call_per_user(ram):
+    api, fake = ram
+    result = reconcile(api, options(['u1', 'u2', 'u3'], converged(fake), prove_held_keys=True))
     assert not result['changed'] and fake.writes() == []
     # one GetUser per user: the STS identity is compared with the user's stable UserId, not a spelled name
     assert sorted(action for action, params in fake.calls) == (['GetCallerIdentity'] * 3 + ['GetUser'] * 3
                                                                + ['ListAccessKeys'] * 3)
     u2 = result['access_keys']['u2']
-    assert u2['access_key_id'] == 'K1' and not u2['created'] and u2['held_index'] == 2
-    assert u2['holders'] == ['h1', 'shared'] and 'access_key_secret' not in u2
     assert u2['identity'] == {'identity_type': 'RAMUser', 'arn': 'acs:ram::1234567890123456:user/u2'}
-    assert result['created_count'] == 0 and result['warnings'] == []
 
 
 def test_no_held_secret_is_ever_returned(ram):
@@ -239,7 +253,9 @@ def test_no_verified_copy_of_the_newest_key_falls_back_to_the_next_held_key(ram)
     fake.add_user('u1')
     fake.add_key('u1', 'OLDER', create_date=OLD)
     fake.add_key('u1', 'NEWEST', create_date=NEWER)
-    held = [holding(fake, 'u1', 'OLDER', host='a'), holding(fake, 'u1', 'NEWEST', host='b', secret='wrong-secret')]
+    # two copies of NEWEST that disagree must be proven, and neither passes
+    held = [holding(fake, 'u1', 'OLDER', host='a'), holding(fake, 'u1', 'NEWEST', host='b', secret='wrong-secret'),
+            holding(fake, 'u1', 'NEWEST', host='c', secret='other-wrong-secret')]
     result = reconcile(api, options(['u1'], held))
     entry = result['access_keys']['u1']
     assert entry['access_key_id'] == 'OLDER' and entry['held_index'] == 0 and not entry['created']
@@ -250,9 +266,23 @@ def test_no_verified_copy_at_all_creates(ram):
     api, fake = ram
     fake.add_user('u1')
     fake.add_key('u1', 'K1')
-    result = reconcile(api, options(['u1'], [holding(fake, 'u1', 'K1', secret='wrong-secret')]))
+    held = [holding(fake, 'u1', 'K1', secret='wrong-secret'), holding(fake, 'u1', 'K1', secret='other-wrong-secret')]
+    result = reconcile(api, options(['u1'], held))
     entry = result['access_keys']['u1']
     assert entry['created'] and entry['reason'] == 'no held copy of the active key(s) K1 could be verified'
+
+
+@pytest.mark.parametrize('prove_held_keys', [False, True])
+def test_a_single_held_secret_is_trusted_unless_prove_held_keys(ram, prove_held_keys):
+    """One secret for a listed Active key is kept without a call signed with it; prove_held_keys proves it and then
+    replaces a copy that does not pass."""
+    api, fake = ram
+    fake.add_user('u1')
+    fake.add_key('u1', 'K1')
+    result = reconcile(api, options(['u1'], [holding(fake, 'u1', 'K1', secret='wrong-secret')], prove_held_keys=prove_held_keys))
+    entry = result['access_keys']['u1']
+    # with the proof, K1 fails it and the new key is proven in turn
+    assert entry['created'] is prove_held_keys and fake.sts_calls()[:1] == (['K1'] if prove_held_keys else [])
 
 
 def test_root_key_in_held_refuses_everything_before_any_write(ram):
@@ -289,7 +319,7 @@ def test_check_mode_never_writes_and_invents_no_key(ram):
     assert u1['created'] and u1['access_key_id'] is None and 'access_key_secret' not in u1
     assert u1['deleted_access_key_ids'] == ['I1'] and result['changed'] and result['created_count'] == 1
     assert result['access_keys']['u2']['held_index'] == 0
-    assert fake.writes() == [] and fake.sts_calls() == ['K2']
+    assert fake.writes() == [] and fake.sts_calls() == []
 
 
 def test_missing_user_is_named_and_blocks_creation_for_the_others(ram):
@@ -366,7 +396,7 @@ def test_other_sts_failures_fail_the_user(ram):
         raise api_error('NoPermission', 'denied')
     fake.identify = denied
     with pytest.raises(ConflictError) as info:
-        reconcile(api, options(['u1'], [holding(fake, 'u1', 'K1')]))
+        reconcile(api, options(['u1'], [holding(fake, 'u1', 'K1')], prove_held_keys=True))
     fake.identify = original
     assert 'u1: GetCallerIdentity failed: NoPermission' in str(info.value)
 
