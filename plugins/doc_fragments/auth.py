@@ -68,7 +68,7 @@ options:
         reads) or E(ALICLOUD_ECS_ROLE_NAME) environment variable is used; an empty value means no role.
       - A role set in the task takes precedence over an AccessKey that comes only from environment variables; a role
         that comes from the environment does not, so an AccessKey in the environment wins over it.
-      - Can be combined with O(assume_role_arn): the instance role's credentials then assume that role.
+      - Can be combined with O(assume_role_arn), and the instance role's credentials then assume that role.
     type: str
   region:
     description:
