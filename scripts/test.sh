@@ -87,7 +87,7 @@ stage_docs() {
 
 stage_packaging() {
     # The AWX tests fetch awx.awx from the package registry themselves (tests/support/awx_collection.py).
-    log "packaging: Galaxy artifact, execution environment, AWX credential type and runner, changelog release rehearsal"
+    log "packaging: Galaxy artifact and Galaxy's importer on it, execution environment, AWX credential type and runner, changelog release rehearsal"
     run_pytest -q "$REPO_ROOT/tests/packaging"
 }
 

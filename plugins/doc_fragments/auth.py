@@ -64,6 +64,11 @@ options:
     description:
       - Name of the RAM role attached to the ECS instance the modules run on; credentials come from the instance
         metadata service.
+      - If not set, the value of the E(ALIBABA_CLOUD_ECS_METADATA) (the name the C(alibabacloud-credentials) library
+        reads) or E(ALICLOUD_ECS_ROLE_NAME) environment variable is used; an empty value means no role.
+      - A role set in the task takes precedence over an AccessKey that comes only from environment variables; a role
+        that comes from the environment does not, so an AccessKey in the environment wins over it.
+      - Can be combined with O(assume_role_arn), and the instance role's credentials then assume that role.
     type: str
   region:
     description:

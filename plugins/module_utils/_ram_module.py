@@ -50,7 +50,8 @@ def auth_argument_spec():
         'assume_role_arn': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_ROLE_ARN', 'ALICLOUD_ASSUME_ROLE_ARN'])),
         'role_session_name': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_ROLE_SESSION_NAME',
                                                                        'ALICLOUD_ASSUME_ROLE_SESSION_NAME'])),
-        'ecs_role_name': dict(type='str'),
+        # ALIBABA_CLOUD_ECS_METADATA is the name alibabacloud-credentials reads for the instance role.
+        'ecs_role_name': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_ECS_METADATA', 'ALICLOUD_ECS_ROLE_NAME'])),
         'region': dict(type='str'),
         'endpoint': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_RAM_ENDPOINT'])),
         'sts_endpoint': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_STS_ENDPOINT'])),
@@ -81,10 +82,11 @@ class AliyunRamModule(CheckedModule):
         """Whether the task set ``name`` (an option with an env fallback) rather than its environment variables.
 
         AnsibleModule applies fallbacks before a module sees its parameters, so a value equal to what the fallback
-        would have read counts as coming from the environment (it is the same credential either way).
+        would have read counts as coming from the environment (it is the same credential either way). An empty
+        value is not set (AWX injects its optional inputs as empty variables).
         """
         value = self.params.get(name)
-        if value is None:
+        if not value:
             return False
         fallback = self.argument_spec[name].get('fallback')
         if not fallback:
@@ -95,12 +97,13 @@ class AliyunRamModule(CheckedModule):
         return True
 
     def _key_from_environment_only(self):
-        """An explicit profile or ECS role beats a key that only came from environment variables.
+        """A profile or ECS role set in the task beats a key that only came from environment variables.
 
         Otherwise a stray ALIBABA_CLOUD_ACCESS_KEY_ID would make a task that asks for ``profile: prod`` run
-        silently as someone else.
+        silently as someone else. A profile or role that also comes only from the environment does not: among
+        environment variables the key wins, as it does among task options.
         """
-        wants_other_source = self._set_by_task('profile') or self.params.get('ecs_role_name') is not None
+        wants_other_source = self._set_by_task('profile') or self._set_by_task('ecs_role_name')
         return wants_other_source and not any(self._set_by_task(name) for name in CALLER_KEY_OPTIONS)
 
     def auth(self):

@@ -20,6 +20,7 @@ AWX_DIR = REPO_ROOT / 'extensions' / 'awx'
 EXPECTED_ENV = {
     'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN',
     'ALIBABA_CLOUD_RAM_ENDPOINT', 'ALIBABA_CLOUD_STS_ENDPOINT', 'ALIBABA_CLOUD_ROLE_ARN',
+    'ALIBABA_CLOUD_ROLE_SESSION_NAME', 'ALIBABA_CLOUD_ECS_METADATA',
 }
 SECRET_FIELDS = {'secret_key', 'security_token'}
 
@@ -65,6 +66,8 @@ FULL_INPUTS = {
     'secret_key': 'example-secret-value',
     'security_token': 'example-sts-token',
     'assume_role_arn': 'acs:ram::1234567890123456:role/ram-admin',
+    'role_session_name': 'awx-job-42',
+    'ecs_role_name': 'EcsOps',
     'ram_endpoint': '127.0.0.1:18080',
     'sts_endpoint': 'http://127.0.0.1:18080',
 }
@@ -74,7 +77,8 @@ def test_fields_and_secrets(credential_type):
     fields = {f['id']: f for f in credential_type['inputs']['fields']}
     assert set(fields) == set(FULL_INPUTS)
     assert {name for name, f in fields.items() if f.get('secret') is True} == SECRET_FIELDS
-    assert set(credential_type['inputs']['required']) == {'access_key', 'secret_key'}
+    # A credential gives an AccessKey or an ECS instance role: AWX cannot require one of two, so neither is required.
+    assert credential_type['inputs']['required'] == []
     assert all(f['type'] == 'string' and f['label'] for f in fields.values())
     assert credential_type['kind'] == 'cloud'
 
@@ -100,6 +104,8 @@ def test_full_credential_injects_every_value(credential_type):
         'ALIBABA_CLOUD_RAM_ENDPOINT': FULL_INPUTS['ram_endpoint'],
         'ALIBABA_CLOUD_STS_ENDPOINT': FULL_INPUTS['sts_endpoint'],
         'ALIBABA_CLOUD_ROLE_ARN': FULL_INPUTS['assume_role_arn'],
+        'ALIBABA_CLOUD_ROLE_SESSION_NAME': FULL_INPUTS['role_session_name'],
+        'ALIBABA_CLOUD_ECS_METADATA': FULL_INPUTS['ecs_role_name'],
     }
     assert not extra_vars
     # The environment AWX stores with the job shows no secret.
@@ -117,7 +123,14 @@ def test_minimal_credential_leaves_optional_values_empty(credential_type):
     # Empty means unset for the modules (no token, default endpoints, no role).
     assert env['ALIBABA_CLOUD_SECURITY_TOKEN'] == env['ALIBABA_CLOUD_RAM_ENDPOINT'] == ''
     assert env['ALIBABA_CLOUD_STS_ENDPOINT'] == env['ALIBABA_CLOUD_ROLE_ARN'] == ''
+    assert env['ALIBABA_CLOUD_ROLE_SESSION_NAME'] == env['ALIBABA_CLOUD_ECS_METADATA'] == ''
     assert not extra_vars
+
+
+def test_ecs_role_credential_injects_no_key(credential_type):
+    env = render_injectors(credential_type, {'ecs_role_name': 'EcsOps'})[0]
+    assert env['ALIBABA_CLOUD_ECS_METADATA'] == 'EcsOps'
+    assert env['ALIBABA_CLOUD_ACCESS_KEY_ID'] == env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'] == ''
 
 
 def test_empty_optional_values_mean_unset_for_the_modules(collection_copy):
@@ -126,6 +139,9 @@ def test_empty_optional_values_mean_unset_for_the_modules(collection_copy):
         'from ansible_collections.aliyun.ram.plugins.module_utils import _ram_client as c\n'
         'assert c.Connection(endpoint="", sts_endpoint="").endpoints == c.Connection().endpoints\n'
         'assert c.Auth(access_key_id="id", access_key_secret="s", security_token="").security_token is None\n'
+        'assert c.Auth(access_key_id="id", access_key_secret="s", role_session_name="").role_session_name'
+        ' == c.DEFAULT_ROLE_SESSION_NAME\n'
+        'assert c.Auth(access_key_id="", access_key_secret="", ecs_role_name="").source_kind() == "default_chain"\n'
         'print("ok")\n'
     )
     out = run([sys.executable, '-c', check], env={'PYTHONPATH': str(collection_copy.parents[2])})

@@ -6,6 +6,9 @@
 
 Pseudo-hosts with a local connection: what is under test is the job as AWX starts it (runner, injected
 credential, sliced inventories), not the transport; the per-host part only writes files, one directory per host.
+The credential's role inputs are checked the same way with a job that asks STS who it runs as: the role session
+name reaches AssumeRole, and the ECS instance role is read from the emulator's instance metadata service in a
+network namespace (tests/support/imds.py), where the job runs through ansible-runner's command line.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -26,6 +30,13 @@ sys.path.insert(0, str(REPO_ROOT))
 
 # pylint: disable=wrong-import-position
 from tests.support.emulator import SUITE_PROPAGATION_DELAY, Emulator  # noqa: E402
+from tests.support.imds import (  # noqa: E402
+    INSTANCE_SESSION,
+    create_instance_role,
+    metadata_emulator,
+    metadata_namespace,
+    needs_namespaces,
+)
 from tests.support.leaks import LeakGuard, assert_vault_encrypted  # noqa: E402
 from tests.support.locks import GateLock  # noqa: E402
 
@@ -77,18 +88,24 @@ def clean_environ(monkeypatch):
         link.symlink_to(REPO_ROOT)
 
 
-def injected_env(emulator):
-    """The environment the AWX credential injects for the emulator's ram-admin key (no token, no role)."""
+def injected_env(emulator, **inputs):
+    """The environment the AWX credential injects: by default the emulator's ram-admin key (no token, no role);
+    ``inputs`` sets or empties the credential's other inputs."""
     credential_type = yaml.load(CREDENTIAL_TYPE.read_text(), Loader=UnsafeAwareLoader)  # nosec: safe loader
-    inputs = {
+    values = {
         'access_key': emulator.admin_env['ALIBABA_CLOUD_ACCESS_KEY_ID'],
         'secret_key': emulator.admin_env['ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
         'security_token': '',
         'assume_role_arn': '',
+        'role_session_name': '',
+        'ecs_role_name': '',
         'ram_endpoint': 'http://' + emulator.endpoint,
         'sts_endpoint': 'http://' + emulator.endpoint,
     }
-    env, extra_vars = render_injectors(credential_type, inputs)[0::2]
+    assert set(inputs) <= set(values), inputs
+    values.update(inputs)
+    assert {field['id'] for field in credential_type['inputs']['fields']} == set(values)
+    env, extra_vars = render_injectors(credential_type, values)[0::2]
     assert not extra_vars
     return env
 
@@ -102,20 +119,24 @@ def host_inventory(hosts, user, files_dir, store=None):
         for host in hosts}}}
 
 
-def private_data_dir(base, name, inventory, envvars):
-    """An ansible-runner private_data_dir as AWX lays it out: env/envvars, inventory/hosts, project/."""
+def private_data_dir(base, name, inventory, envvars, plays=None):
+    """An ansible-runner private_data_dir as AWX lays it out: env/envvars, inventory/hosts, project/.
+    The project's playbook is provision.yml, or whoami.yml made of ``plays``."""
     data_dir = base / name
     for sub in ('env', 'inventory', 'project'):
         (data_dir / sub).mkdir(parents=True)
     (data_dir / 'env' / 'envvars').write_text(yaml.safe_dump(envvars))
     (data_dir / 'env' / 'envvars').chmod(0o600)
     (data_dir / 'inventory' / 'hosts.yml').write_text(yaml.safe_dump(inventory))
-    shutil.copy2(str(PROVISION_PLAYBOOK), str(data_dir / 'project' / 'provision.yml'))
+    if plays is None:
+        shutil.copy2(str(PROVISION_PLAYBOOK), str(data_dir / 'project' / 'provision.yml'))
+    else:
+        (data_dir / 'project' / 'whoami.yml').write_text(yaml.safe_dump(plays, sort_keys=False))
     return data_dir
 
 
-def runner_kwargs(data_dir):
-    return {'private_data_dir': str(data_dir), 'playbook': 'provision.yml', 'quiet': True}
+def runner_kwargs(data_dir, playbook='provision.yml'):
+    return {'private_data_dir': str(data_dir), 'playbook': playbook, 'quiet': True}
 
 
 def job_text(result):
@@ -250,3 +271,176 @@ def test_two_sliced_jobs_share_one_key_through_the_secret_store(emu, clean_envir
     deployed = {host: read_env(tmp_path / 'files' / host / ('%s.env' % user)) for host in all_hosts}
     assert {host: values['ALIBABA_CLOUD_ACCESS_KEY_ID'] for host, values in deployed.items()} == dict.fromkeys(all_hosts, key_ids[0])
     assert len({values['ALIBABA_CLOUD_ACCESS_KEY_SECRET'] for values in deployed.values()}) == 1
+
+
+# A job that asks STS who it runs as, then reads RAM with those credentials.
+WHOAMI_PLAYS = [{
+    'name': 'Who runs the job',
+    'hosts': 'localhost',
+    'gather_facts': False,
+    'tasks': [
+        {'name': 'Caller identity', 'aliyun.ram.sts_caller_info': {}, 'register': 'caller'},
+        {'name': 'Read the admin user', 'aliyun.ram.ram_user_info': {'name': 'ram-admin'}, 'register': 'admin_user'},
+        {'name': 'Check', 'ansible.builtin.assert': {'that': [
+            "admin_user.users | map(attribute='user_name') | list == ['ram-admin']"]}},
+    ],
+}]
+LOCALHOST_INVENTORY = {'all': {'hosts': {'localhost': {'ansible_connection': 'local'}}}}
+
+
+def caller_identity(result):
+    """The sts_caller_info result of a WHOAMI_PLAYS job, from its events."""
+    found = [event['event_data']['res'] for event in result.events
+             if event.get('event') == 'runner_on_ok' and event['event_data'].get('task') == 'Caller identity']
+    assert len(found) == 1, found
+    return found[0]
+
+
+def create_assumable_role(emulator, name, policy='AliyunRAMReadOnlyAccess'):
+    """A role any principal of the emulated account may assume (trust: the account's root); returns its ARN."""
+    from alibabacloud_ram20150501 import models  # pylint: disable=import-outside-toplevel
+    account = emulator.state()['account_id']
+    trust = json.dumps({'Version': '1', 'Statement': [{'Effect': 'Allow', 'Action': 'sts:AssumeRole',
+                                                       'Principal': {'RAM': ['acs:ram::%s:root' % account]}}]})
+    client = emulator.ram_client('admin')
+    arn = client.create_role(models.CreateRoleRequest(role_name=name, assume_role_policy_document=trust)).body.role.arn
+    client.attach_policy_to_role(models.AttachPolicyToRoleRequest(role_name=name, policy_type='System',
+                                                                  policy_name=policy))
+    emulator.admin('POST', 'propagation/flush')   # the job should not wait out the emulator's consistency window
+    return arn
+
+
+def sessions_of(emulator, role_name):
+    """The names of the role's sessions (each module of a job assumes the role for itself: one name, many sessions)."""
+    sessions = emulator.state()['sessions']
+    sessions = sessions.values() if isinstance(sessions, dict) else sessions
+    return sorted({session['session_name'] for session in sessions if session['role_name'] == role_name})
+
+
+def assume_role_calls(emulator):
+    return emulator.counters()['actions'].get('AssumeRole', {}).get('calls', 0)
+
+
+def test_role_session_name_reaches_assume_role(emu, clean_environ, tmp_path):
+    """The credential's role and session name inputs: the job acts as the role, in a session of that name. Without the
+    session name input the session has the modules' default name, so the name seen is the injected one."""
+    role_arn = create_assumable_role(emu, 'AwxTarget')
+    envvars = dict(EXECUTION_ENVIRONMENT, **injected_env(emu, assume_role_arn=role_arn, role_session_name='awx-job-42'))
+    assert envvars['ALIBABA_CLOUD_ROLE_SESSION_NAME'] == 'awx-job-42'
+    emu.reset_counters()
+    named = ansible_runner.run(**runner_kwargs(private_data_dir(tmp_path, 'named', LOCALHOST_INVENTORY, envvars,
+                                                                plays=WHOAMI_PLAYS), 'whoami.yml'))
+    assert_successful(named, emu)
+    assert_no_secret(named, emu)
+    identity = caller_identity(named)
+    assert identity['identity_type'] == 'AssumedRoleUser'
+    assert identity['arn'].endswith(':assumed-role/awxtarget/awx-job-42'), identity['arn']
+    assert sessions_of(emu, 'AwxTarget') == ['awx-job-42']
+    assert assume_role_calls(emu) >= 2      # each module assumes the role for itself
+
+    envvars = dict(EXECUTION_ENVIRONMENT, **injected_env(emu, assume_role_arn=role_arn))
+    assert envvars['ALIBABA_CLOUD_ROLE_SESSION_NAME'] == ''
+    unnamed = ansible_runner.run(**runner_kwargs(private_data_dir(tmp_path, 'unnamed', LOCALHOST_INVENTORY, envvars,
+                                                                  plays=WHOAMI_PLAYS), 'whoami.yml'))
+    assert_successful(unnamed, emu)
+    assert caller_identity(unnamed)['arn'].endswith(':assumed-role/awxtarget/ansible-aliyun-ram')
+    assert sessions_of(emu, 'AwxTarget') == ['ansible-aliyun-ram', 'awx-job-42']
+
+
+# The ECS instance role jobs: the emulator and the job in a network namespace with the instance metadata service.
+# A /30 of its own (tests/integration/test_ecs_role.py has 10.99.9.0/30).
+IMDS_HOST_SIDE, IMDS_NAMESPACE_SIDE = '10.99.9.5', '10.99.9.6'
+INSTANCE_ROLE = 'AwxInstance'
+
+
+@pytest.fixture(scope='module')
+def imds_namespace():
+    """Only for tests marked needs_namespaces (the mark skips them, before this runs, without root or ip)."""
+    with metadata_namespace('awxmd', IMDS_HOST_SIDE, IMDS_NAMESPACE_SIDE) as netns:
+        yield netns
+
+
+@pytest.fixture
+def imds_emu(imds_namespace, tmp_path_factory):
+    """The instance role may read RAM and assume roles."""
+    from alibabacloud_ram20150501 import models  # pylint: disable=import-outside-toplevel
+    with metadata_emulator(imds_namespace, IMDS_HOST_SIDE, IMDS_NAMESPACE_SIDE,
+                           str(tmp_path_factory.mktemp('imds-emulator')), INSTANCE_ROLE) as emulator:
+        create_instance_role(emulator, INSTANCE_ROLE)
+        emulator.ram_client('admin').attach_policy_to_role(models.AttachPolicyToRoleRequest(
+            role_name=INSTANCE_ROLE, policy_type='System', policy_name='AliyunSTSAssumeRoleAccess'))
+        emulator.admin('POST', 'propagation/flush')
+        yield emulator
+
+
+class CommandLineJob(object):
+    """A job run by ``ansible-runner run`` (the command line AWX's worker uses), read back from its artifacts
+    like the objects ansible_runner.run returns."""
+
+    class Config(object):
+        def __init__(self, private_data_dir):
+            self.private_data_dir = str(private_data_dir)
+
+    def __init__(self, data_dir, ident):
+        artifacts = data_dir / 'artifacts' / ident
+        self.config = self.Config(data_dir)
+        self.status = (artifacts / 'status').read_text().strip()
+        self.rc = int((artifacts / 'rc').read_text().strip())
+        self._stdout = artifacts / 'stdout'
+        self.events = [json.loads(path.read_text())
+                       for path in sorted((artifacts / 'job_events').glob('*.json'),
+                                          key=lambda p: int(p.name.split('-', 1)[0]))]
+
+    @property
+    def stdout(self):
+        return self._stdout.open(encoding='utf-8')
+
+
+def run_in_namespace(namespace, data_dir, ident='job'):
+    proc = subprocess.run(namespace.prefix + [sys.executable, '-m', 'ansible_runner', 'run', str(data_dir),
+                                              '-p', 'whoami.yml', '--ident', ident],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, check=False,
+                          timeout=600)
+    assert (data_dir / 'artifacts' / ident / 'rc').is_file(), proc.stdout[-4000:]
+    return CommandLineJob(data_dir, ident)
+
+
+@needs_namespaces
+def test_ecs_instance_role_from_the_credential(imds_emu, imds_namespace, clean_environ, tmp_path):
+    """A credential with only the ECS instance RAM role name: the job runs as the instance role. A role name the
+    instance does not have fails naming it, so the role used is the injected one (not found by the default chain)."""
+    no_key = {'access_key': '', 'secret_key': ''}
+    envvars = dict(EXECUTION_ENVIRONMENT, **injected_env(imds_emu, ecs_role_name=INSTANCE_ROLE, **no_key))
+    assert envvars['ALIBABA_CLOUD_ECS_METADATA'] == INSTANCE_ROLE and envvars['ALIBABA_CLOUD_ACCESS_KEY_ID'] == ''
+    job = run_in_namespace(imds_namespace, private_data_dir(tmp_path, 'ecs', LOCALHOST_INVENTORY, envvars,
+                                                            plays=WHOAMI_PLAYS))
+    assert_successful(job, imds_emu)
+    assert_no_secret(job, imds_emu)
+    identity = caller_identity(job)
+    assert identity['identity_type'] == 'AssumedRoleUser'
+    assert identity['arn'].endswith(':assumed-role/%s/%s' % (INSTANCE_ROLE.lower(), INSTANCE_SESSION)), identity['arn']
+
+    envvars = dict(EXECUTION_ENVIRONMENT, **injected_env(imds_emu, ecs_role_name='NotAttached', **no_key))
+    other = run_in_namespace(imds_namespace, private_data_dir(tmp_path, 'ecs-other', LOCALHOST_INVENTORY, envvars,
+                                                              plays=WHOAMI_PLAYS))
+    assert other.status == 'failed' and other.rc != 0
+    assert_no_secret(other, imds_emu)
+    failed = [event['event_data']['res'] for event in other.events if event.get('event') == 'runner_on_failed']
+    assert failed and 'NotAttached' in failed[0]['msg'], failed
+
+
+@needs_namespaces
+def test_ecs_instance_role_assumes_the_credential_role(imds_emu, imds_namespace, clean_environ, tmp_path):
+    """ECS instance role, role to assume and session name together: the instance role's credentials call AssumeRole
+    with the injected session name."""
+    role_arn = create_assumable_role(imds_emu, 'AwxTarget')
+    envvars = dict(EXECUTION_ENVIRONMENT, **injected_env(
+        imds_emu, access_key='', secret_key='', ecs_role_name=INSTANCE_ROLE, assume_role_arn=role_arn,
+        role_session_name='awx-ecs-job'))
+    job = run_in_namespace(imds_namespace, private_data_dir(tmp_path, 'ecs-assume', LOCALHOST_INVENTORY, envvars,
+                                                            plays=WHOAMI_PLAYS))
+    assert_successful(job, imds_emu)
+    assert_no_secret(job, imds_emu)
+    assert caller_identity(job)['arn'].endswith(':assumed-role/awxtarget/awx-ecs-job')
+    assert sessions_of(imds_emu, 'AwxTarget') == ['awx-ecs-job']
+    assert INSTANCE_SESSION in sessions_of(imds_emu, INSTANCE_ROLE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 import yaml
+from packaging.specifiers import SpecifierSet
 
 from conftest import REPO_ROOT, run, tool
 
@@ -49,21 +50,48 @@ def test_introspect_lists_the_collection_requirements(collection_copy):
     assert sorted(system) == sorted(bindep)
 
 
+EXAMPLE = REPO_ROOT / 'docs' / 'execution-environment.yml'
+# The Ansible community's execution environment base image (Fedora, dnf, Python 3.14, ansible-core and
+# ansible-runner), tagged <ansible-core version>-<build>.
+BASE_IMAGE = re.compile(r'^ghcr\.io/ansible-community/community-ee-base:(?P<core>[0-9]+\.[0-9]+\.[0-9]+)-[0-9]+$')
+
+
+def test_example_names_a_real_base_image():
+    ee = yaml.safe_load(EXAMPLE.read_text())
+    name = ee['images']['base_image']['name']
+    match = BASE_IMAGE.match(name)
+    assert match, name
+    # The image's own ansible-core is within the range the definition installs: the build keeps it as it is.
+    assert SpecifierSet(ee['dependencies']['ansible_core']['package_pip'].replace('ansible-core', '', 1)).contains(
+        match.group('core')), (name, ee['dependencies']['ansible_core'])
+    # Full Fedora has dnf; microdnf is only in the minimal images.
+    assert ee['options']['package_manager_path'] == '/usr/bin/dnf'
+
+
+def test_guide_names_the_example_base_image():
+    name = yaml.safe_load(EXAMPLE.read_text())['images']['base_image']['name']
+    guide = (REPO_ROOT / 'docs' / 'docsite' / 'rst' / 'guide_execution_environment.rst').read_text()
+    assert name in guide
+    assert 'placeholder' not in guide and 'placeholder' not in EXAMPLE.read_text()
+
+
 def test_example_definition_builds_a_context(tmp_path):
-    definition = REPO_ROOT / 'docs' / 'execution-environment.yml'
-    ee = yaml.safe_load(definition.read_text())
+    ee = yaml.safe_load(EXAMPLE.read_text())
     assert ee['version'] == 3
     assert ee['images']['base_image']['name']
     assert {c['name'] for c in ee['dependencies']['galaxy']['collections']} >= {'aliyun.ram'}
 
     context = tmp_path / 'context'
-    run([tool('ansible-builder'), 'create', '-f', str(definition), '-c', str(context), '--output-filename',
+    run([tool('ansible-builder'), 'create', '-f', str(EXAMPLE), '-c', str(context), '--output-filename',
          'Containerfile'], cwd=str(tmp_path))
     build = context / '_build'
     assert sorted(requirement_lines((build / 'requirements.txt').read_text())) == sorted(EE_REQUIREMENTS)
     galaxy = yaml.safe_load((build / 'requirements.yml').read_text())
     assert 'aliyun.ram' in [c['name'] for c in galaxy['collections']]
     containerfile = (context / 'Containerfile').read_text()
-    assert ee['images']['base_image']['name'] in containerfile
+    # Every stage starts from the named base image, and the system packages go through its package manager.
+    assert 'ARG EE_BASE_IMAGE="%s"\n' % ee['images']['base_image']['name'] in containerfile
+    assert 'FROM $EE_BASE_IMAGE AS base\n' in containerfile
+    assert 'ARG PKGMGR="%s"\n' % ee['options']['package_manager_path'] in containerfile
     assert ee['dependencies']['ansible_core']['package_pip'] in containerfile
     assert ee['dependencies']['ansible_runner']['package_pip'] in containerfile

@@ -84,10 +84,50 @@ def test_an_explicit_key_still_wins_over_an_explicit_profile(monkeypatch, key_ar
     assert (auth.access_key_id, auth.access_key_secret) == ('LTAItaskkey', 'task-secret')
 
 
-def test_an_environment_profile_does_not_beat_an_environment_key(monkeypatch):
-    monkeypatch.setenv('ALIBABA_CLOUD_PROFILE', 'prod')
-    auth = module_auth(monkeypatch, {})
+@pytest.mark.parametrize('variable, option', [('ALIBABA_CLOUD_PROFILE', 'profile'),
+                                              ('ALIBABA_CLOUD_ECS_METADATA', 'ecs_role_name'),
+                                              ('ALICLOUD_ECS_ROLE_NAME', 'ecs_role_name')])
+def test_an_environment_profile_or_ecs_role_does_not_beat_an_environment_key(monkeypatch, variable, option):
+    auth = module_auth(monkeypatch, {}, env=dict(ENV_KEY, **{variable: 'from-env'}))
+    assert getattr(auth, option) == 'from-env'
     assert auth.access_key_id == 'LTAIenvironmentkey'
+    assert auth.source_kind() == 'static'
+
+
+def test_ecs_role_name_falls_back_to_the_sdk_variable():
+    assert auth_argument_spec()['ecs_role_name']['fallback'][1] == ['ALIBABA_CLOUD_ECS_METADATA', 'ALICLOUD_ECS_ROLE_NAME']
+
+
+AWX_EMPTY = dict.fromkeys(['ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN',
+                           'ALIBABA_CLOUD_ROLE_ARN', 'ALIBABA_CLOUD_ROLE_SESSION_NAME', 'ALIBABA_CLOUD_ECS_METADATA'], '')
+
+
+def test_ecs_role_from_the_environment_alone_is_used(monkeypatch):
+    """What the AWX credential injects for an instance role: every other variable empty."""
+    auth = module_auth(monkeypatch, {}, env=dict(AWX_EMPTY, ALIBABA_CLOUD_ECS_METADATA='ops-role'))
+    auth.validate()
+    assert auth.source_kind() == 'ecs_role' and auth.ecs_role_name == 'ops-role'
+    assert auth.access_key_id is None and auth.assume_role_arn is None
+
+
+def test_empty_environment_values_are_not_set(monkeypatch):
+    auth = module_auth(monkeypatch, {}, env=dict(AWX_EMPTY, **ENV_KEY))
+    auth.validate()
+    assert auth.source_kind() == 'static' and auth.ecs_role_name is None
+    assert auth.role_session_name == 'ansible-aliyun-ram'
+
+
+def test_empty_ecs_role_in_the_task_does_not_drop_the_environment_key(monkeypatch):
+    auth = module_auth(monkeypatch, {'ecs_role_name': ''})
+    assert auth.source_kind() == 'static' and auth.access_key_id == 'LTAIenvironmentkey'
+
+
+@pytest.mark.parametrize('variable', ['ALIBABA_CLOUD_ROLE_SESSION_NAME', 'ALICLOUD_ASSUME_ROLE_SESSION_NAME'])
+def test_role_session_name_from_the_environment(monkeypatch, variable):
+    auth = module_auth(monkeypatch, {}, env=dict(ENV_KEY, ALIBABA_CLOUD_ROLE_ARN='acs:ram::1234567890123456:role/ops',
+                                                 **{variable: 'awx-job-42'}))
+    auth.validate()
+    assert (auth.assume_role_arn, auth.role_session_name) == ('acs:ram::1234567890123456:role/ops', 'awx-job-42')
 
 
 def test_a_module_option_named_like_a_key_is_not_the_caller_key(monkeypatch):
