@@ -39,7 +39,7 @@ def read_env_file(path):
 
 # RAM is eventually consistent, so the test suite's emulators show a write to reads (and a new key to STS) only this
 # many seconds later; ALIYUN_RAM_TEST_PROPAGATION_DELAY overrides it (0: at once). Benchmarks run without it.
-SUITE_PROPAGATION_DELAY = float(os.environ.get('ALIYUN_RAM_TEST_PROPAGATION_DELAY', '0.5'))
+SUITE_PROPAGATION_DELAY = float(os.environ.get('ALIYUN_RAM_TEST_PROPAGATION_DELAY', '0.2'))
 
 
 class Emulator:

@@ -52,10 +52,10 @@ def emulator_context(emulator, name):
     return env, extra_vars
 
 
-# The suite's emulator shows writes 0.5 s late (SUITE_PROPAGATION_DELAY). The targets hold deleted key ids on
+# The suite's emulator shows writes 0.2 s late (SUITE_PROPAGATION_DELAY). The targets hold deleted key ids on
 # purpose, and each such read waits out the whole consistency window before the id is taken as gone: a window well
 # above the delay keeps every wait honest without costing the default 15 s each time.
-TARGET_CONSISTENCY_WINDOW = 3
+TARGET_CONSISTENCY_WINDOW = 1.5
 
 
 def target_play(name, live=False):

@@ -72,7 +72,7 @@ def start(directory, host, timeout):
            '--state', paths['state.json'], '--root-key-file', paths['root.env'], '--admin-key-file', paths['admin.env'],
            '--admin-token-file', paths['admin.token'],
            # RAM is eventually consistent: reads see a write this much later (as in tests/support/emulator.py)
-           '--propagation-delay', os.environ.get('ALIYUN_RAM_TEST_PROPAGATION_DELAY', '0.5'),
+           '--propagation-delay', os.environ.get('ALIYUN_RAM_TEST_PROPAGATION_DELAY', '0.2'),
            # a log line per request: the scenario's leak scan reads the whole log (no_secret_in_output.yml)
            '--verbose']
     with open(paths['emulator.log'], 'ab') as log:
