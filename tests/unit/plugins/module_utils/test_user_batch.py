@@ -131,13 +131,19 @@ def run_batch(fake, names, check_mode=False):
     return run_ram_users(Module())
 
 
-def test_a_large_converged_batch_reads_its_users_from_one_listing():
-    """1000 converged users: one ListUsers page of 1000, no GetUser (fails with a GetUser per user, as before)."""
+def fake_with_users(names):
+    """A fake RAM holding these users, with no call recorded yet."""
     fake = FakeRam()
-    names = ['bulk-%04d' % index for index in range(1000)]
     for name in names:
         fake.add_user(name)
     fake.calls.clear()
+    return fake
+
+
+def test_a_large_converged_batch_reads_its_users_from_one_listing():
+    """1000 converged users: one ListUsers page of 1000, no GetUser (fails with a GetUser per user, as before)."""
+    names = ['bulk-%04d' % index for index in range(1000)]
+    fake = fake_with_users(names)
     result = run_batch(fake, names)
     assert result['changed'] is False and result['summary']['unchanged'] == 1000
     assert [action for action, dummy in fake.calls] == ['ListUsers']
@@ -145,11 +151,8 @@ def test_a_large_converged_batch_reads_its_users_from_one_listing():
 
 
 def test_names_the_listing_lacks_are_read_one_by_one_and_created():
-    fake = FakeRam()
     names = ['bulk-%02d' % index for index in range(12)]
-    for name in names[:10]:
-        fake.add_user(name)
-    fake.calls.clear()
+    fake = fake_with_users(names[:10])
     result = run_batch(fake, names)
     actions = [action for action, dummy in fake.calls]
     assert actions.count('ListUsers') == 1 and actions.count('CreateUser') == 2
@@ -159,10 +162,7 @@ def test_names_the_listing_lacks_are_read_one_by_one_and_created():
 
 
 def test_a_handful_of_users_is_read_with_get_user_not_by_listing_the_account():
-    fake = FakeRam()
     names = ['few-%d' % index for index in range(3)]
-    for name in names:
-        fake.add_user(name)
-    fake.calls.clear()
+    fake = fake_with_users(names)
     run_batch(fake, names)
     assert sorted(action for action, dummy in fake.calls) == ['GetUser'] * 3
