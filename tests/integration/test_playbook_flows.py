@@ -132,8 +132,9 @@ def test_provision_rotate_audit_revoke(runner, emulator, tmp_path):
     # dry runs on a converged account: provision and rotate say what they would do and write nothing
     converged_check = run_playbook(runner, 'provision-check-converged', 'provision.yml', inventory, check=True)
     assert 'Files that would change: none' in summary_lines(converged_check)
+    # the users as a list here, as one string in the real rotation below
     rotate_check = run_playbook(runner, 'rotate-check', 'rotate.yml', inventory, check=True,
-                                extra_vars={'provision_rotate_users': APP})
+                                extra_vars={'provision_rotate_users': [APP]})
     assert 'AccessKeys that would be replaced: %s %s -> (new key)' % (APP, keys[('flow1', APP)]) in summary_lines(rotate_check)
     assert emulator.counters()['writes'] == 0 and deployed(files) == keys
 
@@ -152,7 +153,8 @@ def test_provision_rotate_audit_revoke(runner, emulator, tmp_path):
 
     reports = tmp_path / 'audit'
     emulator.reset_counters()
-    run_playbook(runner, 'audit', 'audit.yml', inventory, check=True, extra_vars={'audit_output_dir': str(reports)})
+    run_playbook(runner, 'audit', 'audit.yml', inventory, check=True,
+                 extra_vars={'audit_output_dir': str(reports), 'audit_users': '%s,%s' % (APP, BATCH)})
     assert emulator.counters()['writes'] == 0
     report = json.loads((reports / 'audit.json').read_text())
     assert report['summary']['users'] == 2 and report['summary']['hosts_read'] == 2
