@@ -98,8 +98,8 @@ def run_summary(hostvars, kind, all_hosts, play_hosts, users=None, keys=None, ro
     summary.update(_keys_part(keys))
     rotation, revocation = _mapping(rotation), _mapping(revocation)
     summary['keys_deactivated'] = list(rotation.get('deactivated') or [])
-    summary['keys_deleted'] = list(dict.fromkeys(summary['keys_deleted'] + list(rotation.get('deleted') or [])
-                                                  + list(revocation.get('deleted') or [])))
+    deleted = summary['keys_deleted'] + list(rotation.get('deleted') or []) + list(revocation.get('deleted') or [])
+    summary['keys_deleted'] = list(dict.fromkeys(deleted))
     summary['keys_pending_deletion'] = list(rotation.get('pending_deletion') or [])
     summary['keys_kept_in_use_elsewhere'] = dict(_mapping(revocation.get('kept_in_use_elsewhere')))
     if revocation:
@@ -162,7 +162,7 @@ def _lines(summary):
         ('Users ' + did('deleted'), summary['users_deleted']),
         ('AccessKeys ' + did('created'), pairs(summary['keys_created'])),
         ('AccessKeys ' + did('replaced'), ['%s %s -> %s' % (user, pair['from'], pair['to'] or '(new key)')
-                                            for user, pair in summary['keys_rotated'].items()]),
+                                           for user, pair in summary['keys_rotated'].items()]),
         ('AccessKeys kept', pairs(summary['keys_kept'])),
         ('AccessKeys ' + did('deactivated'), summary['keys_deactivated']),
         ('AccessKeys kept Inactive until their grace period ends', summary['keys_pending_deletion']),
