@@ -24,7 +24,8 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
-CREDENTIALS, USERS = 'provision_credentials', 'provision_users'
+CREDENTIALS = 'provision_credentials'
+USERS = 'provision_users'
 _SEPARATOR = '__'
 
 
