@@ -94,7 +94,7 @@ def commands(body):
 
 def yaml_file(body):
     """(file name, text) of a YAML block whose first line names its file."""
-    first, _, rest = body.partition('\n')
+    first, dummy, rest = body.partition('\n')
     match = re.match(r'^# ([\w./-]+\.yml)$', first.strip())
     assert match, 'a YAML block of the quickstart does not start with "# <file>.yml": %r' % first
     return match.group(1), rest
