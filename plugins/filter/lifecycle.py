@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ansible_collections.aliyun.ram.plugins.filter.declarations import host_declarations
 from ansible_collections.aliyun.ram.plugins.filter.provision import held_credentials
 
 
@@ -30,6 +31,15 @@ def _host_var(hostvars, host, name):
     return (host_vars.get(name) if host_vars else None) or []
 
 
+def _host_credentials(hostvars, host):
+    """A host's merged credential entries: the ``provision_host_credentials`` fact that the role's validate step set,
+    or, for a host that failed before it, the merge of its variables."""
+    host_vars = hostvars.get(host) if isinstance(hostvars, Mapping) else None
+    if host_vars and 'provision_host_credentials' in host_vars:
+        return host_vars.get('provision_host_credentials') or []
+    return host_declarations(hostvars, host)['credentials']
+
+
 def retirement_inputs(hostvars, all_hosts, play_hosts, outside_results, rotating_users):
     """After the deploy of a rotation: ``{held, unconfirmed_users, retiring_users}``.
 
@@ -46,7 +56,7 @@ def retirement_inputs(hostvars, all_hosts, play_hosts, outside_results, rotating
     held += held_credentials(outside_results)
     unconfirmed = set()
     for host in lost:
-        unconfirmed.update(entry['user'] for entry in _host_var(hostvars, host, 'provision_credentials')
+        unconfirmed.update(entry['user'] for entry in _host_credentials(hostvars, host)
                            if isinstance(entry, Mapping) and entry.get('user'))
     for result in outside_results or []:
         if isinstance(result, Mapping) and not result.get('skipped') and 'exists' not in result:

@@ -19,6 +19,8 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.aliyun.ram.plugins.filter.declarations import host_declarations
+
 try:
     from ansible.template import trust_as_template  # noqa: F401  pylint: disable=unused-import
 except ImportError:  # ansible-core < 2.19: a string not wrapped as unsafe is templated when a variable refers to it
@@ -206,15 +208,15 @@ def held_secrets(hostvars, hosts, name):
 def outside_credential_files(hostvars, hosts, user_names):
     """The built-in-format file specs, on the given hosts, of credential entries that use one of user_names.
 
+    A host's credential entries are its merged declarations (``provision_credentials`` and every
+    ``provision_credentials__<suffix>``, see the provision_declarations filter).
+
     Returns [{host, user, file}] for aliyun.ram.credential_file_info delegated to each host.
     """
     wanted = set(user_names or [])
     found = []
     for host in hosts or []:
-        host_vars = hostvars.get(host) if isinstance(hostvars, Mapping) else None
-        if not host_vars:
-            continue
-        for entry in host_vars.get('provision_credentials') or []:
+        for entry in host_declarations(hostvars, host)['credentials']:
             if not isinstance(entry, Mapping) or entry.get('user') not in wanted:
                 continue
             for file_spec in entry.get('files') or []:

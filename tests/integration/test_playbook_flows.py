@@ -225,3 +225,50 @@ def test_the_readmes_first_playbook_runs_and_then_says_ok(runner, emulator, tmp_
     second = runner.run('readme-again', plays, inventory=str(inventory), diff=False, save_results=False)
     assert second.returncode == 0, runner.failure_text(second, 8000)
     assert emulator.counters()['writes'] == 0 and set(recap_changed(second).values()) == {0}
+
+
+def write_group_inventory(tmp_path, conflict=False):
+    """flow1 is in groups web and batch, flow2 in web only; each group declares its user and file in its own
+    provision_users__<group> / provision_credentials__<group> variables. With ``conflict``, batch's file is web's
+    file (one env file, two users) and flow1 is the only host."""
+    files = tmp_path / 'files'
+    path = str(files) + '/{{ inventory_hostname }}/%s.env'
+
+    def group(user, file_name):
+        return {'provision_users__' + user.split('-')[1]: [{'name': user}],
+                'provision_credentials__' + user.split('-')[1]: [{'user': user, 'files': [
+                    {'format': 'env', 'path': path % file_name}]}]}
+
+    inventory = {'all': {'vars': {'ansible_connection': 'local'}, 'children': {
+        'web': {'vars': group(APP, APP), 'hosts': {'flow1': None} if conflict else {'flow1': None, 'flow2': None}},
+        'batch': {'vars': group(BATCH, APP if conflict else BATCH), 'hosts': {'flow1': None}},
+    }}}
+    inventory_path = tmp_path / 'inventory.yml'
+    inventory_path.write_text(yaml.safe_dump(inventory))
+    return inventory_path, files
+
+
+def test_declarations_of_two_groups_both_reach_a_host_in_both(runner, emulator, tmp_path):
+    """provision_credentials__web and provision_credentials__batch are merged on flow1 (a plain
+    provision_credentials in each group would leave it one group's list only)."""
+    fresh(emulator)
+    inventory, files = write_group_inventory(tmp_path)
+    run_playbook(runner, 'provision-groups', 'provision.yml', inventory)
+    keys = deployed(files)
+    assert set(keys) == {('flow1', APP), ('flow1', BATCH), ('flow2', APP)}
+    assert keys[('flow1', APP)] == keys[('flow2', APP)] != keys[('flow1', BATCH)]
+    ours = dict((user, ids) for user, ids in user_keys(emulator.state()).items() if user in (APP, BATCH))
+    assert ours == {APP: [keys[('flow1', APP)]], BATCH: [keys[('flow1', BATCH)]]}
+
+
+def test_one_file_declared_for_two_users_fails_before_any_call_or_change(runner, emulator, tmp_path):
+    fresh(emulator)
+    inventory, files = write_group_inventory(tmp_path, conflict=True)
+    plays = [{'ansible.builtin.import_playbook': str(REPO_ROOT / 'playbooks' / 'provision.yml')}]
+    run = runner.run('provision-conflict', plays, inventory=str(inventory), diff=False, save_results=False)
+    assert run.returncode != 0
+    message = ('host flow1: the env file %s/flow1/%s.env, profile default is declared for two users, user %s (in '
+               'provision_credentials__app) and user %s (in provision_credentials__batch)' % (files, APP, APP, BATCH))
+    assert message in run.output, runner.failure_text(run, 8000)
+    assert emulator.counters()['writes'] == 0 and emulator.counters()['reads'] == 0
+    assert not files.exists()
