@@ -6,11 +6,12 @@ Needs the benchmark-only virtualenv of benchmarks/peer.py (run that first; this 
 Against the emulator, with bench-user existing (converged), on that venv's interpreter:
 
 1. The AnsiballZ payloads Ansible ships for ram_user and ali_ram_user (pipelining off, remote files kept):
-   size, files inside, and the wall time of running each payload as Ansible does (median of --runs), against
+   size, files inside, compile time of the zipped sources by folder, and the wall time of running each payload as Ansible does (median of --runs), against
    `python -c pass`.
 2. `python -X importtime` of each payload run: self time summed by top-level package, and the largest
    cumulative imports.
 3. cProfile of one payload run of ram_user: the largest cumulative entries.
+4. cProfile of the payload build on the controller (ansible.executor.module_common.modify_module) for each.
 """
 
 from __future__ import annotations
@@ -106,6 +107,46 @@ def compile_table(python, payloads, work):
     print()
 
 
+BUILD_CODE = r'''
+import json, os, sys, time, cProfile, pstats
+from ansible import context
+from ansible.module_utils.common.collections import ImmutableDict
+context.CLIARGS = ImmutableDict({})
+from ansible.plugins.loader import init_plugin_loader, module_loader
+init_plugin_loader([os.environ['ANSIBLE_COLLECTIONS_PATH']])
+from ansible.executor.module_common import modify_module
+from ansible.template import Templar
+from ansible.parsing.dataloader import DataLoader
+name, args = sys.argv[1], json.loads(sys.argv[2])
+t0 = time.perf_counter()
+ctx = module_loader.find_plugin_with_context(name)
+t1 = time.perf_counter()
+prof = cProfile.Profile()
+prof.enable()
+built = modify_module(module_name=ctx.resolved_fqcn.split('.')[-1] if '.' in ctx.resolved_fqcn else name,
+                      module_path=ctx.plugin_resolved_path, module_args=args, templar=Templar(loader=DataLoader()),
+                      task_vars={'ansible_python_interpreter': sys.executable, 'ansible_playbook_python': sys.executable}, remote_is_local=True)
+prof.disable()
+t2 = time.perf_counter()
+print(name, 'find_plugin %.3f s, modify_module %.3f s (profiled), payload %d bytes' % (t1 - t0, t2 - t1, len(built.b_module_data)))
+s = pstats.Stats(prof).strip_dirs(); s.sort_stats('cumulative').print_stats(12)
+'''
+
+
+def controller_build(python, env, tasks, work):
+    """cProfile of ansible.executor.module_common.modify_module for each module: the payload build on the controller."""
+    for label, task in tasks.items():
+        (name, args), = task.items()
+        out = subprocess.run([str(python), '-c', BUILD_CODE, name, json.dumps(args)], env=env, cwd=work,
+                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True).stdout.decode()
+        print('### %s: payload build on the controller' % label)
+        print()
+        print('```')
+        print('\n'.join(line.rstrip()[:150] for line in out.splitlines() if line.strip()))
+        print('```')
+        print()
+
+
 def importtime(stderr):
     """(self us by top-level package, [(cumulative us, module)]) from -X importtime output."""
     by_top, cumulative = {}, []
@@ -163,6 +204,7 @@ def main():
             print('| `python -c pass` | | | | %.3f (%.3f) | |' % (bare_s, min(bare)))
             print()
             compile_table(python, payloads, work)
+            controller_build(python, bench.env, tasks, work)
             for label, path in payloads.items():
                 dummy, proc = timed([str(python), '-X', 'importtime', str(path)], bench.env, work)
                 by_top, cumulative = importtime(proc.stderr.decode(errors='replace'))
