@@ -52,9 +52,9 @@ class Import(object):
         return 'galaxy-importer exited %d:\n%s' % (self.returncode, '\n'.join(self.lines))
 
 
-def build(src, out):
+def build(src, out, pattern='aliyun-ram-*.tar.gz'):
     run([tool('ansible-galaxy'), 'collection', 'build', '--output-path', str(out), str(src)])
-    tarballs = sorted(out.glob('aliyun-ram-*.tar.gz'))
+    tarballs = sorted(out.glob(pattern))
     assert len(tarballs) == 1, tarballs
     return tarballs[0]
 
@@ -126,11 +126,27 @@ def test_importer_rejects_a_broken_copy(tmp_path, breakage, message):
     assert [line for line in result.errors if message in line], result
 
 
+TINY_COLLECTION = {
+    'galaxy.yml': 'namespace: lintcheck\nname: tiny\nversion: 1.0.0\nreadme: README.md\nauthors: [lintcheck]\n'
+                  'description: A collection with one lint finding.\nlicense: [GPL-3.0-or-later]\ntags: [tools]\n'
+                  'repository: https://example.invalid/tiny\n',
+    'README.md': '# lintcheck.tiny\n',
+    'meta/runtime.yml': "---\nrequires_ansible: '>=2.16.0'\n",
+    'roles/demo/README.md': '# demo\n',
+    'roles/demo/meta/main.yml': '---\ngalaxy_info:\n  author: lintcheck\n  description: demo\n  license: GPL-3.0-or-later\n'
+                                "  min_ansible_version: '2.16'\n  platforms: [{name: Debian, versions: [all]}]\n",
+    # a task without a name: production-profile ansible-lint flags it (name[missing])
+    'roles/demo/tasks/main.yml': '---\n- ansible.builtin.debug:\n    msg: unnamed\n',
+}
+
+
 def test_importer_lint_findings_are_caught(tmp_path):
-    """A task without a name is what production-profile ansible-lint flags (name[missing]): the check above fails."""
-    src = copy_tree(tmp_path / 'src' / 'ram')
-    tasks = src / 'roles' / 'credentials' / 'tasks' / 'main.yml'
-    tasks.write_text(tasks.read_text() + '\n- ansible.builtin.debug:\n    msg: unnamed\n')
-    result = import_artifact(build(src, tmp_path / 'dist'), tmp_path / 'importer')
+    """The lint section is read right: a finding there fails test_importer_lint_step_ran_and_found_nothing. Shown on
+    a one-role collection, so this costs one small lint run, not a second lint of the whole collection."""
+    src = tmp_path / 'src' / 'tiny'
+    for rel, text in TINY_COLLECTION.items():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text(text)
+    result = import_artifact(build(src, tmp_path / 'dist', 'lintcheck-tiny-*.tar.gz'), tmp_path / 'importer')
     assert result.lint_ran, result
     assert [line for line in result.lint_findings if 'name[missing]' in line], result
