@@ -73,9 +73,12 @@ stage_molecule() {
     # Test hosts must not outlive the run, whatever fails.
     on_exit+=("'$REPO_ROOT/tests/hosts/hostctl' down-all")
     "$REPO_ROOT/tests/hosts/hostctl" image
+    local started
     for name in "${scenarios[@]}"; do
         log "molecule test -s $name"
+        started=$SECONDS
         (cd "$REPO_ROOT" && molecule test -s "$name")
+        log "molecule $name passed in $((SECONDS - started)) s"
     done
 }
 
