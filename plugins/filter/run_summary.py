@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ansible_collections.aliyun.ram.plugins.filter.lifecycle import _keys as access_keys_of
+
 KINDS = ('provision', 'rotate', 'revoke')
 
 
@@ -61,7 +63,7 @@ def _users_part(users_result, user_names):
 
 
 def _keys_part(keys_result):
-    keys = _mapping(_mapping(keys_result).get('access_keys'))
+    keys = access_keys_of(keys_result)
     created, kept, rotated, deleted, failed, decisions = {}, {}, {}, [], {}, {}
     for user, entry in keys.items():
         entry = _mapping(entry)
