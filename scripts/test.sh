@@ -106,20 +106,60 @@ run_on_exit() {
 }
 trap run_on_exit EXIT
 
-main() {
-    activate
-    local stages=("$@")
-    [ ${#stages[@]} -gt 0 ] || stages=("${ALL_STAGES[@]}")
+# The test hosts (network namespaces at fixed addresses) serve one stage at a time, so the stages that use them
+# form one lane; every other stage runs in a second lane beside it. Each lane is its own test.sh process (its own
+# errexit and clean-up trap), its lines prefixed with the lane's name. ALIYUN_RAM_TEST_LANES=1 runs one lane.
+HOST_STAGES=(integration molecule)
+
+uses_test_hosts() {
+    local stage=$1 host_stage
+    for host_stage in "${HOST_STAGES[@]}"; do [ "$stage" = "$host_stage" ] && return 0; done
+    return 1
+}
+
+run_stages() {
     local started stage
-    for stage in "${stages[@]}"; do
-        declare -F "stage_$stage" >/dev/null || die "unknown stage '$stage' (stages: ${ALL_STAGES[*]})"
-    done
-    for stage in "${stages[@]}"; do
+    for stage in "$@"; do
         started=$SECONDS
         "stage_$stage"
         log "stage $stage passed in $((SECONDS - started)) s"
     done
-    log "all stages passed: ${stages[*]}"
+    log "all stages passed: $*"
+}
+
+run_lanes() {
+    local host_lane=() check_lane=() stage
+    for stage in "$@"; do
+        if uses_test_hosts "$stage"; then host_lane+=("$stage"); else check_lane+=("$stage"); fi
+    done
+    if [ ${#host_lane[@]} -eq 0 ] || [ ${#check_lane[@]} -eq 0 ]; then
+        run_stages "$@"; return
+    fi
+    log "two lanes: hosts (${host_lane[*]}) beside checks (${check_lane[*]})"
+    local started=$SECONDS host_rc=0 check_rc=0 host_pid check_pid
+    ALIYUN_RAM_TEST_LANES=1 "$0" "${host_lane[@]}" > >(sed -u 's/^/[hosts] /') 2>&1 &
+    host_pid=$!
+    ALIYUN_RAM_TEST_LANES=1 "$0" "${check_lane[@]}" > >(sed -u 's/^/[checks] /') 2>&1 &
+    check_pid=$!
+    wait "$host_pid" || host_rc=$?
+    wait "$check_pid" || check_rc=$?
+    [ "$host_rc" -eq 0 ] || die "lane hosts failed (rc $host_rc): see the lines marked [hosts]"
+    [ "$check_rc" -eq 0 ] || die "lane checks failed (rc $check_rc): see the lines marked [checks]"
+    log "all stages passed in $((SECONDS - started)) s: $*"
+}
+
+main() {
+    activate
+    local stages=("$@") stage
+    [ ${#stages[@]} -gt 0 ] || stages=("${ALL_STAGES[@]}")
+    for stage in "${stages[@]}"; do
+        declare -F "stage_$stage" >/dev/null || die "unknown stage '$stage' (stages: ${ALL_STAGES[*]})"
+    done
+    if [ "${ALIYUN_RAM_TEST_LANES:-2}" = 1 ]; then
+        run_stages "${stages[@]}"
+    else
+        run_lanes "${stages[@]}"
+    fi
 }
 
 main "$@"
