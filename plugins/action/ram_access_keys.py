@@ -17,7 +17,8 @@ In both cases the secret of every kept key is put back into the result from the 
 (``held_index``): the module cannot return it (Ansible masks no_log values in a module's output), and the key to
 deploy is then always ``access_keys[user]``.
 
-Only the plugin API of ansible-core is used (``_execute_module``, ``_task``, ``_loader``); the vault secret comes
+The module runs in this process when the task runs on this controller, otherwise as a module
+(plugin_utils/_in_process.py). Only the plugin API of ansible-core is used (``_execute_module``, ``_task``, ``_loader``); the vault secret comes
 from the ``secret_store`` options (see plugin_utils/_secret_store.py), never from the play's internals.
 """
 
@@ -28,6 +29,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import control_character_problem
+from ansible_collections.aliyun.ram.plugins.plugin_utils._in_process import execute
 from ansible_collections.aliyun.ram.plugins.plugin_utils._secret_store import (
     STORE_OPTION_SPEC,
     OpenStore,
@@ -60,7 +62,7 @@ class ActionModule(ActionBase):
         store_args = module_args.pop('secret_store', None)
         if store_args is None:
             held = list(module_args.get('held') or [])
-            result.update(with_held_secrets(self._execute_module(module_args=module_args, task_vars=task_vars), held))
+            result.update(with_held_secrets(execute(self, module_args, task_vars), held))
             return result
         options, problem = validated_store_options(store_args)
         if problem:
@@ -80,7 +82,7 @@ class ActionModule(ActionBase):
         if module_args.get('operation', 'reconcile') == 'reconcile':
             held.extend(held_from_store(store.entries, module_args.get('users') or []))
             module_args['held'] = held
-        module_result = with_held_secrets(self._execute_module(module_args=module_args, task_vars=task_vars), held)
+        module_result = with_held_secrets(execute(self, module_args, task_vars), held)
         # Written before the task returns, whether the module failed for other users or not.
         try:
             module_result['secret_store'] = store.update(put=created_entries(module_result),

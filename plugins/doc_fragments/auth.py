@@ -122,6 +122,12 @@ notes:
   - These modules call the Alibaba Cloud API from wherever they run. Run them on the controller
     (C(delegate_to) V(localhost), usually with C(run_once) V(true)); environment variables and credential files are
     read there too.
+  - On the controller the module runs inside Ansible's own worker process, which saves starting a Python interpreter
+    and unpacking the module for every task, when the task's connection is C(local), without C(become), with the
+    C(ansible_python_interpreter) that runs Ansible (or interpreter discovery), and its C(environment) sets no
+    variable that the SDK reads only once (C(HOME), C(ALIBABA_CLOUD_*) other than the ones of these options).
+    Otherwise, or with the variable C(aliyun_ram_in_process=false), it runs as a module; at C(-vvv) Ansible says why.
+    The result is the same either way.
   - Options shared by all modules of the collection can be set once with C(module_defaults) and the action group
     C(group/aliyun.ram.ram).
   - No secret is ever written to a message or log; failures report the RAM error code, the HTTP status and the request ID.

@@ -109,6 +109,32 @@ def control_character_problem(argument_spec, params, exempt=()):
     return None
 
 
+def _leaf_values(value):
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _leaf_values(item)
+    elif isinstance(value, (list, tuple, set)):
+        for item in value:
+            yield from _leaf_values(item)
+    elif value not in (None, '', True, False):
+        yield str(value)
+
+
+def no_log_values(argument_spec, params):
+    """Every value of a ``no_log`` option, suboptions included: what AnsibleModule masks in a module's result."""
+    values = set()
+    for name, spec in argument_spec.items():
+        value = params.get(name) if isinstance(params, dict) else None
+        if value is None:
+            continue
+        if spec.get('no_log'):
+            values.update(_leaf_values(value))
+        elif spec.get('options'):
+            for item in value if isinstance(value, list) else [value]:
+                values |= no_log_values(spec['options'], item)
+    return values
+
+
 def reject_control_characters(module, exempt=()):
     """Fail the task (before any API call or file change) when an option of ``module`` holds a control character."""
     problem = control_character_problem(module.argument_spec, module.params, exempt)

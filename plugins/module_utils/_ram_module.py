@@ -62,28 +62,34 @@ def auth_argument_spec():
     return spec
 
 
-class AliyunRamModule(CheckedModule):
-    """Runs one handler ``handler(module) -> result`` and turns every known failure into a clean fail_json.
+class MissingLibrary(Exception):
+    """An SDK package the task needs is not importable (``msg`` names it, ``exception`` has the import traceback)."""
 
-    Every option (the shared auth options included, also when they come from environment variables) is checked
-    for control characters as soon as the parameters are validated (CheckedModule), before any API client exists;
-    a module names in ``multiline_options`` the options that legitimately hold multi-line text (none does so far).
+    def __init__(self, msg, exception):
+        super().__init__(msg)
+        self.msg = msg
+        self.exception = exception
+
+
+class RamTask:
+    """One task of a RAM/STS module: its validated ``params``, credentials, API client and the handler's outcome.
+
+    Shared by the module (``AliyunRamModule``, run by Ansible as a module) and by the controller-side runner that
+    runs the same handler inside Ansible's worker process (``plugin_utils/_in_process.py``). A subclass provides
+    ``params``, ``argument_spec``, ``check_mode`` and ``_diff``.
     """
 
-    def __init__(self, argument_spec, services=('ram',), multiline_options=(), **kwargs):
-        spec = auth_argument_spec()
-        spec.update(argument_spec)
+    def _init_ram_task(self, services):
         self._services = tuple(services)
         self._api = None
         self._auth = None
-        super().__init__(argument_spec=spec, multiline_options=multiline_options, **kwargs)
 
     def _set_by_task(self, name):
         """Whether the task set ``name`` (an option with an env fallback) rather than its environment variables.
 
-        AnsibleModule applies fallbacks before a module sees its parameters, so a value equal to what the fallback
-        would have read counts as coming from the environment (it is the same credential either way). An empty
-        value is not set (AWX injects its optional inputs as empty variables).
+        Fallbacks are applied before a handler sees its parameters, so a value equal to what the fallback would
+        have read counts as coming from the environment (it is the same credential either way). An empty value is
+        not set (AWX injects its optional inputs as empty variables).
         """
         value = self.params.get(name)
         if not value:
@@ -117,15 +123,17 @@ class AliyunRamModule(CheckedModule):
                 role_session_name=p['role_session_name'], ecs_role_name=p['ecs_role_name'])
         return self._auth
 
+    def needed_services(self):
+        return self._services + (('sts',) if self.auth().assume_role_arn else ())
+
     def api(self):
         """The RamApi for this task (created once, after the module's own input checks)."""
         if self._api is None:
             auth = self.auth()
             auth.validate()
-            services = self._services + (('sts',) if auth.assume_role_arn else ())
-            package, import_error = missing_sdk(services)
+            package, import_error = missing_sdk(self.needed_services())
             if package:
-                self.fail_json(msg=missing_required_lib(package), exception=import_error)
+                raise MissingLibrary(missing_required_lib(package), import_error)
             if self.params['max_retries'] < 0:
                 raise ValidationError('max_retries must be 0 or more, got %d' % self.params['max_retries'])
             if self.params['consistency_window'] < 0:
@@ -142,7 +150,12 @@ class AliyunRamModule(CheckedModule):
             secrets.extend(self._api._secrets)  # pylint: disable=protected-access
         return secrets
 
-    def run(self, handler):
+    def outcome(self, handler):
+        """(failed, result, warnings): the handler's result, or a failure whose ``msg`` holds no secret.
+
+        No SDK exception or traceback is attached to a failure: only the scrubbed message, the API error's fields
+        (code, status, request id, action) and the retry count.
+        """
         failure = None
         try:
             result = handler(self)
@@ -152,16 +165,52 @@ class AliyunRamModule(CheckedModule):
             failure = (str(err), dict(err.details))
         except ApiError as err:
             failure = (str(err), {'error': err.as_result()})
-        # fail outside the except block: no SDK exception or traceback is attached to the result
+        except MissingLibrary as err:
+            failure = (err.msg, {'exception': err.exception})
         if failure is not None:
-            msg, details = failure
-            for warning in details.pop('warnings', None) or []:
-                self.warn(warning)
-            if self._api is not None:
-                details['retries'] = self._api.retries
-            self.fail_json(msg=scrub(msg, self._secrets()), **details)
-        for warning in result.pop('warnings', None) or []:
-            self.warn(warning)
+            msg, result = failure
+            result['msg'] = scrub(msg, self._secrets())
+        warnings = result.pop('warnings', None) or []
         if self._api is not None:
             result['retries'] = self._api.retries
+        return failure is not None, result, warnings
+
+
+class AliyunRamModule(RamTask, CheckedModule):
+    """Runs one handler ``handler(module) -> result`` and turns every known failure into a clean fail_json.
+
+    Every option (the shared auth options included, also when they come from environment variables) is checked
+    for control characters as soon as the parameters are validated (CheckedModule), before any API client exists;
+    a module names in ``multiline_options`` the options that legitimately hold multi-line text (none does so far).
+    """
+
+    def __init__(self, argument_spec, services=('ram',), multiline_options=(), **kwargs):
+        spec = auth_argument_spec()
+        spec.update(argument_spec)
+        self._init_ram_task(services)
+        super().__init__(argument_spec=spec, multiline_options=multiline_options, **kwargs)
+
+    def run(self, handler):
+        failed, result, warnings = self.outcome(handler)
+        for warning in warnings:
+            self.warn(warning)
+        if failed:
+            self.fail_json(**result)
         self.exit_json(**result)
+
+
+# Set by the controller-side runner (plugin_utils/_in_process.py) while it calls a module's main() inside Ansible's
+# worker process: run_module() then hands the module's spec and handler to it instead of building an AnsibleModule.
+_controller_runner = None
+
+
+def run_module(handler, argument_spec, **kwargs):
+    """A RAM/STS module's main(): run ``handler`` with the shared auth options added to ``argument_spec``.
+
+    ``kwargs`` are AliyunRamModule's (``services``, ``multiline_options``) and AnsibleModule's (``mutually_exclusive``,
+    ``required_if``, ``supports_check_mode``, ...).
+    """
+    if _controller_runner is not None:
+        _controller_runner(handler, argument_spec, **kwargs)
+        return
+    AliyunRamModule(argument_spec=argument_spec, **kwargs).run(handler)

@@ -186,11 +186,12 @@ error:
 
 from ansible_collections.aliyun.ram.plugins.module_utils._keys.plan import ON_LIMIT_CHOICES, STATUS_CHOICES
 from ansible_collections.aliyun.ram.plugins.module_utils._keys.run import run_ram_access_key
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import run_module
 
 
 def main():
-    module = AliyunRamModule(
+    run_module(
+        run_ram_access_key,
         argument_spec=dict(
             user_name=dict(type='str', required=True),
             state=dict(type='str', default='present', choices=['present', 'absent']),
@@ -202,7 +203,6 @@ def main():
         required_if=[('state', 'absent', ['id'])],
         supports_check_mode=True,
     )
-    module.run(run_ram_access_key)
 
 
 if __name__ == '__main__':

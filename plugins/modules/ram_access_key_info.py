@@ -150,11 +150,12 @@ error:
 '''
 
 from ansible_collections.aliyun.ram.plugins.module_utils._keys.run import run_ram_access_key_info
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import run_module
 
 
 def main():
-    module = AliyunRamModule(
+    run_module(
+        run_ram_access_key_info,
         argument_spec=dict(
             user_name=dict(type='str'),
             user_names=dict(type='list', elements='str'),
@@ -165,7 +166,6 @@ def main():
         required_one_of=[('user_name', 'user_names')],
         supports_check_mode=True,
     )
-    module.run(run_ram_access_key_info)
 
 
 if __name__ == '__main__':

@@ -381,11 +381,12 @@ error:
 
 from ansible_collections.aliyun.ram.plugins.module_utils._keys.plan import ON_LIMIT_CHOICES
 from ansible_collections.aliyun.ram.plugins.module_utils._keys.run import OPERATIONS, RECONCILE, run_ram_access_keys
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import run_module
 
 
 def main():
-    module = AliyunRamModule(
+    run_module(
+        run_ram_access_keys,
         argument_spec=dict(
             users=dict(type='list', elements='str', required=True),
             held=dict(type='list', elements='dict', default=[], options=dict(
@@ -409,7 +410,6 @@ def main():
         services=('ram', 'sts'),
         supports_check_mode=True,
     )
-    module.run(run_ram_access_keys)
 
 
 if __name__ == '__main__':

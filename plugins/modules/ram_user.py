@@ -252,17 +252,17 @@ error:
       sample: CreateUser
 '''
 
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import run_module
 from ansible_collections.aliyun.ram.plugins.module_utils._users.plan import user_argument_spec
 from ansible_collections.aliyun.ram.plugins.module_utils._users.run import run_ram_user
 
 
 def main():
-    module = AliyunRamModule(
+    run_module(
+        run_ram_user,
         argument_spec=user_argument_spec(defaults=True),
         supports_check_mode=True,
     )
-    module.run(run_ram_user)
 
 
 if __name__ == '__main__':

@@ -149,13 +149,14 @@ error:
   type: dict
 '''
 
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import run_module
 from ansible_collections.aliyun.ram.plugins.module_utils._users.plan import INCLUDE_CHOICES
 from ansible_collections.aliyun.ram.plugins.module_utils._users.run import run_ram_user_info
 
 
 def main():
-    module = AliyunRamModule(
+    run_module(
+        run_ram_user_info,
         argument_spec=dict(
             name=dict(type='str', aliases=['user_name']),
             name_prefix=dict(type='str'),
@@ -164,7 +165,6 @@ def main():
         ),
         supports_check_mode=True,
     )
-    module.run(run_ram_user_info)
 
 
 if __name__ == '__main__':

@@ -272,13 +272,14 @@ error:
   type: dict
 '''
 
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import run_module
 from ansible_collections.aliyun.ram.plugins.module_utils._users.plan import user_argument_spec
 from ansible_collections.aliyun.ram.plugins.module_utils._users.run import run_ram_users
 
 
 def main():
-    module = AliyunRamModule(
+    run_module(
+        run_ram_users,
         argument_spec=dict(
             users=dict(type='list', elements='dict', required=True, options=user_argument_spec(defaults=False)),
             report=dict(type='str', default='all', choices=['all', 'changes']),
@@ -290,7 +291,6 @@ def main():
         services=('ram', 'sts'),
         supports_check_mode=True,
     )
-    module.run(run_ram_users)
 
 
 if __name__ == '__main__':

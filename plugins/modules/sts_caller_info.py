@@ -94,18 +94,18 @@ error:
 '''
 
 from ansible_collections.aliyun.ram.plugins.module_utils._keys.run import run_sts_caller_info
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import AliyunRamModule
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import run_module
 
 
 def main():
-    module = AliyunRamModule(
+    run_module(
+        run_sts_caller_info,
         argument_spec=dict(
             fail_on_root=dict(type='bool', default=False),
         ),
         services=('sts',),
         supports_check_mode=True,
     )
-    module.run(run_sts_caller_info)
 
 
 if __name__ == '__main__':

@@ -24,6 +24,8 @@ import pytest
 
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.aliyun.ram.plugins.plugin_utils._in_process import run_here
+
 try:  # ansible-core 2.19+
     from ansible.module_utils import _internal as module_utils_internal
 except ImportError:  # ansible-core < 2.19: warnings are always returned with the result
@@ -46,7 +48,13 @@ CREDENTIAL_ENVIRONMENT = (
 )
 
 
-@pytest.fixture
+# The controller-side modules also run inside Ansible's worker process (plugin_utils/_in_process.py): every test of
+# theirs runs both ways, and must see the same result.
+IN_PROCESS_MODULES = frozenset(('ram_user', 'ram_user_info', 'ram_users', 'ram_access_key', 'ram_access_key_info',
+                                'ram_access_keys', 'sts_caller_info'))
+
+
+@pytest.fixture(params=['as_module', 'in_process'])
 def run(request, capsys, monkeypatch):
     for name in CREDENTIAL_ENVIRONMENT:
         monkeypatch.delenv(name, raising=False)
@@ -57,6 +65,14 @@ def run(request, capsys, monkeypatch):
         full.update(args or {})
         full['_ansible_check_mode'] = check
         full['_ansible_diff'] = bool(full.get('_ansible_diff')) if diff is None else diff
+        name = module.__name__.rsplit('.', 1)[-1]
+        if request.param == 'in_process':
+            if name not in IN_PROCESS_MODULES:
+                pytest.skip('%s always runs as a module' % name)
+            args = dict((k, v) for k, v in full.items() if not k.startswith('_ansible_'))
+            result = run_here(name, args, check, full['_ansible_diff'], {})
+            out = capsys.readouterr().out + json.dumps(result)
+            return json.loads(json.dumps(result)), out
         with patch_module_args(full):
             with pytest.raises(SystemExit):
                 module.main()
