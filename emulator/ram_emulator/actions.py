@@ -17,6 +17,9 @@ from ram_emulator.store import Store, format_date, new_user_record
 
 RAM_VERSION = "2015-05-01"
 STS_VERSION = "2015-04-01"
+ACTIONTRAIL_VERSION = "2020-07-06"
+# The RAM code of each API version's service: the prefix of its actions in policies (``ram:CreateUser``).
+SERVICE_CODES = {RAM_VERSION: "ram", STS_VERSION: "sts", ACTIONTRAIL_VERSION: "actiontrail"}
 
 
 @dataclass
@@ -47,10 +50,10 @@ class Action:
 
     @property
     def permission(self) -> str:
-        return ("sts:" if self.version == STS_VERSION else "ram:") + self.name
+        return f"{SERVICE_CODES[self.version]}:{self.name}"
 
 
-ACTIONS: Dict[str, Dict[str, Action]] = {RAM_VERSION: {}, STS_VERSION: {}}
+ACTIONS: Dict[str, Dict[str, Action]] = {version: {} for version in SERVICE_CODES}
 
 
 def action(name: str, write: bool, version: str = RAM_VERSION, needs_permission: bool = True):

@@ -22,7 +22,7 @@ ADMIN_TOKEN_FILE_NAME = "admin.token"
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ram-emulator", description=(
-        "Local Alibaba Cloud RAM 2015-05-01 + STS 2015-04-01 endpoint for the official SDKs "
+        "Local Alibaba Cloud RAM 2015-05-01 + STS 2015-04-01 (+ ActionTrail 2020-07-06 LookupEvents) endpoint for the official SDKs "
         "(Config(endpoint='HOST:PORT', protocol='http'))."))
     parser.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     parser.add_argument("--port", type=int, default=0, help="port to bind; 0 picks a free one (default 0)")
@@ -142,7 +142,8 @@ def main(argv=None) -> int:
         write_private_file(admin_token_file, server.admin_token + "\n")
         if args.port_file:
             write_private_file(args.port_file, f"{server.port}\n")
-        print(f"ram-emulator {__version__} listening on http://{where} (RAM 2015-05-01, STS 2015-04-01)", flush=True)
+        print(f"ram-emulator {__version__} listening on http://{where} (RAM 2015-05-01, STS 2015-04-01, ActionTrail 2020-07-06)",
+              flush=True)
         print(f"ram-emulator: root key file {os.path.abspath(root_key_file)}", flush=True)
         if args.admin_key_file:
             print(f"ram-emulator: ram-admin key file {os.path.abspath(args.admin_key_file)}", flush=True)

@@ -35,6 +35,11 @@ def invalid_value(name: str) -> ApiError:
     return ApiError(400, f"InvalidParameter.{name}", f'The parameter - "{name}" is invalid.')
 
 
+def invalid_parameter_value(name: str) -> ApiError:
+    """ActionTrail's code for a parameter whose value is not valid (its common error codes: 400 InvalidParameterValue)."""
+    return ApiError(400, "InvalidParameterValue", f'The specified parameter "{name}" is not valid.')
+
+
 def not_exist(entity: str, message: str) -> ApiError:
     return ApiError(404, f"EntityNotExist.{entity}", message)
 

@@ -37,6 +37,11 @@ SYSTEM_POLICIES = {
                                 _document("ecs:Describe*", "ecs:List*")),
     "AliyunLogFullAccess": ("Provides full access to Log Service (SLS).", _document("log:*")),
     "AliyunKMSFullAccess": ("Provides full access to Key Management Service (KMS).", _document("kms:*")),
+    "AliyunActionTrailFullAccess": ("Provides full access to ActionTrail.", _document("actiontrail:*")),
+    # ActionTrail's read-only example policy (ActionTrail docs, "custom policies"): LookupEvents, Describe*, Get*.
+    "AliyunActionTrailReadOnlyAccess": ("Provides read-only access to ActionTrail.",
+                                        _document("actiontrail:LookupEvents", "actiontrail:Describe*",
+                                                  "actiontrail:Get*", "actiontrail:List*")),
 }
 
 

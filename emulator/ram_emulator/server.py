@@ -1,4 +1,4 @@
-"""HTTP front end: one port for RAM 2015-05-01, STS 2015-04-01 and the /_emulator/ admin API.
+"""HTTP front end: one port for RAM 2015-05-01, STS 2015-04-01, ActionTrail 2020-07-06 and the /_emulator/ admin API.
 
 Every response (headers and body) goes out in ONE socket write with Content-Length and
 TCP_NODELAY: a keep-alive client otherwise stalls ~40 ms per call (Nagle + delayed ACK).
@@ -19,7 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterable, Optional
 from urllib.parse import parse_qsl
 
-from ram_emulator import admin, errors
+from ram_emulator import actiontrail, admin, errors
 from ram_emulator.actions import Context, authorize, find_action
 from ram_emulator.auth import NonceCache, SignedRequest, authenticate
 from ram_emulator.faults import Counters, Faults
@@ -28,7 +28,8 @@ from ram_emulator.store import Store, format_date
 MAX_BODY_BYTES = 1 << 20
 ADMIN_PREFIX = "/_emulator/"
 ADMIN_TOKEN_HEADER = "X-Emulator-Token"
-HOST_IDS = {"2015-04-01": "sts.aliyuncs.com"}
+HOST_IDS = {"2015-04-01": "sts.aliyuncs.com", actiontrail.VERSION: actiontrail.HOST}
+PRODUCTS = {"sts": "Sts", "actiontrail": "Actiontrail"}
 
 
 class LocalHTTPServer(ThreadingHTTPServer):
@@ -77,7 +78,7 @@ def new_request_id() -> str:
 
 
 def error_body(error: errors.ApiError, request_id: str, host_id: str) -> dict:
-    product = "Sts" if host_id.startswith("sts") else "Ram"
+    product = PRODUCTS.get(host_id.partition(".")[0], "Ram")
     return {"RequestId": request_id, "HostId": host_id, "Code": error.code, "Message": error.message,
             "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}&product={product}&requestId={request_id}"}
 
@@ -184,6 +185,7 @@ class Handler(BaseHTTPRequestHandler):
         headers = {name.lower(): wire_text(value) for name, value in self.headers.items()}
         host_id = "ram.aliyuncs.com"
         label = "-"
+        act = principal = params = None
         try:
             params = decode_params(query)
             if body and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
@@ -209,6 +211,8 @@ class Handler(BaseHTTPRequestHandler):
             server.faults.check(act.name, principal.access_key_id)
             authorize(server.store, principal, act)
             result = self._run(act, principal, params)
+            # Recorded before the answer goes out: a client that looks its call up right after finds it.
+            self._record(act, principal, params, headers, request_id)
             if server.faults.take_drop(act.name):
                 self._drop_connection()
                 return label, "dropped"
@@ -216,6 +220,8 @@ class Handler(BaseHTTPRequestHandler):
             self._respond(200, result, request_id)
             return label, 200
         except errors.ApiError as error:
+            if principal is not None:
+                self._record(act, principal, params, headers, request_id, error)
             extra = [("x-acs-retry-after", str(error.retry_after_ms))] if error.retry_after_ms > 0 else []
             self._respond(error.status, error_body(error, request_id, host_id), request_id, extra_headers=extra)
             return label, f"{error.status} {error.code}"
@@ -223,8 +229,19 @@ class Handler(BaseHTTPRequestHandler):
             sys.stderr.write(f"ram-emulator: internal error in {label}\n")
             if server.verbose:
                 traceback.print_exc()
+            if principal is not None:
+                self._record(act, principal, params, headers, request_id, errors.internal_error())
             self._respond(500, error_body(errors.internal_error(), request_id, host_id), request_id)
             return label, 500
+
+    def _record(self, act, principal, params, headers, request_id, error=None) -> None:
+        """Keep the call as an ActionTrail event: every authenticated call of a known action, as the counters count."""
+        try:
+            actiontrail.record_call(self.server.store, principal, act, request_id=request_id,
+                                    client_address=self.client_address[0], user_agent=headers.get("user-agent"),
+                                    params=params, error=error)
+        except Exception:  # noqa: BLE001 - a record that cannot be made must not fail the call
+            sys.stderr.write(f"ram-emulator: cannot record {act.name} as an event\n")
 
     def _run(self, act, principal, params) -> dict:
         """Run the handler: a write on the latest state inside a write transaction, a read on the propagated view."""
@@ -305,6 +322,12 @@ class Handler(BaseHTTPRequestHandler):
             return server.store.pending_summary()
         if route == ("POST", "propagation/flush"):
             return {"flushed": server.store.flush_pending()}
+        if route == ("GET", "events"):
+            return actiontrail.listing(server.store)
+        if route == ("POST", "events"):
+            return actiontrail.inject(server.store, payload)
+        if route == ("DELETE", "events"):
+            return {"cleared": server.store.clear_events()}
         if route == ("GET", "clock"):
             return {"offset_seconds": server.store.clock_offset, "now": format_date(server.store.now())}
         if route == ("POST", "clock"):

@@ -10,15 +10,22 @@ propagates after a delay, the entity's value before and after the write go into 
 ``view()``: the latest state with every entity that has not propagated yet shown as it was. A write that
 propagates at once drops the entity's pending history, since the newest write wins. The pending history is part
 of the state, so it is persisted and survives a restart.
+
+Event records (what ActionTrail's LookupEvents answers) are kept apart from ``state``: the newest ``MAX_EVENTS`` in
+memory, and with a state file also in ``<state file>.events``, one JSON object a line, appended as each call is
+recorded. Rewriting them with the state at every change would cost tens of milliseconds per write once there are
+thousands; an append costs one small write.
 """
 
 from __future__ import annotations
 
+import collections
 import copy
 import json
 import os
 import secrets
 import string
+import sys
 import tempfile
 import threading
 import time
@@ -31,6 +38,9 @@ STATE_FORMAT = 1
 # are self-contained and work at once).
 ENTITY_COLLECTIONS = ("users", "access_keys", "groups", "custom_policies", "roles", "mfa_devices")
 MAX_TRACKED_USES = 10000
+# Event records kept (the newest, injected ones included); the events file is compacted when it holds twice as many.
+MAX_EVENTS = 10000
+EVENTS_SUFFIX = ".events"
 ALNUM = string.ascii_letters + string.digits
 ADMIN_USER = "ram-admin"
 
@@ -80,8 +90,13 @@ class Store:
         self._txn_before: Optional[dict] = None
         self._next_due = 0.0        # no pending version becomes visible before this time: reads skip the scan
         self._view_cache: Optional[dict] = None     # the last view built, until a write or a propagation step
-        self.state = self._load() if path and os.path.exists(path) else self._fresh_state()
+        self.events: collections.deque = collections.deque(maxlen=MAX_EVENTS)
+        self._event_seq = 0
+        self._event_lines = 0       # lines in the events file, compacted when it passes 2 * MAX_EVENTS
+        existed = bool(path) and os.path.exists(path)
+        self.state = self._load() if existed else self._fresh_state()
         with self.lock:
+            self._load_events(existed)
             self._ensure_seed(seed_admin)
             self.save()
 
@@ -111,7 +126,7 @@ class Store:
     def new_session(self, role: dict, session_name: str, duration: int) -> dict:
         key_id = "STS." + random_alnum(24)
         session = {"AccessKeyId": key_id, "secret": random_alnum(30),
-                   "token": "CAIS" + random_alnum(200), "expiration": int(self.now()) + duration,
+                   "token": "CAIS" + random_alnum(200), "created": int(self.now()), "expiration": int(self.now()) + duration,
                    "role_name": role["RoleName"], "role_id": role["RoleId"], "session_name": session_name}
         self._prune_sessions()
         self.state["sessions"][key_id] = session
@@ -178,6 +193,9 @@ class Store:
             self._txn = self._txn_before = None
             self._next_due = 0.0
             self._view_cache = None
+            self.events.clear()
+            if self.path:
+                self._write_events_file()
             root = dict(old["access_keys"][seed["root_key_id"]], Status="Active", last_used=None, uses=[])
             self.state["access_keys"][root["AccessKeyId"]] = root
             self.state["seed"]["root_key_id"] = root["AccessKeyId"]
@@ -193,6 +211,83 @@ class Store:
         if not self.path:
             return
         write_private_file(self.path, json.dumps(self.state, separators=(",", ":")))
+
+    # -- event records (ActionTrail) ----------------------------------------------------------
+    @property
+    def events_path(self) -> Optional[str]:
+        return self.path + EVENTS_SUFFIX if self.path else None
+
+    def _load_events(self, state_existed: bool) -> None:
+        """Read the events file of an existing state file; a new state starts without events (a stale file is emptied).
+
+        A line that does not parse (a write cut short by a crash) is dropped, and the file rewritten without it.
+        """
+        path = self.events_path
+        if not path:
+            return
+        if not state_existed:
+            if os.path.exists(path):
+                self._write_events_file()
+            return
+        try:
+            with open(path, encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except FileNotFoundError:
+            return
+        except (OSError, UnicodeDecodeError) as exc:
+            raise StateFileError(f"cannot read events file {path}: {exc.__class__.__name__}") from None
+        dropped = 0
+        for line in lines:
+            try:
+                record = json.loads(line)
+            except ValueError:
+                record = None
+            if (not isinstance(record, dict) or not isinstance(record.get("seq"), int)
+                    or not isinstance(record.get("time"), (int, float)) or not isinstance(record.get("event"), dict)):
+                dropped += 1
+                continue
+            self.events.append(record)
+            self._event_seq = max(self._event_seq, record["seq"])
+        self._event_lines = len(lines)
+        if dropped or len(lines) > len(self.events):
+            self._write_events_file()
+
+    def _write_events_file(self) -> None:
+        text = "".join(json.dumps(record, separators=(",", ":")) + "\n" for record in self.events)
+        write_private_file(self.events_path, text)
+        self._event_lines = len(self.events)
+
+    def record_event(self, when: float, event: dict) -> dict:
+        """Keep an event (under ``lock``): in memory, bounded, and appended to the events file. Returns the record."""
+        self._event_seq += 1
+        record = {"seq": self._event_seq, "time": when, "event": event}
+        self.events.append(record)
+        path = self.events_path
+        if path:
+            try:
+                if self._event_lines + 1 > 2 * MAX_EVENTS:
+                    self._write_events_file()
+                else:
+                    data = (json.dumps(record, separators=(",", ":")) + "\n").encode("utf-8")
+                    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                    try:
+                        while data:
+                            data = data[os.write(fd, data):]
+                    finally:
+                        os.close(fd)
+                    self._event_lines += 1
+            except OSError as exc:
+                sys.stderr.write(f"ram-emulator: cannot write events file: {exc.__class__.__name__}\n")
+        return record
+
+    def clear_events(self) -> int:
+        """Forget every event record (under ``lock`` or not); returns how many there were."""
+        with self.lock:
+            count = len(self.events)
+            self.events.clear()
+            if self.path:
+                self._write_events_file()
+            return count
 
     # -- views -------------------------------------------------------------------------------
     def seed_key(self, which: str) -> Optional[dict]:

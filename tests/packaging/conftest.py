@@ -78,6 +78,7 @@ STRAY_FILES = [
     'admin.token',
     'root.env',
     'demo.state.json',
+    'demo.state.json.events',
     'plugins/modules/__pycache__/ram_user.cpython-312.pyc',
     'emulator/ram_emulator.egg-info/PKG-INFO',
     'aliyun-ram-0.9.0.tar.gz',
