@@ -28,7 +28,8 @@ from ram_emulator.store import Store, format_date
 MAX_BODY_BYTES = 1 << 20
 ADMIN_PREFIX = "/_emulator/"
 ADMIN_TOKEN_HEADER = "X-Emulator-Token"
-HOST_IDS = {"2015-04-01": "sts.aliyuncs.com"}
+HOST_IDS = {"2015-04-01": "sts.aliyuncs.com", "2016-01-20": "kms.cn-hangzhou.aliyuncs.com"}
+PRODUCTS = {"sts": "Sts", "kms": "Kms"}     # by the first label of the HostId; Ram otherwise
 
 
 class LocalHTTPServer(ThreadingHTTPServer):
@@ -77,9 +78,11 @@ def new_request_id() -> str:
 
 
 def error_body(error: errors.ApiError, request_id: str, host_id: str) -> dict:
-    product = "Sts" if host_id.startswith("sts") else "Ram"
-    return {"RequestId": request_id, "HostId": host_id, "Code": error.code, "Message": error.message,
+    product = PRODUCTS.get(host_id.split(".", 1)[0], "Ram")
+    body = {"RequestId": request_id, "HostId": host_id, "Code": error.code, "Message": error.message,
             "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}&product={product}&requestId={request_id}"}
+    body.update(error.extra)
+    return body
 
 
 def decode_params(raw: str) -> dict:
@@ -207,7 +210,7 @@ class Handler(BaseHTTPRequestHandler):
             if latency:
                 time.sleep(latency)
             server.faults.check(act.name, principal.access_key_id)
-            authorize(server.store, principal, act)
+            authorize(server.store, principal, act, params)
             result = self._run(act, principal, params)
             if server.faults.take_drop(act.name):
                 self._drop_connection()
