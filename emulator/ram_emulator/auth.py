@@ -33,6 +33,7 @@ class SignedRequest:
     params: Mapping[str, str]       # decoded query (+ form body) parameters
     headers: Mapping[str, str]      # lower-case names
     body: bytes
+    query: Optional[Mapping[str, str]] = None   # the query alone: V3 signs it, and the body only by its hash
 
 
 class NonceCache:
@@ -102,7 +103,8 @@ def _authenticate_v3(request: SignedRequest, authorization: str, store: Store, n
         raise errors.incomplete_signature()
     with store.lock:
         principal, secret = _resolve_key(store, access_key_id, request.headers.get("x-acs-security-token"))
-    canonical = signature.acs3_canonical_request(request.method, request.path, request.params, request.headers,
+    query = request.params if request.query is None else request.query
+    canonical = signature.acs3_canonical_request(request.method, request.path, query, request.headers,
                                                  signed_headers, payload_sha256)
     if acs4:
         expected = signature.acs4_signature(signature.acs4_signing_key(secret, scope_date, scope_region, scope_product),

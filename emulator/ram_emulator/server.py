@@ -188,7 +188,8 @@ class Handler(BaseHTTPRequestHandler):
         host_id = "ram.aliyuncs.com"
         label = "-"
         try:
-            params = decode_params(query)
+            query_params = decode_params(query)
+            params = dict(query_params)
             if body and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
                 try:
                     params.update(decode_params(body.decode("utf-8")))
@@ -200,7 +201,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise errors.action_not_found()
             act = find_action(version, headers.get("x-acs-action") or params.get("Action"))
             label = act.name
-            principal = authenticate(SignedRequest(self.command, "/", params, headers, body),
+            principal = authenticate(SignedRequest(self.command, "/", params, headers, body, query_params),
                                      server.store, server.nonces)
             if principal.kind != "AssumedRoleUser":
                 with server.store.lock:
