@@ -20,6 +20,7 @@ from typing import Iterable, Optional
 from urllib.parse import parse_qsl
 
 from ram_emulator import admin, errors
+from ram_emulator import kms  # noqa: F401  (registers the KMS 2016-01-20 actions)
 from ram_emulator.actions import Context, authorize, find_action
 from ram_emulator.auth import NonceCache, SignedRequest, authenticate
 from ram_emulator.faults import Counters, Faults
@@ -210,7 +211,7 @@ class Handler(BaseHTTPRequestHandler):
             latency = server.faults.latency_seconds()
             if latency:
                 time.sleep(latency)
-            server.faults.check(act.name, principal.access_key_id)
+            server.faults.check(act.name, principal.access_key_id, act.product)
             authorize(server.store, principal, act, params)
             result = self._run(act, principal, params)
             if server.faults.take_drop(act.name):
