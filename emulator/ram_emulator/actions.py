@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, Dict, Mapping, Optional
 
-from ram_emulator import errors, policies, totp
+from ram_emulator import errors, policies, resources, totp
 from ram_emulator import validation as v
 from ram_emulator.auth import Principal
 from ram_emulator.store import Store, format_date, new_user_record
@@ -18,8 +18,6 @@ from ram_emulator.store import Store, format_date, new_user_record
 RAM_VERSION = "2015-05-01"
 STS_VERSION = "2015-04-01"
 ACTIONTRAIL_VERSION = "2020-07-06"
-# The RAM code of each API version's service: the prefix of its actions in policies (``ram:CreateUser``).
-SERVICE_CODES = {RAM_VERSION: "ram", STS_VERSION: "sts", ACTIONTRAIL_VERSION: "actiontrail"}
 
 
 @dataclass
@@ -49,16 +47,24 @@ class Action:
     needs_permission: bool = True
 
     @property
+    def product(self) -> str:
+        return PRODUCTS[self.version]
+
+    @property
     def permission(self) -> str:
-        return f"{SERVICE_CODES[self.version]}:{self.name}"
+        return f"{self.product}:{self.name}"
 
 
-ACTIONS: Dict[str, Dict[str, Action]] = {version: {} for version in SERVICE_CODES}
+# API version -> the product's RAM code (the prefix of its actions in policies); other modules add theirs (kms.py).
+PRODUCTS: Dict[str, str] = {RAM_VERSION: "ram", STS_VERSION: "sts", ACTIONTRAIL_VERSION: "actiontrail"}
+ACTIONS: Dict[str, Dict[str, Action]] = {version: {} for version in PRODUCTS}
+# product -> the error for a call its policies do not allow, given the AccessDeniedDetail; RAM's NoPermission otherwise.
+NO_PERMISSION: Dict[str, Callable[[dict], errors.ApiError]] = {}
 
 
 def action(name: str, write: bool, version: str = RAM_VERSION, needs_permission: bool = True):
     def register(handler):
-        ACTIONS[version][name] = Action(name, version, write, handler, needs_permission)
+        ACTIONS.setdefault(version, {})[name] = Action(name, version, write, handler, needs_permission)
         return handler
     return register
 
@@ -116,18 +122,41 @@ def principal_documents(state: dict, principal: Principal) -> list:
     return [d for d in (policy_document(state, k) for k in keys) if d]
 
 
-def authorize(store: Store, principal: Principal, act: Action) -> None:
-    """Policies are read as propagated (lagged_auth): RAM's FAQ says permission changes take a while to apply."""
+def authorize(store: Store, principal: Principal, act: Action, params: Optional[Mapping[str, str]] = None) -> None:
+    """Policies are read as propagated (lagged_auth): RAM's FAQ says permission changes take a while to apply.
+
+    The policies' Action and Resource must both match: the call's resources come from resources.py.
+    """
     if principal.kind == "Account" or not act.needs_permission:
         return
     with store.lock:
-        documents = principal_documents(store.auth_view(), principal)
-    allowed = policies.is_allowed(documents, act.permission)
+        state = store.auth_view()
+        documents = principal_documents(state, principal)
+        account_id = state["account_id"]
+    targets = resources.for_action(act.version, act.name, params or {}, principal, account_id)
+    allowed, denied = policies.evaluate(documents, act.permission, targets)
+    policy_type = "AccountLevelIdentityBasedPolicy"
     inline = principal.session.get("policy") if principal.session else None
     if allowed and inline:
-        allowed = policies.is_allowed([inline], act.permission)
+        allowed, denied = policies.evaluate([inline], act.permission, targets)
+        policy_type = "SessionPolicy"
     if not allowed:
-        raise errors.no_permission()
+        detail = access_denied_detail(principal, account_id, act.permission, policy_type, denied)
+        factory = NO_PERMISSION.get(act.product)
+        raise factory(detail) if factory else errors.no_permission(detail=detail)
+
+
+def access_denied_detail(principal: Principal, account_id: str, permission: str, policy_type: str,
+                         explicit: bool) -> dict:
+    """The gateway's AccessDeniedDetail (tea-openapi exposes it as ``access_denied_detail``): AuthAction names the
+    refused action; NoPermissionType tells an explicit Deny from no Allow at all."""
+    if principal.kind == "RAMUser":
+        kind, name = "SubUser", principal.user_name
+    else:
+        kind, name = "AssumedRoleUser", f"{principal.session['role_name']}:{principal.session['session_name']}"
+    return {"PolicyType": policy_type, "AuthPrincipalOwnerId": account_id, "AuthPrincipalType": kind,
+            "AuthPrincipalDisplayName": name, "NoPermissionType": "ExplicitDeny" if explicit else "ImplicitDeny",
+            "AuthAction": permission}
 
 
 # -- shared helpers ------------------------------------------------------------------------------

@@ -29,7 +29,8 @@ VERSION = ACTIONTRAIL_VERSION
 REGION = "cn-hangzhou"
 HOST = f"actiontrail.{REGION}.aliyuncs.com"
 # serviceName and eventSource of each API version's events (ActionTrail's sample events of RAM, STS and itself).
-SERVICES = {RAM_VERSION: ("Ram", "ram.aliyuncs.com"), STS_VERSION: ("Sts", "sts.aliyuncs.com"), VERSION: ("Actiontrail", HOST)}
+SERVICES = {RAM_VERSION: ("Ram", "ram.aliyuncs.com"), STS_VERSION: ("Sts", "sts.aliyuncs.com"), VERSION: ("Actiontrail", HOST),
+            "2016-01-20": ("Kms", "kms.cn-hangzhou.aliyuncs.com")}
 
 # LookupEvents 2020-07-06 (ActionTrail API reference): StartTime and EndTime together or neither (then the last 7 days);
 # at most 30 days between them; events of the last 90 days; MaxResults 1-50; Direction BACKWARD (default) or FORWARD.

@@ -1,4 +1,5 @@
-"""Request authentication: V3/V2 signature, timestamp window, nonce replay, STS tokens."""
+"""Request authentication: V3 (ACS3, and ACS4 of the POP gateway SDKs)/V2 signature, timestamp window, nonce replay,
+STS tokens."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ class Principal:
     access_key_id: str
     user_name: Optional[str] = None
     session: Optional[dict] = None
+    region: Optional[str] = None    # the region of an ACS4 credential scope (the KMS SDK signs with one), else None
 
 
 @dataclass
@@ -31,6 +33,7 @@ class SignedRequest:
     params: Mapping[str, str]       # decoded query (+ form body) parameters
     headers: Mapping[str, str]      # lower-case names
     body: bytes
+    query: Optional[Mapping[str, str]] = None   # the query alone: V3 signs it, and the body only by its hash
 
 
 class NonceCache:
@@ -81,10 +84,17 @@ def _authenticate_v3(request: SignedRequest, authorization: str, store: Store, n
     parsed = signature.parse_acs3_authorization(authorization)
     if parsed is None:
         raise errors.incomplete_signature()
-    access_key_id, signed_headers, given = parsed
+    credential, signed_headers, given = parsed
+    acs4 = signature.authorization_algorithm(authorization) == signature.ACS4_ALGORITHM
+    scope = signature.parse_acs4_scope(credential) if acs4 else (credential, "", "", "")
+    if scope is None:
+        raise errors.incomplete_signature()
+    access_key_id, scope_date, scope_region, scope_product = scope
     if signature.acs3_unsigned_required(request.headers, signed_headers):
         raise errors.incomplete_signature()
     check_window(request.headers.get("x-acs-date"), "x-acs-date", time.time())
+    if acs4 and scope_date != request.headers["x-acs-date"][:10].replace("-", ""):
+        raise errors.incomplete_signature()
     nonce = request.headers.get("x-acs-signature-nonce")
     if not nonce:
         raise errors.missing_parameter("x-acs-signature-nonce")
@@ -93,12 +103,21 @@ def _authenticate_v3(request: SignedRequest, authorization: str, store: Store, n
         raise errors.incomplete_signature()
     with store.lock:
         principal, secret = _resolve_key(store, access_key_id, request.headers.get("x-acs-security-token"))
-    canonical = signature.acs3_canonical_request(request.method, request.path, request.params, request.headers,
+    query = request.params if request.query is None else request.query
+    canonical = signature.acs3_canonical_request(request.method, request.path, query, request.headers,
                                                  signed_headers, payload_sha256)
-    if not signature.signatures_equal(signature.acs3_signature(secret, canonical), given):
-        raise errors.incomplete_signature(signature.acs3_string_to_sign(canonical).replace("\n", " "))
+    if acs4:
+        expected = signature.acs4_signature(signature.acs4_signing_key(secret, scope_date, scope_region, scope_product),
+                                            canonical)
+    else:
+        expected = signature.acs3_signature(secret, canonical)
+    if not signature.signatures_equal(expected, given):
+        algorithm = signature.ACS4_ALGORITHM if acs4 else signature.ACS3_ALGORITHM
+        raise errors.incomplete_signature(signature.acs3_string_to_sign(canonical, algorithm).replace("\n", " "))
     if not nonces.first_use(access_key_id, nonce):
         raise errors.nonce_used()
+    if acs4:
+        principal.region = scope_region
     return principal
 
 

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Optional
+
 
 class ApiError(Exception):
     """An error answered to the client as ``{RequestId, HostId, Code, Message, Recommend}``."""
 
-    def __init__(self, status: int, code: str, message: str, retry_after_ms: int = 0):
+    def __init__(self, status: int, code: str, message: str, retry_after_ms: int = 0, extra: Optional[dict] = None):
         super().__init__(code)
         self.status = status
         self.code = code
         self.message = message
         self.retry_after_ms = retry_after_ms
+        self.extra = extra or {}        # more fields of the body (AccessDeniedDetail)
 
 
 def missing_parameter(name: str) -> ApiError:
@@ -59,8 +62,9 @@ def delete_conflict(what: str, message: str) -> ApiError:
 NO_PERMISSION = (403, "NoPermission", "You are not authorized to do this action. You should be authorized by RAM.")
 
 
-def no_permission(message: str = NO_PERMISSION[2]) -> ApiError:
-    return ApiError(403, "NoPermission", message)
+def no_permission(message: str = NO_PERMISSION[2], detail: Optional[dict] = None) -> ApiError:
+    """``detail``: the gateway's AccessDeniedDetail (AuthAction names the refused action)."""
+    return ApiError(403, "NoPermission", message, extra={"AccessDeniedDetail": detail} if detail else None)
 
 
 def access_key_not_found() -> ApiError:

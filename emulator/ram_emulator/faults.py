@@ -86,6 +86,11 @@ def validate(patch) -> dict:
     return clean
 
 
+# Products whose throttling and 5xx have codes of their own (KMS's API reference and common error codes).
+PRODUCT_THROTTLING = {"kms": (429, "Rejected.Throttling", "The QPS upper limit is exceeded.")}
+PRODUCT_UNAVAILABLE = {"kms": (503, "ServiceUnavailableTemporary", "Service Unavailable Temporary.")}
+
+
 def _matches(entry: dict, action: str) -> bool:
     return entry["action"] in (action, "*")
 
@@ -117,8 +122,11 @@ class Faults:
     def latency_seconds(self) -> float:
         return self._config["latency_ms"] / 1000.0
 
-    def check(self, action: str, access_key_id: str) -> None:
-        """Raise the injected error for this call, if any (one-shot, then QPS limit, throttle rate, 5xx rate)."""
+    def check(self, action: str, access_key_id: str, product: str = "ram") -> None:
+        """Raise the injected error for this call, if any (one-shot, then QPS limit, throttle rate, 5xx rate).
+
+        KMS calls are throttled with KMS's own code (``Rejected.Throttling``, 429) whatever ``throttle_code`` says.
+        """
         with self._lock:
             config = self._config
             for entry in config["one_shot"]:
@@ -134,11 +142,13 @@ class Faults:
                 while window and window[0] <= now - 1.0:
                     window.popleft()
                 if len(window) >= config["qps_limit"]:
-                    raise errors.throttled(retry_after, code)
+                    raise _throttled(retry_after, code, product)
                 window.append(now)
             if config["throttle_rate"] and self._random.random() < config["throttle_rate"]:
-                raise errors.throttled(retry_after, code)
+                raise _throttled(retry_after, code, product)
             if config["error_rate"] and self._random.random() < config["error_rate"]:
+                if product in PRODUCT_UNAVAILABLE:
+                    raise errors.ApiError(*PRODUCT_UNAVAILABLE[product])
                 raise errors.service_unavailable()
 
     def take_drop(self, action: str) -> bool:
@@ -162,6 +172,12 @@ class Faults:
                         self._config["propagation"].remove(entry)
                     return entry["delay_seconds"]
         return None
+
+
+def _throttled(retry_after_ms: int, code: str, product: str) -> errors.ApiError:
+    if product in PRODUCT_THROTTLING:
+        return errors.ApiError(*PRODUCT_THROTTLING[product], retry_after_ms)
+    return errors.throttled(retry_after_ms, code)
 
 
 class Counters:

@@ -1,16 +1,25 @@
 """System policy catalog and a small policy evaluator.
 
-Evaluation honours Statement Effect (Deny wins) and Action with ``*``/``?`` wildcards,
-case-insensitively. Resource and Condition are ignored (documented in README.md).
+Evaluation reads each statement's Effect, Action and Resource (README "Policies"):
+
+- ``Action`` and ``Resource`` are a string or a list; ``*`` matches any run of characters (``/`` and ``:`` included)
+  and ``?`` one character. Actions match case-insensitively, resources case-sensitively, an ARN segment by segment
+  (``acs:<service>:<region>:<account>:<resource>``): an empty region on either side matches any region, because RAM's
+  own ARNs leave it empty (``acs:ram::<account>:user/<name>``) where its authorization uses ``*``.
+- A statement without ``Resource`` applies to every resource, as before resources were evaluated.
+- An action on several resources (AddUserToGroup: the user and the group) needs every one allowed.
+- An explicit Deny wins over any Allow.
+- ``Condition`` is not evaluated; a statement with a condition takes the strict side: an Allow with a condition grants
+  nothing, a Deny with a condition always applies. ``NotAction``/``NotResource`` are not evaluated either (such a
+  statement matches nothing).
 """
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import re
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, Sequence, Tuple
 
 CATALOG_DATE = "2015-04-28T16:00:00Z"
 
@@ -45,13 +54,43 @@ SYSTEM_POLICIES = {
 }
 
 
-@lru_cache(maxsize=512)
-def _pattern(action_pattern: str) -> re.Pattern:
-    return re.compile(fnmatch.translate(action_pattern.lower()))
+@lru_cache(maxsize=2048)
+def _wildcard(pattern: str, ignore_case: bool) -> re.Pattern:
+    """``*`` any run of characters, ``?`` one character, everything else literal (no fnmatch ``[...]`` sets)."""
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+def action_matches(pattern: str, action: str) -> bool:
+    return _wildcard(pattern, True).fullmatch(action) is not None
+
+
+def resource_matches(pattern: str, resource: str) -> bool:
+    """``pattern`` from a policy, ``resource`` the ARN a request acts on (see the module docstring)."""
+    if pattern == "*":
+        return True
+    wanted, given = pattern.split(":", 4), resource.split(":", 4)
+    if len(wanted) < 5 or len(given) < 5:
+        return _wildcard(pattern, False).fullmatch(resource) is not None
+    for index, (want, have) in enumerate(zip(wanted, given)):
+        if index == 2 and (want == "" or have == ""):
+            continue                                    # region: RAM's ARNs have none
+        if _wildcard(want, index < 3).fullmatch(have) is None:
+            return False
+    return True
+
+
+def _strings(value) -> tuple:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
 
 
 @lru_cache(maxsize=512)
 def _statements(document: str) -> tuple:
+    """(effect, actions, resources, conditional) per statement of a JSON policy document."""
     try:
         parsed = json.loads(document)
     except ValueError:
@@ -60,24 +99,33 @@ def _statements(document: str) -> tuple:
     for statement in parsed.get("Statement", []) if isinstance(parsed, dict) else []:
         if not isinstance(statement, dict):
             continue
-        actions = statement.get("Action", [])
-        actions = [actions] if isinstance(actions, str) else [a for a in actions if isinstance(a, str)]
-        result.append((statement.get("Effect"), tuple(actions)))
+        resources = _strings(statement["Resource"]) if "Resource" in statement else ("*",)
+        result.append((statement.get("Effect"), _strings(statement.get("Action", [])), resources,
+                       bool(statement.get("Condition"))))
     return tuple(result)
 
 
-def is_allowed(documents: Iterable[str], action: str) -> bool:
-    """``action`` like ``ram:CreateUser``; documents are JSON policy documents."""
-    wanted = action.lower()
-    allowed = False
+def evaluate(documents: Iterable[str], action: str, resources: Sequence[str]) -> Tuple[bool, bool]:
+    """(allowed, explicitly denied) for ``action`` (``ram:CreateUser``) on every one of ``resources`` (ARNs)."""
+    allowed = {resource: False for resource in resources}
+    denied = False
     for document in documents:
-        for effect, actions in _statements(document):
-            if any(_pattern(a).match(wanted) for a in actions):
+        for effect, actions, patterns, conditional in _statements(document):
+            if effect not in ("Allow", "Deny") or not any(action_matches(a, action) for a in actions):
+                continue
+            for resource in resources:
+                if not any(resource_matches(p, resource) for p in patterns):
+                    continue
                 if effect == "Deny":
-                    return False
-                if effect == "Allow":
-                    allowed = True
-    return allowed
+                    denied = True               # a condition we cannot evaluate counts as met
+                elif not conditional:
+                    allowed[resource] = True    # a condition we cannot evaluate counts as unmet
+    return (not denied and all(allowed.values()), denied)
+
+
+def is_allowed(documents: Iterable[str], action: str, resources: Sequence[str] = ("*",)) -> bool:
+    """``action`` like ``ram:CreateUser``; documents are JSON policy documents; resources are ARNs."""
+    return evaluate(documents, action, resources)[0]
 
 
 _SYSTEM_BY_LOWER = {name.lower(): name for name in SYSTEM_POLICIES}

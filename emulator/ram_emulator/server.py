@@ -20,6 +20,7 @@ from typing import Iterable, Optional
 from urllib.parse import parse_qsl
 
 from ram_emulator import actiontrail, admin, errors
+from ram_emulator import kms  # noqa: F401  (registers the KMS 2016-01-20 actions)
 from ram_emulator.actions import Context, authorize, find_action
 from ram_emulator.auth import NonceCache, SignedRequest, authenticate
 from ram_emulator.faults import Counters, Faults
@@ -28,8 +29,8 @@ from ram_emulator.store import Store, format_date
 MAX_BODY_BYTES = 1 << 20
 ADMIN_PREFIX = "/_emulator/"
 ADMIN_TOKEN_HEADER = "X-Emulator-Token"
-HOST_IDS = {"2015-04-01": "sts.aliyuncs.com", actiontrail.VERSION: actiontrail.HOST}
-PRODUCTS = {"sts": "Sts", "actiontrail": "Actiontrail"}
+HOST_IDS = {"2015-04-01": "sts.aliyuncs.com", actiontrail.VERSION: actiontrail.HOST, "2016-01-20": "kms.cn-hangzhou.aliyuncs.com"}
+PRODUCTS = {"sts": "Sts", "actiontrail": "Actiontrail", "kms": "Kms"}     # by the first label of the HostId; Ram otherwise
 
 
 class LocalHTTPServer(ThreadingHTTPServer):
@@ -78,9 +79,11 @@ def new_request_id() -> str:
 
 
 def error_body(error: errors.ApiError, request_id: str, host_id: str) -> dict:
-    product = PRODUCTS.get(host_id.partition(".")[0], "Ram")
-    return {"RequestId": request_id, "HostId": host_id, "Code": error.code, "Message": error.message,
+    product = PRODUCTS.get(host_id.split(".", 1)[0], "Ram")
+    body = {"RequestId": request_id, "HostId": host_id, "Code": error.code, "Message": error.message,
             "Recommend": f"https://api.aliyun.com/troubleshoot?q={error.code}&product={product}&requestId={request_id}"}
+    body.update(error.extra)
+    return body
 
 
 def decode_params(raw: str) -> dict:
@@ -187,7 +190,8 @@ class Handler(BaseHTTPRequestHandler):
         label = "-"
         act = principal = params = None
         try:
-            params = decode_params(query)
+            query_params = decode_params(query)
+            params = dict(query_params)
             if body and headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
                 try:
                     params.update(decode_params(body.decode("utf-8")))
@@ -199,7 +203,7 @@ class Handler(BaseHTTPRequestHandler):
                 raise errors.action_not_found()
             act = find_action(version, headers.get("x-acs-action") or params.get("Action"))
             label = act.name
-            principal = authenticate(SignedRequest(self.command, "/", params, headers, body),
+            principal = authenticate(SignedRequest(self.command, "/", params, headers, body, query_params),
                                      server.store, server.nonces)
             if principal.kind != "AssumedRoleUser":
                 with server.store.lock:
@@ -208,8 +212,8 @@ class Handler(BaseHTTPRequestHandler):
             latency = server.faults.latency_seconds()
             if latency:
                 time.sleep(latency)
-            server.faults.check(act.name, principal.access_key_id)
-            authorize(server.store, principal, act)
+            server.faults.check(act.name, principal.access_key_id, act.product)
+            authorize(server.store, principal, act, params)
             result = self._run(act, principal, params)
             # Recorded before the answer goes out: a client that looks its call up right after finds it.
             self._record(act, principal, params, headers, request_id)

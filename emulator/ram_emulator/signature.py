@@ -1,4 +1,5 @@
-"""Pure signature functions: ACS3-HMAC-SHA256 (V3) and RPC HMAC-SHA1 (V2).
+"""Pure signature functions: ACS3-HMAC-SHA256 (V3), ACS4-HMAC-SHA256 (the POP gateway SDKs', e.g. KMS) and
+RPC HMAC-SHA1 (V2).
 
 Both canonicalise the query with RFC 3986 encoding of the *decoded* parameters, so a
 server must parse the wire query (``+`` is a space) and re-encode it here.
@@ -13,6 +14,10 @@ from typing import Iterable, Mapping, Optional, Sequence, Tuple
 from urllib.parse import quote
 
 ACS3_ALGORITHM = "ACS3-HMAC-SHA256"
+# alibabacloud_gateway_pop (the KMS SDK's signer): the V3 canonical request, signed with a key derived from the secret
+# and the credential scope <AccessKeyId>/<yyyymmdd>/<region>/<product>/aliyun_v4_request.
+ACS4_ALGORITHM = "ACS4-HMAC-SHA256"
+ACS4_SIGN_PREFIX = "aliyun_v4"
 EMPTY_SHA256 = hashlib.sha256(b"").hexdigest()
 
 
@@ -44,8 +49,8 @@ def acs3_unsigned_required(headers: Iterable[str], signed_headers: Sequence[str]
     return tuple(sorted(required - signed))
 
 
-def acs3_string_to_sign(canonical_request: str) -> str:
-    return f"{ACS3_ALGORITHM}\n{hashlib.sha256(canonical_request.encode('utf-8')).hexdigest()}"
+def acs3_string_to_sign(canonical_request: str, algorithm: str = ACS3_ALGORITHM) -> str:
+    return f"{algorithm}\n{hashlib.sha256(canonical_request.encode('utf-8')).hexdigest()}"
 
 
 def acs3_signature(secret: str, canonical_request: str) -> str:
@@ -53,10 +58,34 @@ def acs3_signature(secret: str, canonical_request: str) -> str:
                     hashlib.sha256).hexdigest()
 
 
+def acs4_signing_key(secret: str, date: str, region: str, product: str) -> bytes:
+    """HMAC-SHA256 chain over the scope: ``aliyun_v4<secret>`` -> date -> region -> product -> ``aliyun_v4_request``."""
+    key = (ACS4_SIGN_PREFIX + secret).encode("utf-8")
+    for part in (date, region, product, f"{ACS4_SIGN_PREFIX}_request"):
+        key = hmac.new(key, part.encode("utf-8"), hashlib.sha256).digest()
+    return key
+
+
+def acs4_signature(signing_key: bytes, canonical_request: str) -> str:
+    return hmac.new(signing_key, acs3_string_to_sign(canonical_request, ACS4_ALGORITHM).encode("utf-8"),
+                    hashlib.sha256).hexdigest()
+
+
+def parse_acs4_scope(credential: str) -> Optional[Tuple[str, str, str, str]]:
+    """``AK/yyyymmdd/region/product/aliyun_v4_request`` -> (access_key_id, date, region, product), or None."""
+    parts = credential.split("/")
+    if len(parts) != 5 or parts[4] != f"{ACS4_SIGN_PREFIX}_request" or not all(parts[:4]):
+        return None
+    return parts[0], parts[1], parts[2], parts[3]
+
+
 def parse_acs3_authorization(value: str) -> Optional[Tuple[str, Tuple[str, ...], str]]:
-    """Return (access_key_id, signed_headers, signature) or None if the header is malformed."""
+    """Return (credential, signed_headers, signature) or None if the header is malformed.
+
+    ACS3: the credential is the AccessKey id. ACS4 (see ``authorization_algorithm``): the whole credential scope.
+    """
     algorithm, _sep, rest = value.strip().partition(" ")
-    if algorithm != ACS3_ALGORITHM:
+    if algorithm not in (ACS3_ALGORITHM, ACS4_ALGORITHM):
         return None
     fields = {}
     for part in rest.split(","):
@@ -72,6 +101,10 @@ def parse_acs3_authorization(value: str) -> Optional[Tuple[str, Tuple[str, ...],
     if not credential or not signature or not all(names) or list(names) != sorted(names) or signed != signed.lower():
         return None
     return credential, names, signature
+
+
+def authorization_algorithm(value: str) -> str:
+    return value.strip().partition(" ")[0]
 
 
 def rpc_string_to_sign(method: str, params: Mapping[str, str]) -> str:

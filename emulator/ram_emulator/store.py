@@ -149,7 +149,7 @@ class Store:
     def _fresh_state(self, account_id: Optional[str] = None, issued: Optional[list] = None) -> dict:
         return {"format": STATE_FORMAT, "account_id": account_id or random_digits(16), "seed": {},
                 "access_keys": {}, "users": {}, "groups": {}, "custom_policies": {}, "roles": {},
-                "mfa_devices": {}, "sessions": {}, "pending": {},
+                "mfa_devices": {}, "sessions": {}, "pending": {}, "kms_secrets": {},
                 "issued_secrets": issued if issued is not None else []}
 
     def _load(self) -> dict:
@@ -163,6 +163,7 @@ class Store:
         # Files written before MFA devices and propagation existed.
         state.setdefault("mfa_devices", {})
         state.setdefault("pending", {})
+        state.setdefault("kms_secrets", {})     # and before KMS secrets (kms.py)
         return state
 
     def _ensure_seed(self, seed_admin: bool) -> None:
@@ -311,6 +312,9 @@ class Store:
         for user in state["users"].values():
             if user.get("login_profile"):
                 user["login_profile"].pop("password_sha256", None)
+        for secret in state.get("kms_secrets", {}).values():
+            for version in secret["versions"].values():
+                version.pop("SecretData", None)
         return state
 
     def issued_secrets(self) -> list:
