@@ -147,11 +147,13 @@ def held_credential_problems(results, host=None):
     return problems
 
 
-def credential_file_reads(credentials, explicit_keys=False):
+def credential_file_reads(credentials, explicit_keys=False, compare=False, region=None):
     """What to read back from one host: a ``{user, file}`` dict for each built-in-format file of ``credentials``
     (``provision_credentials``). Entries without ``user`` (an explicit key pair) only with ``explicit_keys``, then as
     ``{access_key_id, file}``. Never a secret: the result is the input of the credentials role's ``read`` entry point,
-    whose loop labels and results may be shown.
+    whose loop labels and results may be shown. With ``compare``, each read also carries the region a write would set
+    (the file's, else the entry's, else ``region``), so the read can tell whether the file already is what a write of
+    the key it holds would leave (``in_sync``).
     """
     reads = []
     for entry in credentials or []:
@@ -162,8 +164,68 @@ def credential_file_reads(credentials, explicit_keys=False):
             who.pop('access_key_id', None)
         for file_spec in entry.get('files') or []:
             if isinstance(file_spec, Mapping) and file_spec.get('format'):
-                reads.append(dict(who, file=dict(file_spec)))
+                read = dict(who, file=dict(file_spec))
+                if compare:
+                    read['compare'] = {'region': file_spec.get('region') or entry.get('region') or region}
+                reads.append(read)
     return reads
+
+
+READ_OPTIONS = ('format', 'path', 'profile', 'owner', 'extra')
+COMPARE_OPTIONS = ('group', 'mode', 'force')
+
+
+def credential_file_batch_reads(reads):
+    """The ``files`` of one credential_file_info run for reads made by ``credential_file_reads`` (each read is the
+    ``item`` of its result, as a loop would register it)."""
+    files = []
+    for read in reads or []:
+        spec = read.get('file') or {}
+        entry = dict((name, spec[name]) for name in READ_OPTIONS if spec.get(name) is not None)
+        if isinstance(read.get('compare'), Mapping):
+            entry.update((name, spec[name]) for name in COMPARE_OPTIONS if spec.get(name) is not None)
+            entry.update(compare=True, region=read['compare'].get('region'))
+        entry['item'] = dict(read)
+        files.append(entry)
+    return files
+
+
+def _result_for(results, who, file_spec):
+    for result in results or []:
+        item = result.get('item') if isinstance(result, Mapping) else None
+        if isinstance(item, Mapping) and item.get('file') == file_spec and all(item.get(k) == v for k, v in who.items()):
+            return result
+    return None
+
+
+def _holds(result, key):
+    """Whether a read result shows the file holding ``key`` exactly as a write of it would leave the file."""
+    if not isinstance(result, Mapping) or result.get('failed') or result.get('skipped') or not result.get('exists'):
+        return False
+    return (result.get('in_sync') is True and result.get('access_key_id') == key.get('access_key_id')
+            and result.get('access_key_secret') == key.get('access_key_secret'))
+
+
+def pending_credential_writes(credentials, access_keys, read_results):
+    """The credential entries of one host, each with only the files a write would change, entries with none left out.
+
+    ``access_keys`` is ``{user: {access_key_id, access_key_secret}}`` (the reconcile's), an entry without a user carries
+    its own key pair. A file is left out when its read (``read_results``, from ``credential_file_reads`` with
+    ``compare``) shows it holding that key pair and in sync with the file's options: a converged host is then not
+    contacted again. Templates cannot be read back and are always written (their write compares them).
+    """
+    pending = []
+    for entry in credentials or []:
+        if not isinstance(entry, Mapping):
+            continue
+        key = (access_keys if isinstance(access_keys, Mapping) else {}).get(entry['user']) if entry.get('user') else entry
+        who = {'user': entry['user']} if entry.get('user') else {'access_key_id': entry.get('access_key_id')}
+        files = [file_spec for file_spec in entry.get('files') or []
+                 if not (isinstance(key, Mapping) and key.get('access_key_id') and isinstance(file_spec, Mapping)
+                         and file_spec.get('format') and _holds(_result_for(read_results, who, dict(file_spec)), key))]
+        if files:
+            pending.append(dict(entry, files=files))
+    return pending
 
 
 _NAME_SEPARATORS = re.compile(r'[,\s]+')
@@ -228,10 +290,12 @@ def outside_credential_files(hostvars, hosts, user_names):
 class FilterModule:
     def filters(self):
         return {
+            'credential_file_batch_reads': credential_file_batch_reads,
             'credential_file_reads': credential_file_reads,
             'held_credentials': held_credentials,
             'held_credential_problems': held_credential_problems,
             'held_secrets': held_secrets,
             'name_list': name_list,
             'outside_credential_files': outside_credential_files,
+            'pending_credential_writes': pending_credential_writes,
         }

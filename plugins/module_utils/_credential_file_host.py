@@ -289,24 +289,50 @@ def run_credential_file(module):
     module.exit_json(**result)
 
 
-def run_credential_file_info(module):
-    params = module.params
-    path = params['path']
+# The options of credential_file that decide what a write would leave on disk, besides the key pair itself.
+WRITE_OPTIONS = ('region', 'group', 'mode', 'force')
+
+
+def _in_sync(read, found):
+    """Whether credential_file with the key pair ``found`` and the options of ``read`` would leave every file as it is.
+
+    Computed where the files are, from the same plan a write makes (content, owner, group and mode of each path,
+    both files of format sdk included), so the controller can leave a host alone when its files already hold the key
+    it is to hold. Nothing is written.
+    """
+    params = dict(read, access_key_id=found['access_key_id'], access_key_secret=found['access_key_secret'],
+                  state='present', content=None)
+    request = _Request(params)
+    for path in request.paths:
+        plan = _plan_file(request, path, bool(params['force']))
+        if plan.content_changed or plan.status is None:
+            return False
+        uid, gid = _final_owner(request, plan.status)
+        mode = request.mode_for(plan.path, stat.S_IMODE(plan.status.st_mode), uid)
+        if (plan.status.st_uid, plan.status.st_gid, stat.S_IMODE(plan.status.st_mode)) != (uid, gid, mode):
+            return False
+    return True
+
+
+def read_credential_file(read, return_secret):
+    """What one file holds (credential_file_info's result for ``read``, a dict of its options); raises _Failure."""
+    path = read['path']
     try:
-        spec = build_spec(params['format'], params['profile'], extra=params['extra'], reading=True)
-        path = resolve_paths(spec.fmt, params['path'], params['owner'])[0]
-        owner_uid = _user_entry(params['owner']).pw_uid if params['owner'] is not None else None
+        spec = build_spec(read['format'], read['profile'], extra=read['extra'], reading=True)
+        path = resolve_paths(spec.fmt, read['path'], read['owner'])[0]
+        owner_uid = _user_entry(read['owner']).pw_uid if read['owner'] is not None else None
         with locate(path, owner_uid) as location:
             path = location.path
             status = location.checked_file()
             text = _decode(location.read(), path) if status is not None else None
         found = read_profile(spec, text)
+        in_sync = _in_sync(read, found) if found is not None and read.get('compare') else None
     except CredentialParseError as exc:
-        module.fail_json(msg='%s cannot be parsed as a %s file (%s)' % (path, params['format'], exc))
+        raise _Failure('%s cannot be parsed as a %s file (%s)' % (path, read['format'], exc))
     except (CredentialFileError, UnsafePathError) as exc:
-        module.fail_json(msg=str(exc))
+        raise _Failure(str(exc))
     except OSError as exc:
-        module.fail_json(msg='cannot read %s: %s' % (path, exc.strerror or exc))
+        raise _Failure('cannot read %s: %s' % (path, exc.strerror or exc))
 
     result = {'changed': False, 'path': path, 'profile': spec.profile, 'format': spec.fmt,
               'file_exists': text is not None, 'exists': found is not None}
@@ -317,6 +343,36 @@ def run_credential_file_info(module):
     if found is not None:
         result['access_key_id'] = found['access_key_id']
         result['region'] = found['region']
-        if params['return_secret']:
+        if return_secret:
             result['access_key_secret'] = found['access_key_secret']
-    module.exit_json(**result)
+    if in_sync is not None:
+        result['in_sync'] = in_sync
+    return result
+
+
+def run_credential_file_info(module):
+    params = module.params
+    if params['files'] is None:
+        if params['format'] is None:
+            module.fail_json(msg='one of format or files is required')
+        single = dict((name, params[name]) for name in ('format', 'path', 'profile', 'owner', 'extra'))
+        single.update(dict.fromkeys(WRITE_OPTIONS), compare=False)
+        try:
+            module.exit_json(**read_credential_file(single, params['return_secret']))
+        except _Failure as exc:
+            module.fail_json(msg=str(exc))
+    # Several files in one run: one round trip to the host however many files it has. Each result is what a loop
+    # of single reads would register for its item (the item included); a file that cannot be read fails alone.
+    results = []
+    for read in params['files']:
+        try:
+            result = read_credential_file(read, params['return_secret'])
+        except _Failure as exc:
+            result = {'failed': True, 'msg': str(exc), 'changed': False}
+        result['item'] = read['item']
+        results.append(result)
+    failed = [result for result in results if result.get('failed')]
+    if failed:
+        module.fail_json(msg='%d of %d credential files cannot be read: %s' % (len(failed), len(results), '; '.join(
+            result['msg'] for result in failed)), results=results)
+    module.exit_json(changed=False, results=results)

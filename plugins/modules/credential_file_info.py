@@ -8,12 +8,14 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: credential_file_info
-short_description: Read one Alibaba Cloud AccessKey profile back from a credential file
+short_description: Read Alibaba Cloud AccessKey profiles back from credential files
 version_added: 1.0.0
 author: aliyun.ram contributors (@aliyun-ram)
 description:
   - Reads the profile that M(aliyun.ram.credential_file) writes, in any of its formats, and returns the AccessKey ID
     (and, only on request, the secret), so a play can tell which key a host already holds.
+  - With O(files), reads several files in one run (one round trip to the host), and can tell for each whether
+    M(aliyun.ram.credential_file) would leave it as it is when writing the key pair it already holds (RV(results[].in_sync)).
   - A missing file or profile is not an error; RV(exists) is V(false).
   - A file that cannot be parsed is an error naming the path and the line number, never the content.
   - Runs on the target host and needs only the Python standard library.
@@ -21,8 +23,8 @@ options:
   format:
     description:
       - The file format, as for M(aliyun.ram.credential_file).
+      - Required unless O(files) is given.
     type: str
-    required: true
     choices: [aliyun_cli, sdk, ossutil, ossfs, env]
   path:
     description:
@@ -39,6 +41,52 @@ options:
     description:
       - User whose home directory holds the default O(path).
     type: str
+  files:
+    description:
+      - Read several files at once instead of the one given by O(format), O(path), O(profile), O(owner) and O(extra).
+      - The result is RV(results), one entry per file in this order, each as the module returns for one file.
+      - A file that cannot be read fails its entry (C(failed), C(msg)) and the task, after every other file is read.
+    type: list
+    elements: dict
+    suboptions:
+      format:
+        description: As O(format).
+        type: str
+        required: true
+        choices: [aliyun_cli, sdk, ossutil, ossfs, env]
+      path:
+        description: As O(path).
+        type: path
+      profile:
+        description: As O(profile).
+        type: str
+      owner:
+        description: As O(owner); also the owner a write would give the file (as for M(aliyun.ram.credential_file)).
+        type: str
+      extra:
+        description: As O(extra).
+        type: dict
+      region:
+        description: With O(files[].compare), the region a write would set, as for M(aliyun.ram.credential_file).
+        type: str
+      group:
+        description: With O(files[].compare), the group a write would set.
+        type: str
+      mode:
+        description: With O(files[].compare), the mode a write would set.
+        type: raw
+      force:
+        description: With O(files[].compare), the O(aliyun.ram.credential_file#module:force) of a write.
+        type: bool
+        default: false
+      compare:
+        description:
+          - Also return RV(results[].in_sync) for a file that holds the profile.
+        type: bool
+        default: false
+      item:
+        description: Any value, returned unchanged as the C(item) of the file's entry in RV(results) (what a loop would register).
+        type: raw
   return_secret:
     description:
       - Also return RV(access_key_secret).
@@ -83,6 +131,23 @@ EXAMPLES = r"""
     return_secret: true
   register: held_sdk
   no_log: true
+
+- name: Read the aliyun CLI and ossutil files of user app at once, and whether each already matches what a write would leave
+  aliyun.ram.credential_file_info:
+    files:
+      - format: aliyun_cli
+        owner: app
+        region: cn-hangzhou
+        compare: true
+      - format: ossutil
+        owner: app
+        region: cn-hangzhou
+        compare: true
+  register: held_all
+
+- name: Say which files a write would change
+  ansible.builtin.debug:
+    msg: "{{ held_all.results | rejectattr('in_sync', 'true') | map(attribute='path') | list }}"
 """
 
 RETURN = r"""
@@ -140,6 +205,15 @@ group:
   returned: when RV(file_exists) is true
   type: str
   sample: app
+results:
+  description:
+    - With O(files), one entry per file, each with the values above for that file, C(item) (O(files[].item)) and, with
+      O(files[].compare), C(in_sync).
+    - C(in_sync) is V(true) when writing the key pair the file holds, with the options of the entry, would change
+      neither the content nor the owner, group or mode of any file (both files of O(format=sdk) by default).
+  returned: when O(files) is given
+  type: list
+  elements: dict
 """
 
 from ansible_collections.aliyun.ram.plugins.module_utils._credential_file import EXTRA_OPTIONS, FORMATS
@@ -150,13 +224,28 @@ from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import Ch
 def main():
     module = CheckedModule(
         argument_spec=dict(
-            format=dict(type='str', required=True, choices=list(FORMATS)),
+            format=dict(type='str', choices=list(FORMATS)),
             path=dict(type='path'),
             profile=dict(type='str'),
             owner=dict(type='str'),
             extra=dict(type='dict', options=EXTRA_OPTIONS),
+            files=dict(type='list', elements='dict', options=dict(
+                format=dict(type='str', required=True, choices=list(FORMATS)),
+                path=dict(type='path'),
+                profile=dict(type='str'),
+                owner=dict(type='str'),
+                extra=dict(type='dict', options=EXTRA_OPTIONS),
+                region=dict(type='str'),
+                group=dict(type='str'),
+                mode=dict(type='raw'),
+                force=dict(type='bool', default=False),
+                compare=dict(type='bool', default=False),
+                item=dict(type='raw'),
+            )),
             return_secret=dict(type='bool', default=False, no_log=False),
         ),
+        mutually_exclusive=[('format', 'files'), ('path', 'files'), ('profile', 'files'), ('owner', 'files'), ('extra', 'files')],
+        required_one_of=[('format', 'files')],
         supports_check_mode=True,
     )
     run_credential_file_info(module)

@@ -15,6 +15,7 @@ hosts, on the newest ansible-core only.
 from __future__ import annotations
 
 import json
+import re
 
 import yaml
 
@@ -84,6 +85,17 @@ def recap_changed(run):
     return changed
 
 
+def host_round_trips(run):
+    """{host: module runs on it}. With pipelining each module run on a host is one connection exec (one SSH round trip
+    on a real host); the RAM modules run inside Ansible's own process on the controller and do not count."""
+    trips = {}
+    for line in run.output.splitlines():
+        match = re.match(r'<(flow\d+)> EXEC ', line)
+        if match:
+            trips[match.group(1)] = trips.get(match.group(1), 0) + 1
+    return trips
+
+
 def test_provision_rotate_audit_revoke(runner, emulator, tmp_path):
     fresh(emulator)
     inventory, files = write_inventory(tmp_path)
@@ -127,7 +139,17 @@ def test_provision_rotate_audit_revoke(runner, emulator, tmp_path):
         'Files changed: none',
         'Hosts with nothing changed: flow1, flow2',
         'Hosts failed or unreachable: none']
-    assert 'ok: [flow1] => (item=env %s)' % app_env in again.output
+    # converged: each host is read once (all its files in one module run) and not contacted again
+    assert host_round_trips(again) == {'flow1': 1, 'flow2': 1}
+    assert '(item=env %s)' % app_env not in again.output
+
+    # one file of one host no longer what a write would leave (its mode): that host alone is written, that file alone
+    flow2_env = files / 'flow2' / ('%s.env' % APP)
+    flow2_env.chmod(0o644)
+    touched = run_playbook(runner, 'provision-one-host-changed', 'provision.yml', inventory)
+    assert host_round_trips(touched) == {'flow1': 1, 'flow2': 2}
+    assert recap_changed(touched)['flow1'] == 0 and recap_changed(touched)['flow2'] > 0 and oct(flow2_env.stat().st_mode & 0o777) == '0o600'
+    assert 'Files changed: flow2 (%s)' % flow2_env in summary_lines(touched)
 
     # dry runs on a converged account: provision and rotate say what they would do and write nothing
     converged_check = run_playbook(runner, 'provision-check-converged', 'provision.yml', inventory, check=True)

@@ -153,7 +153,7 @@ def inject(args, option, value):
     if container == 'list_of_free_dicts':
         args[name] = [{leaf: leaf_value}]
         return '%s[0].%s' % (name, leaf)
-    element = dict((key, 'alice') for key, sub in suboptions.items() if sub.get('required'))
+    element = dict((key, (sub.get('choices') or ['alice'])[0]) for key, sub in suboptions.items() if sub.get('required'))
     element[leaf] = leaf_value
     where = '%s.%s' % (name, leaf) if container == 'dict' else '%s[0].%s' % (name, leaf)
     args[name] = element if container == 'dict' else [element]

@@ -271,3 +271,71 @@ def test_in_place_group_change_happens_only_after_the_mode_is_narrowed(run, tmp_
     assert (file_mode(path), os.stat(path).st_gid) == (0o640, 54321)
     assert result['diff'][0]['before']['mode'] == '0664' and result['diff'][0]['after']['mode'] == '0640'
     assert run(credential_file, present(path, group='54321', mode='0640'))[0]['changed'] is False
+
+
+def compared(path, fmt='aliyun_cli', item=None, **kwargs):
+    read = {'format': fmt, 'path': str(path), 'compare': True, 'item': item}
+    if fmt == 'aliyun_cli':
+        read['region'] = 'cn-hangzhou'
+    read.update(kwargs)
+    return read
+
+
+def test_info_reads_several_files_in_one_run_and_says_which_a_write_would_leave_alone(run, tmp_path):
+    cli, env = tmp_path / 'config.json', tmp_path / 'app.env'
+    run(credential_file, present(cli))
+    run(credential_file, present(env, 'env', mode='0640'))
+    reads = [compared(cli, item={'user': 'alice'}), compared(env, 'env', item={'user': 'bob'}, mode='0640'),
+             compared(tmp_path / 'missing.env', 'env', item={'user': 'carol'})]
+    result, out = run(credential_file_info, {'files': reads, 'return_secret': True})
+    assert result['changed'] is False and SECRET in out  # asked for: the provision role reads with no_log
+    first, second, third = result['results']
+    assert [entry['item'] for entry in result['results']] == [{'user': 'alice'}, {'user': 'bob'}, {'user': 'carol'}]
+    assert (first['access_key_id'], first['access_key_secret'], first['in_sync']) == (KEY_ID, SECRET, True)
+    assert (second['exists'], second['in_sync']) == (True, True)
+    assert (third['exists'], third['file_exists']) == (False, False) and 'in_sync' not in third
+
+
+@pytest.mark.parametrize('change', [
+    {'region': 'cn-shanghai'},      # the CLI profile's region_id would change
+    {'mode': '0640'},               # attributes count, not only the content
+    {'group': 'root'} if os.geteuid() == 0 and MY_GROUP != 'root' else {'mode': '0400'},
+])
+def test_in_sync_is_false_when_the_write_would_change_the_file(run, tmp_path, change):
+    path = tmp_path / 'config.json'
+    run(credential_file, present(path))
+    result, dummy = run(credential_file_info, {'files': [compared(path, **change)]})
+    assert result['results'][0]['in_sync'] is False
+    # and the write agrees: it changes the file
+    written, dummy = run(credential_file, present(path, **change))
+    assert written['changed'] is True
+
+
+def test_in_sync_checks_both_sdk_files(run, tmp_path, monkeypatch):
+    fake = pwd.struct_passwd((ME.pw_name, ME.pw_passwd, ME.pw_uid, ME.pw_gid, ME.pw_gecos, str(tmp_path), ME.pw_shell))
+    monkeypatch.setattr(pwd, 'getpwnam', lambda name: fake if name == ME.pw_name else pwd.getpwuid(-1))
+    run(credential_file, {'format': 'sdk', 'owner': ME.pw_name, 'access_key_id': KEY_ID, 'access_key_secret': SECRET})
+    reads = [{'format': 'sdk', 'owner': ME.pw_name, 'compare': True}]
+    result, dummy = run(credential_file_info, {'files': reads})
+    assert result['results'][0]['in_sync'] is True
+    # the second file (read by Go and Java) lost the profile: the first still has it
+    (tmp_path / '.alibabacloud' / 'credentials').write_text('[other]\ntype = access_key\n')
+    result, dummy = run(credential_file_info, {'files': reads})
+    assert result['results'][0]['exists'] is True and result['results'][0]['in_sync'] is False
+
+
+def test_a_file_that_cannot_be_read_fails_its_entry_and_the_task_after_the_others(run, tmp_path):
+    good, bad = tmp_path / 'good.env', tmp_path / 'bad.env'
+    run(credential_file, present(good, 'env'))
+    bad.write_text('this is not an env file %s\n' % SECRET)
+    result, out = run(credential_file_info, {'files': [compared(bad, 'env', item=1), compared(good, 'env', item=2)]})
+    assert result['failed'] is True and '1 of 2 credential files cannot be read' in result['msg'] and SECRET not in out
+    assert result['results'][0]['failed'] is True and str(bad) in result['results'][0]['msg']
+    assert (result['results'][1]['item'], result['results'][1]['in_sync']) == (2, True)
+
+
+def test_info_needs_format_or_files_but_not_both(run, tmp_path):
+    neither, dummy = run(credential_file_info, {})
+    assert neither['failed'] and 'format' in neither['msg'] and 'files' in neither['msg']
+    both, dummy = run(credential_file_info, {'format': 'env', 'path': str(tmp_path / 'a.env'), 'files': []})
+    assert both['failed'] and 'mutually exclusive' in both['msg']
