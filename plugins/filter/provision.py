@@ -228,6 +228,36 @@ def pending_credential_writes(credentials, access_keys, read_results):
     return pending
 
 
+# What a dry run compares the files of a key that would be created with: it has no id or secret yet.
+PLACEHOLDER_KEY = {'access_key_id': 'NewAccessKeyWouldBeCreated', 'access_key_secret': 'new-secret'}
+
+
+def keyed_credential_files(credentials, access_keys, region=None, check_mode=False):
+    """The files of a host's credential entries as one list for the credentials role, each with its key pair and
+    region (the file's, else the entry's, else ``region``), so that one inclusion of the role writes them all, the
+    same tasks on every host at once. ``access_keys`` is ``{user: key}``; an entry without a user carries its own key.
+    In ``check_mode`` a key that would be created (no id yet) is the placeholder ``NewAccessKeyWouldBeCreated``.
+    """
+    files = []
+    for entry in credentials or []:
+        if not isinstance(entry, Mapping):
+            continue
+        key = (access_keys if isinstance(access_keys, Mapping) else {}).get(entry['user']) if entry.get('user') else entry
+        key = key if isinstance(key, Mapping) else {}
+        if not key.get('access_key_id'):
+            if not check_mode:
+                raise AnsibleFilterError('no AccessKey for user %s' % entry.get('user'))
+            key = PLACEHOLDER_KEY
+        for file_spec in entry.get('files') or []:
+            secret = key.get('access_key_secret') or (PLACEHOLDER_KEY['access_key_secret'] if check_mode else None)
+            keyed = dict(file_spec, access_key_id=key['access_key_id'], access_key_secret=secret)
+            file_region = file_spec.get('region') or entry.get('region') or region
+            if file_region:
+                keyed['region'] = file_region
+            files.append(keyed)
+    return files
+
+
 _NAME_SEPARATORS = re.compile(r'[,\s]+')
 
 
@@ -293,6 +323,7 @@ class FilterModule:
             'credential_file_batch_reads': credential_file_batch_reads,
             'credential_file_reads': credential_file_reads,
             'held_credentials': held_credentials,
+            'keyed_credential_files': keyed_credential_files,
             'held_credential_problems': held_credential_problems,
             'held_secrets': held_secrets,
             'name_list': name_list,

@@ -9,11 +9,15 @@ import pytest
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.aliyun.ram.plugins.filter.provision import (
+    credential_file_batch_reads,
+    credential_file_reads,
     held_credential_problems,
     held_credentials,
     held_secrets,
+    keyed_credential_files,
     name_list,
     outside_credential_files,
+    pending_credential_writes,
 )
 
 try:  # ansible-core 2.19+
@@ -195,3 +199,82 @@ def test_name_list_accepts_lists_and_separated_strings(value, expected):
 def test_name_list_refuses_anything_else_naming_the_variable(value):
     with pytest.raises(AnsibleFilterError, match='provision_rotate_users must be a list of names'):
         name_list(value, 'provision_rotate_users')
+
+
+# One read per host with compare, then only the files a write would change -----------------------------------------
+
+APP_ENV = {'format': 'env', 'path': '/etc/app.env', 'mode': '0640'}
+APP_CLI = {'format': 'aliyun_cli', 'owner': 'app'}
+TEMPLATE = {'template': 'app.j2', 'dest': '/etc/app.conf'}
+HOST_CREDENTIALS = [
+    {'user': 'app', 'region': 'cn-shanghai', 'files': [APP_ENV, APP_CLI, TEMPLATE]},
+    {'access_key_id': 'LTAIexplicit0001', 'access_key_secret': 'explicit-secret', 'files': [{'format': 'sdk'}]},
+]
+APP_KEY = {'access_key_id': 'LTAIapp000000001', 'access_key_secret': 'app-secret'}
+
+
+def compared_reads(**states):
+    """Results of one batch read of HOST_CREDENTIALS, each file in sync with the key it holds unless ``states``
+    says otherwise (by format: a dict of result fields)."""
+    reads = credential_file_reads(HOST_CREDENTIALS, explicit_keys=True, compare=True, region='cn-hangzhou')
+    results = []
+    for read in reads:
+        key = APP_KEY if read.get('user') == 'app' else HOST_CREDENTIALS[1]
+        result = {'item': read, 'exists': True, 'file_exists': True, 'in_sync': True,
+                  'access_key_id': key['access_key_id'], 'access_key_secret': key['access_key_secret']}
+        result.update(states.get(read['file']['format'], {}))
+        results.append(result)
+    return results
+
+
+def test_reads_with_compare_carry_the_region_a_write_would_set_and_leave_templates_out():
+    reads = credential_file_reads(HOST_CREDENTIALS, explicit_keys=True, compare=True, region='cn-hangzhou')
+    assert [(read.get('user'), read.get('access_key_id'), read['file'], read['compare']) for read in reads] == [
+        ('app', None, APP_ENV, {'region': 'cn-shanghai'}), ('app', None, APP_CLI, {'region': 'cn-shanghai'}),
+        (None, 'LTAIexplicit0001', {'format': 'sdk'}, {'region': 'cn-hangzhou'})]
+    assert all('explicit-secret' not in repr(read) for read in reads)
+    files = credential_file_batch_reads(reads)
+    assert files[0] == {'format': 'env', 'path': '/etc/app.env', 'mode': '0640', 'compare': True, 'region': 'cn-shanghai',
+                        'item': reads[0]}
+    assert 'compare' not in credential_file_batch_reads(credential_file_reads(HOST_CREDENTIALS))[0]
+
+
+def test_a_host_whose_files_hold_their_keys_in_sync_has_nothing_to_write_but_its_templates():
+    pending = pending_credential_writes(HOST_CREDENTIALS, {'app': APP_KEY}, compared_reads())
+    assert pending == [dict(HOST_CREDENTIALS[0], files=[TEMPLATE])]
+
+
+@pytest.mark.parametrize('state', [
+    {'in_sync': False},                              # mode, owner, other content: what a write would change
+    {'access_key_id': 'LTAIolder0000001'},           # another key
+    {'access_key_secret': 'stale-secret'},           # the same id with another secret
+    {'exists': False},                               # the profile is missing
+    {'failed': True, 'msg': 'cannot read'},          # unreadable: the write reports it
+    {'in_sync': None},                               # not compared
+])
+def test_a_file_is_written_unless_its_read_shows_it_holding_its_key_in_sync(state):
+    pending = pending_credential_writes(HOST_CREDENTIALS, {'app': APP_KEY}, compared_reads(env=state))
+    assert pending == [dict(HOST_CREDENTIALS[0], files=[APP_ENV, TEMPLATE])]
+    explicit = pending_credential_writes(HOST_CREDENTIALS[1:], {}, compared_reads(sdk=state))
+    assert explicit == HOST_CREDENTIALS[1:]
+
+
+def test_a_key_to_be_created_or_without_a_read_makes_every_file_pending():
+    assert pending_credential_writes(HOST_CREDENTIALS[:1], {'app': {'access_key_id': None}}, compared_reads()) == HOST_CREDENTIALS[:1]
+    assert pending_credential_writes(HOST_CREDENTIALS, {'app': APP_KEY}, []) == HOST_CREDENTIALS
+
+
+def test_keyed_files_carry_their_key_and_region_for_one_inclusion_of_the_role():
+    files = keyed_credential_files(HOST_CREDENTIALS, {'app': APP_KEY}, 'cn-hangzhou')
+    assert [(f.get('format', f.get('template')), f['access_key_id'], f['access_key_secret'], f.get('region')) for f in files] == [
+        ('env', 'LTAIapp000000001', 'app-secret', 'cn-shanghai'), ('aliyun_cli', 'LTAIapp000000001', 'app-secret', 'cn-shanghai'),
+        ('app.j2', 'LTAIapp000000001', 'app-secret', 'cn-shanghai'),
+        ('sdk', 'LTAIexplicit0001', 'explicit-secret', 'cn-hangzhou')]
+    assert files[0]['mode'] == '0640' and 'region' not in HOST_CREDENTIALS[0]['files'][0]
+
+
+def test_keyed_files_use_a_placeholder_for_a_key_to_be_created_only_in_a_dry_run():
+    files = keyed_credential_files(HOST_CREDENTIALS[:1], {'app': {}}, None, check_mode=True)
+    assert {(f['access_key_id'], f['access_key_secret']) for f in files} == {('NewAccessKeyWouldBeCreated', 'new-secret')}
+    with pytest.raises(AnsibleFilterError, match='no AccessKey for user app'):
+        keyed_credential_files(HOST_CREDENTIALS[:1], {'app': {}}, None)

@@ -1,0 +1,211 @@
+#!/usr/bin/env python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Fleet benchmark: playbooks/provision.yml on many test hosts, cold and converged, against a baseline of the same run.
+
+--hosts test hosts (tests/hosts/hostctl, 10.99.7.100 and up; default 100) hold one env credential file each for one of
+10 users shared by the fleet, and the first 10 hosts a second file for a user of their own (20 users). For each added
+API latency (--latency, default 0,50 ms), from a fresh emulator:
+
+* cold: the first provision run (users and keys created, every file written);
+* converged: the same run again (asserted: 0 write calls);
+* baseline: what no design of the collection can avoid, measured in the same run: an ``ansible.builtin.ping`` play over
+  the same hosts with the same forks, plus a play of the controller's own two batch tasks (``ram_users`` and
+  ``ram_access_keys`` for the same users, converged).
+
+Printed: wall seconds; SSH round trips per host (min/median/max: ssh, sftp and scp invocations naming the host's
+address, counted through wrappers); API calls by action; converged / baseline and cold / baseline; the peak RSS of
+the largest controller process (ansible-playbook or one of its workers). Targets (issue "Speed"): converged <= 1.3x
+the baseline, cold <= 2x, 1 round trip per host converged, 0 writes converged. Needs root (network namespaces).
+A benchmark, never a timed test: absolute seconds depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from run import BIN, BRIDGE_IP, COLLECTIONS_DIR, HOSTCTL, REPO_ROOT, SSH_WRAPPER, Bench, log, machine_description  # noqa: E402
+
+from tests.support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
+
+FIRST_HOST = 100
+SHARED_USERS = 10
+OWN_USERS = 10
+TARGETS = {'converged_ratio': 1.3, 'cold_ratio': 2.0}
+
+
+def address(index):
+    return '10.99.7.%d' % (FIRST_HOST + index)
+
+
+class Fleet(Bench):
+    def __init__(self, args, work, names, key):
+        super().__init__(args, work)
+        self.names = names
+        self.shared = ['fleet-shared-%02d' % i for i in range(SHARED_USERS)]
+        self.own = ['fleet-own-%02d' % i for i in range(min(OWN_USERS, len(names)))]
+        self.inventory = self.work / 'fleet-inventory.json'
+        self.inventory.write_text(json.dumps(self.inventory_data(key)))
+        self.ssh_env = self.ssh_wrappers()
+
+    def inventory_data(self, key):
+        hosts = {}
+        for i, name in enumerate(self.names):
+            credentials = [{'user': self.shared[i % SHARED_USERS], 'files': [{'format': 'env', 'path': '/etc/fleet/shared.env'}]}]
+            if i < len(self.own):
+                credentials.append({'user': self.own[i], 'files': [{'format': 'env', 'path': '/etc/fleet/own.env'}]})
+            hosts[name] = {'ansible_host': address(i), 'provision_credentials': credentials}
+        return {'all': {'vars': {'ansible_user': 'root', 'ansible_python_interpreter': '/usr/bin/python3',
+                                 'ansible_ssh_private_key_file': key,
+                                 'provision_users': [{'name': user} for user in self.shared + self.own]},
+                        'hosts': hosts}}
+
+    def ssh_wrappers(self):
+        wrappers = self.work / 'ssh-wrappers'
+        wrappers.mkdir(exist_ok=True)
+        extra = {'ANSIBLE_SSH_ARGS': '-o ControlMaster=auto -o ControlPersist=300s -o StrictHostKeyChecking=no '
+                                     '-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR',
+                 'ANSIBLE_FORKS': str(self.args.forks)}
+        for tool in ('ssh', 'sftp', 'scp'):
+            wrapper = wrappers / tool
+            wrapper.write_text(SSH_WRAPPER.format(real='/usr/bin/%s' % tool))
+            wrapper.chmod(0o755)
+            extra['ANSIBLE_%s_EXECUTABLE' % tool.upper()] = str(wrapper)
+        return extra
+
+    def run(self, what, cmd):
+        """(wall seconds, round trips per host) of one ansible-playbook run."""
+        ssh_log = self.work / ('ssh-%s.log' % what.replace(' ', '-'))
+        elapsed, dummy = self.timed(cmd, env=self.env(dict(self.ssh_env, BENCH_SSH_LOG=str(ssh_log))), what=what)
+        per_host = dict.fromkeys(self.names, 0)
+        by_address = dict((address(i), name) for i, name in enumerate(self.names))
+        for line in ssh_log.read_text().splitlines() if ssh_log.exists() else []:
+            for word in line.replace('@', ' ').split():
+                if word in by_address:
+                    per_host[by_address[word]] += 1
+                    break
+        return elapsed, sorted(per_host.values())
+
+    def provision(self, what):
+        return self.run(what, [str(BIN / 'ansible-playbook'), '-i', str(self.inventory),
+                               str(REPO_ROOT / 'playbooks' / 'provision.yml')])
+
+    def baseline(self, latency):
+        ping = self.work / 'ping.yml'
+        ping.write_text(json.dumps([{'hosts': 'all', 'gather_facts': False, 'tasks': [{'ansible.builtin.ping': {}}]}]))
+        ping_s, trips = self.run('ping', [str(BIN / 'ansible-playbook'), '-i', str(self.inventory), str(ping)])
+        users = self.shared + self.own
+        batch_s = self.playbook('batch-%d' % latency, [
+            {'name': 'Ensure the users', 'aliyun.ram.ram_users': {'users': [{'name': user} for user in users],
+                                                                  'report': 'changes'}},
+            {'name': 'Reconcile their keys', 'aliyun.ram.ram_access_keys': {'users': users}, 'no_log': True},
+        ], env=self.env())
+        return ping_s, batch_s, trips
+
+    def measure(self, latency):
+        section = '%d ms' % latency
+        self.fresh(latency)
+        cold_s, cold_trips = self.provision('provision cold %d ms' % latency)
+        cold = self.counted()
+        converged_s, converged_trips = self.provision('provision converged %d ms' % latency)
+        converged = self.counted()
+        if converged['writes']:
+            raise SystemExit('the converged provision made %d write calls: %s' % (converged['writes'], self.by_action(converged)))
+        ping_s, batch_s, ping_trips = self.baseline(latency)
+        self.counted()
+        baseline_s = ping_s + batch_s
+        hosts = '%d hosts / %d users' % (len(self.names), len(self.shared) + len(self.own))
+        self.row(section, 'provision %s cold: wall s (forks %d)' % (hosts, self.args.forks), '%.1f' % cold_s)
+        self.row(section, 'provision cold: API calls', '%d, %d writes (%s)' % (
+            cold['reads'] + cold['writes'], cold['writes'], self.by_action(cold)))
+        self.row(section, 'provision cold: SSH round trips per host min/median/max', spread(cold_trips))
+        self.row(section, 'provision %s converged: wall s' % hosts, '%.1f' % converged_s)
+        self.row(section, 'provision converged: API calls', '%d, %d writes (%s)' % (
+            converged['reads'] + converged['writes'], converged['writes'], self.by_action(converged)))
+        self.row(section, 'provision converged: SSH round trips per host min/median/max', spread(converged_trips))
+        self.row(section, 'baseline: ping play (round trips per host %s) + the two batch tasks: wall s' % spread(ping_trips),
+                 '%.1f + %.1f = %.1f' % (ping_s, batch_s, baseline_s))
+        self.row(section, 'converged / baseline', '%.2fx' % (converged_s / baseline_s))
+        self.row(section, 'cold / baseline', '%.2fx' % (cold_s / baseline_s))
+        self.verdict('converged <= %.1fx baseline (%s)' % (TARGETS['converged_ratio'], section), '%.2fx' % (converged_s / baseline_s),
+                     converged_s / baseline_s <= TARGETS['converged_ratio'])
+        self.verdict('cold <= %.1fx baseline (%s)' % (TARGETS['cold_ratio'], section), '%.2fx' % (cold_s / baseline_s),
+                     cold_s / baseline_s <= TARGETS['cold_ratio'])
+        self.verdict('1 SSH round trip per host converged (%s)' % section, spread(converged_trips), converged_trips[-1] <= 1)
+        self.verdict('0 writes converged (%s)' % section, str(converged['writes']), converged['writes'] == 0)
+
+    def report(self, run_seconds):
+        print()
+        print(machine_description())
+        print()
+        print('| setting | figure | value |')
+        print('|---|---|---|')
+        for section, figure, value in self.rows:
+            print('| %s | %s | %s |' % (section, figure, value))
+        print()
+        print('| target | measured | verdict |')
+        print('|---|---|---|')
+        for target, measured, verdict, dummy in self.verdicts:
+            print('| %s | %s | %s |' % (target, measured, verdict.replace('met', 'PASS').replace('MISSED', 'MISS')))
+        print()
+        # ru_maxrss of the children: the largest process the runs started (ansible-playbook or a worker), in KiB
+        print('controller peak RSS (largest ansible-playbook process): %.0f MiB' % (
+            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0))
+        print('benchmark run time: %.0f s' % run_seconds)
+
+
+def spread(values):
+    return '%d / %d / %d' % (values[0], statistics.median_low(values), values[-1])
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--hosts', type=int, default=100, help='test hosts (default 100)')
+    parser.add_argument('--latency', default='0,50', help='comma-separated added API latencies in ms (default 0,50)')
+    parser.add_argument('--forks', type=int, default=25, help='ansible forks (default 25)')
+    args = parser.parse_args()
+    if os.geteuid() != 0 or not HOSTCTL.exists():
+        raise SystemExit('needs root and tests/hosts/hostctl (network namespaces)')
+    link = COLLECTIONS_DIR / 'ansible_collections' / 'aliyun' / 'ram'
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.exists():
+        link.symlink_to(REPO_ROOT)
+    names = ['fleet%03d' % i for i in range(args.hosts)]
+    started = time.perf_counter()
+    key = subprocess.run([str(HOSTCTL), 'key'], check=True, stdout=subprocess.PIPE).stdout.decode().strip()
+    subprocess.run([str(HOSTCTL), 'image'], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run([str(HOSTCTL), 'bridge-up'], check=True, stdout=subprocess.DEVNULL)
+    with tempfile.TemporaryDirectory(prefix='aliyun-ram-fleet-') as work:
+        try:
+            log('starting %d test hosts' % len(names))
+            for i, name in enumerate(names):
+                subprocess.run([str(HOSTCTL), 'up', name, address(i)], check=True, stdout=subprocess.DEVNULL)
+            fleet = Fleet(args, work, names, key)
+            os.makedirs(os.path.join(work, 'emulator'))
+            with Emulator(host=BRIDGE_IP, state_dir=os.path.join(work, 'emulator')) as emu:
+                fleet.emu = emu
+                for latency in [int(x) for x in args.latency.split(',') if x.strip()]:
+                    log('fleet at %d ms' % latency)
+                    fleet.measure(latency)
+            fleet.report(time.perf_counter() - started)
+        finally:
+            for name in names:
+                subprocess.run([str(HOSTCTL), 'down', name], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
