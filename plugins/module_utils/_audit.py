@@ -47,7 +47,7 @@ FINDING_KINDS = {
 
 
 # How the audit knows a key's last use, and what that cannot show: said in every unused_key finding and in the reports.
-LAST_USED_SOURCE = "RAM's GetAccessKeyLastUsed, read with the controller's credentials (the audit signs no call with the key)"
+LAST_USED_SOURCE = "RAM's GetAccessKeyLastUsed, read with the controller's credentials (the audit signs no call with an audited user's key)"
 LAST_USED_LAG_NOTE = ('RAM reports a use with a delay of up to about two hours: a key used in the last two hours may '
                       'show an older last use, or none')
 

@@ -168,7 +168,7 @@ def test_unused_key_message_says_how_last_use_is_known_and_that_it_lags():
     assert 'Active key K1 of app was last used 31 days ago (%s) (policy: unused for at most 30 days)' % ago(31) in used['message']
     assert 'Active key K2 of app has never been used in the 95 days since it was created' in never['message']
     for finding in (used, never):
-        assert "RAM's GetAccessKeyLastUsed" in finding['message'] and 'the audit signs no call with the key' in finding['message']
+        assert "RAM's GetAccessKeyLastUsed" in finding['message'] and "the audit signs no call with an audited user's key" in finding['message']
         assert 'up to about two hours' in finding['message'] and 'used in the last two hours may show an older last use' in finding['message']
         assert finding['severity'] == 'warning' and finding['user_name'] == 'app'
     assert used['hosts'] == ['web1'] and never['hosts'] == []
