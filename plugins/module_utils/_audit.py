@@ -13,6 +13,10 @@
 results) into plain records, copying only named fields: nothing else of a registered result, and never a
 secret, reaches the report.  ``build_report`` is the pure decision: RAM keys + held map + identities +
 policy + now -> keys table and findings.
+
+Last use is what RAM's ``GetAccessKeyLastUsed`` reports (ram_access_key_info with ``include_last_used``), read with
+the controller's own credentials: the audit signs no call with a key it audits, so it never makes one look used.
+RAM reports a use with a delay of up to about two hours (LAST_USED_LAG_NOTE).
 """
 
 from __future__ import annotations
@@ -30,15 +34,22 @@ SEVERITY_ORDER = (CRITICAL, WARNING, INFO)
 FINDING_KINDS = {
     'root_key_in_use': (CRITICAL, 'Account root AccessKey in use'),
     'orphan_key': (WARNING, 'Active key held by no host'),
+    'unused_key': (WARNING, 'Active key unused for longer than the policy'),
     'key_too_old': (WARNING, 'Active key older than the policy'),
     'inactive_past_grace': (WARNING, 'Inactive key past its grace period'),
     'stale_key_on_host': (WARNING, 'Host holds a key that cannot authenticate'),
     'user_missing': (WARNING, 'Audited user does not exist in RAM'),
     'host_unreachable': (WARNING, 'Host could not be reached'),
     'file_unreadable': (WARNING, 'Credential file could not be read'),
-    'key_not_verified': (WARNING, 'Key of no audited user could not be verified'),
+    'key_not_verified': (WARNING, 'Key of no audited user not identified'),
     'user_at_key_limit': (INFO, 'User at the limit of 2 AccessKeys'),
 }
+
+
+# How the audit knows a key's last use, and what that cannot show: said in every unused_key finding and in the reports.
+LAST_USED_SOURCE = "RAM's GetAccessKeyLastUsed, read with the controller's credentials (the audit signs no call with an audited user's key)"
+LAST_USED_LAG_NOTE = ('RAM reports a use with a delay of up to about two hours: a key used in the last two hours may '
+                      'show an older last use, or none')
 
 
 def _text(value):
@@ -74,6 +85,10 @@ def _named_results(results, field):
 def collect_users(results):
     """ram_access_key_info results -> [{user_name, exists, error, access_keys}].
 
+    Each key is ``{access_key_id, status, create_date, last_used_date, last_used_read}``: ``last_used_read`` is false
+    when the result has no ``last_used_date`` (ram_access_key_info without ``include_last_used``), so that a last use
+    that was not read is never taken for "never used".
+
     Either its ``users`` (user_names form; a failed user carries ``error``) or a registered loop's ``results``
     (a failed item carries ``failed``).
     """
@@ -83,9 +98,11 @@ def collect_users(results):
         keys = []
         for key in result.get('access_keys') or []:
             if _is_mapping(key) and key.get('access_key_id'):
+                # last_used_read: the result carries last_used_date at all (include_last_used), null meaning never
                 keys.append({'access_key_id': _text(key['access_key_id']), 'status': _text(key.get('status')),
                              'create_date': _text(key.get('create_date')),
-                             'last_used_date': _text(key.get('last_used_date'))})
+                             'last_used_date': _text(key.get('last_used_date')),
+                             'last_used_read': 'last_used_date' in key})
         users[name] = {
             'user_name': name,
             'exists': (not failed) and result.get('user_exists', True) is not False,
@@ -186,20 +203,25 @@ def _held_by(held, key_id):
             for entry in held if entry['access_key_id'] == key_id]
 
 
-def build_report(users, reads, identities, policy, now, controller_identity=None):
+def build_report(users, reads, identities, policy, now, controller_identity=None, held_keys_proven=False):
     """The audit: keys table, keys of no audited user, findings, summary. Pure.
 
     ``users`` as from collect_users, ``reads`` as from collect_host_reads, ``identities`` as from
     collect_identities (the keys of unknown_held_key_ids), ``controller_identity`` as from
-    collect_controller_identity.
+    collect_controller_identity.  ``held_keys_proven``: whether STS was asked about the key pairs of
+    unknown_held_key_ids (``identities``); when not, such a key without an identity is "not identified", with how to
+    identify it, rather than "not verified".
 
-    ``policy`` is ``{max_age_days, inactive_grace_days}``; a key is too old when more than ``max_age_days``
-    have passed since its creation (0 turns the check off); ``inactive_grace_days`` 0 reports every inactive
-    key.  RAM records no deactivation date, so an inactive key's grace runs from its last use (or its
-    creation when it was never used): the last moment it is known to have been in service.
+    ``policy`` is ``{max_age_days, inactive_grace_days, unused_days}``; a key is too old when more than
+    ``max_age_days`` have passed since its creation (0 turns the check off); ``inactive_grace_days`` 0 reports every
+    inactive key.  RAM records no deactivation date, so an inactive key's grace runs from its last use (or its
+    creation when it was never used): the last moment it is known to have been in service.  An Active key is unused
+    when more than ``unused_days`` have passed since its last use, or, never used, since its creation: a key created
+    yesterday has not been unused for 90 days (0 turns the check off; a missing ``unused_days`` too).
     """
     held, unreachable, unreadable = reads['held'], reads['unreachable'], reads['unreadable']
-    policy = {'max_age_days': int(policy.get('max_age_days') or 0), 'inactive_grace_days': int(policy.get('inactive_grace_days') or 0)}
+    policy = {'max_age_days': int(policy.get('max_age_days') or 0), 'inactive_grace_days': int(policy.get('inactive_grace_days') or 0),
+              'unused_days': int(policy.get('unused_days') or 0)}
     unreachable_by_user = {}
     for host in unreachable:
         for user_name in host.get('declared_users') or []:
@@ -219,8 +241,8 @@ def build_report(users, reads, identities, policy, now, controller_identity=None
     other_keys = []
     for key_id in unknown_held_key_ids(users, held):
         identity = identities.get(key_id) or {}
-        row = _other_key_row(key_id, held, identity)
-        finding = _other_key_finding(row, identity)
+        row = _other_key_row(key_id, held, identity, held_keys_proven)
+        finding = _other_key_finding(row, identity, held_keys_proven)
         if finding:
             findings.append(finding)
         other_keys.append(row)
@@ -258,6 +280,7 @@ def _user_findings(user):
 def _key_row(key, user_name, held, now):
     holders = _held_by(held, key['access_key_id'])
     return dict(key, user_name=user_name, age_days=age_days(key['create_date'], now),
+                last_used_read=key.get('last_used_read', True),
                 hosts=sorted({entry['host'] for entry in holders}), held_by=holders, findings=[])
 
 
@@ -281,6 +304,25 @@ def _key_too_old(row, policy, now, unreachable_declaring):
                     row['user_name'], row['access_key_id'], row['hosts'])
 
 
+def _unused_key(row, policy, now, unreachable_declaring):
+    """An Active key with no use in the last ``unused_days`` days: its last use, or (never used) its creation, is older.
+
+    A key whose last use was not read is never judged (unknown is not "never")."""
+    unused_days = policy['unused_days']
+    if row['status'] != ACTIVE or not unused_days or not row['last_used_read']:
+        return None
+    since_date = row['last_used_date'] or row['create_date']
+    if not is_older_than({'create_date': since_date}, unused_days, now):
+        return None
+    if row['last_used_date']:
+        what = 'was last used %d days ago (%s)' % (age_days(since_date, now), row['last_used_date'])
+    else:
+        what = 'has never been used in the %d days since it was created' % age_days(since_date, now)
+    return _finding('unused_key', 'Active key %s of %s %s (policy: unused for at most %d days). Last use as reported by %s; '
+                    '%s.' % (row['access_key_id'], row['user_name'], what, unused_days, LAST_USED_SOURCE, LAST_USED_LAG_NOTE),
+                    row['user_name'], row['access_key_id'], row['hosts'])
+
+
 def _inactive_past_grace(row, policy, now, unreachable_declaring):
     grace = policy['inactive_grace_days']
     since_date = row['last_used_date'] or row['create_date']
@@ -300,18 +342,22 @@ def _stale_key_on_host(row, policy, now, unreachable_declaring):
                     row['user_name'], row['access_key_id'], row['hosts'])
 
 
-_KEY_CHECKS = (_orphan_key, _key_too_old, _inactive_past_grace, _stale_key_on_host)
+_KEY_CHECKS = (_orphan_key, _unused_key, _key_too_old, _inactive_past_grace, _stale_key_on_host)
+
+# Why a key of no audited user has no identity, by whether STS was asked (held_keys_proven).
+NOT_IDENTIFIED = 'not identified (STS not asked)'
+NOT_VERIFIED = 'not verified (no secret read)'
 
 
-def _other_key_row(key_id, held, identity):
+def _other_key_row(key_id, held, identity, held_keys_proven=False):
     """A key held on hosts that no audited user lists, with what STS said about it ({} when it was not asked)."""
     holders = _held_by(held, key_id)
     return {'access_key_id': key_id, 'identity_type': identity.get('identity_type'), 'arn': identity.get('arn'),
-            'error': identity.get('error') if identity else 'not verified',
+            'error': identity.get('error') if identity else (NOT_VERIFIED if held_keys_proven else NOT_IDENTIFIED),
             'hosts': sorted({entry['host'] for entry in holders}), 'held_by': holders}
 
 
-def _other_key_finding(row, identity):
+def _other_key_finding(row, identity, held_keys_proven=False):
     key_id, hosts = row['access_key_id'], row['hosts']
     if identity.get('is_root'):
         return _finding('root_key_in_use', 'The account root AccessKey %s is deployed on %s.'
@@ -319,9 +365,15 @@ def _other_key_finding(row, identity):
     if identity.get('error'):
         return _finding('stale_key_on_host', 'Key %s on %s does not authenticate (%s).'
                         % (key_id, ', '.join(hosts), identity['error']), access_key_id=key_id, hosts=hosts)
+    if not identity and held_keys_proven:
+        return _finding('key_not_verified', 'Key %s on %s belongs to no audited user and was not verified: its secret could '
+                        'not be read to ask STS whose key it is.' % (key_id, ', '.join(hosts)), access_key_id=key_id, hosts=hosts)
     if not identity:
-        return _finding('key_not_verified', 'Key %s on %s belongs to no audited user and was not verified.'
-                        % (key_id, ', '.join(hosts)), access_key_id=key_id, hosts=hosts)
+        return _finding('key_not_verified', 'Key %s on %s belongs to no audited user and was not identified: it may be '
+                        "another RAM user's key, a deleted key or an account root key. STS was not asked, because a call "
+                        'signed with the key counts as a use of it. To identify it, audit its user (audit_users), or run '
+                        'the audit with audit_prove_held_keys=true, which asks STS GetCallerIdentity with the key pair '
+                        'and so records a use of the key.' % (key_id, ', '.join(hosts)), access_key_id=key_id, hosts=hosts)
     return None
 
 
@@ -346,6 +398,7 @@ def _summary(users, keys, other_keys, reads, findings):
         'users': len(users),
         'keys': len(keys),
         'active_keys': sum(1 for key in keys if key['status'] == ACTIVE),
+        'unused_keys': sum(1 for key in keys if 'unused_key' in key['findings']),
         'other_keys': len(other_keys),
         'hosts_read': len(reads['hosts_read']),
         'hosts_unreachable': len(reads['unreachable']),

@@ -19,7 +19,7 @@ from __future__ import annotations
 import html
 import json
 
-from ansible_collections.aliyun.ram.plugins.module_utils._audit import SEVERITY_ORDER
+from ansible_collections.aliyun.ram.plugins.module_utils._audit import LAST_USED_LAG_NOTE, LAST_USED_SOURCE, SEVERITY_ORDER
 
 
 # ---------------------------------------------------------------- cells
@@ -32,8 +32,11 @@ def _hosts_text(held_by):
     return ', '.join('%s:%s' % (entry['host'], entry['path'] or entry['format']) for entry in held_by)
 
 
-def _never(value):
-    return value or 'never'
+def _last_used(key):
+    """The Last used cell: the date, ``never``, or ``not read`` when the audit's input had no last use."""
+    if not key.get('last_used_read', True):
+        return 'not read'
+    return key['last_used_date'] or 'never'
 
 
 def _held_html(held_by):
@@ -71,7 +74,7 @@ KEY_COLUMNS = (
     ('Created', lambda k: k['create_date'], lambda k: _nowrap(k['create_date'])),
     ('Age (days)', lambda k: k['age_days'],
      lambda k: (str(k['age_days'] if k['age_days'] is not None else ''), ' class="num" data-sort="%d"' % (k['age_days'] or 0))),
-    ('Last used', lambda k: _never(k['last_used_date']), lambda k: _nowrap(_never(k['last_used_date']))),
+    ('Last used', _last_used, lambda k: _nowrap(_last_used(k))),
     ('Held by', lambda k: _hosts_text(k['held_by']) or 'no host', lambda k: _held_html(k['held_by'])),
     ('Findings', lambda k: ', '.join(k['findings']), None),
 )
@@ -114,17 +117,29 @@ def _md_table(columns, rows):
     return lines
 
 
+def policy_text(policy):
+    """The policy sentence of both pages (plain text: numbers only)."""
+    unused_days = policy.get('unused_days') or 0
+    return 'Policy: keys older than %s days, %s, inactive keys past %d days of grace.' % (
+        policy['max_age_days'] or 'any number of',
+        'active keys unused for more than %d days' % unused_days if unused_days else 'no check of unused keys',
+        policy['inactive_grace_days'])
+
+
+# Where the Last used column comes from and what it cannot show (plain text).
+LAST_USED_TEXT = 'Last used: as reported by %s. %s.' % (LAST_USED_SOURCE, LAST_USED_LAG_NOTE[0].upper() + LAST_USED_LAG_NOTE[1:])
+
+
 def render_markdown(report, title):
     summary = report['summary']
-    policy = report['policy']
     lines = ['# %s' % _cell(title), '',
-             'Generated %s. Policy: keys older than %s days, inactive keys past %d days of grace.' % (
-                 report['generated_at'], policy['max_age_days'] or 'any number of', policy['inactive_grace_days']), '']
+             'Generated %s. %s' % (report['generated_at'], policy_text(report['policy'])), '',
+             LAST_USED_TEXT, '']
     controller = report.get('controller_identity')
     if controller:
         lines += ['Controller identity: %s (%s).' % (_cell(controller['arn']), _cell(controller['identity_type'])), '']
-    lines += ['%d users, %d keys (%d active), %d other keys on hosts, %d hosts read, %d unreachable. **%d findings**: %s.' % (
-        summary['users'], summary['keys'], summary['active_keys'], summary['other_keys'], summary['hosts_read'],
+    lines += ['%d users, %d keys (%d active, %d unused), %d other keys on hosts, %d hosts read, %d unreachable. **%d findings**: %s.' % (
+        summary['users'], summary['keys'], summary['active_keys'], summary.get('unused_keys', 0), summary['other_keys'], summary['hosts_read'],
         summary['hosts_unreachable'], summary['findings'],
         ', '.join('%d %s' % (summary['findings_by_severity'][severity], severity) for severity in SEVERITY_ORDER)), '']
     lines += ['## Findings', '']
@@ -143,7 +158,7 @@ def render_markdown(report, title):
 # ---------------------------------------------------------------- HTML
 
 _CSS = """
-:root{--crit:#b3261e;--warn:#a15c00;--info:#1f5fa8;--ok:#2e7d32;--mut:#666;--line:#d9dce1}
+:root{--crit:#b3261e;--warn:#a15c00;--info:#1f5fa8;--ok:#2e7d32;--unused:#c77700;--mut:#666;--line:#d9dce1}
 *{box-sizing:border-box}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;color:#1d1d1f;background:#f6f7f9}
 main{max-width:1200px;margin:0 auto;padding:24px}
@@ -152,7 +167,7 @@ h1{font-size:24px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 10px}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin:16px 0}
 .card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px 16px;min-width:120px}
 .card b{display:block;font-size:22px}
-.card.critical b{color:var(--crit)}.card.warning b{color:var(--warn)}.card.info b{color:var(--info)}
+.card.critical b{color:var(--crit)}.card.warning b{color:var(--warn)}.card.info b{color:var(--info)}.card.unused b{color:var(--unused)}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line);border-radius:8px}
 th,td{text-align:left;padding:6px 10px;border-bottom:1px solid var(--line);vertical-align:top}
 th{background:#eef0f3;font-weight:600;white-space:nowrap}
@@ -223,6 +238,8 @@ def render_age_chart(report):
         age = key['age_days'] or 0
         if 'key_too_old' in key['findings'] or 'inactive_past_grace' in key['findings']:
             color = '#b3261e'
+        elif 'unused_key' in key['findings']:
+            color = '#c77700'
         elif key['status'] != 'Active':
             color = '#9aa0a6'
         else:
@@ -246,17 +263,18 @@ def render_age_chart(report):
 
 def render_html(report, title):
     summary = report['summary']
-    policy = report['policy']
     controller = report.get('controller_identity')
     out = ['<!DOCTYPE html>', '<html lang="en"><head><meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            '<title>%s</title><style>%s</style></head><body><main>' % (_h(title), _CSS),
            '<h1>%s</h1>' % _h(title),
-           '<p class="meta">Generated <time>%s</time>. Policy: keys older than %s days; inactive keys past %d days of grace.%s</p>' % (
-               _h(report['generated_at']), _h(policy['max_age_days'] or 'any number of'), policy['inactive_grace_days'],
+           '<p class="meta">Generated <time>%s</time>. %s%s</p>' % (
+               _h(report['generated_at']), _h(policy_text(report['policy'])),
                ' Controller identity: <code>%s</code> (%s).' % (_h(controller['arn']), _h(controller['identity_type']))
-               if controller else '')]
+               if controller else ''),
+           '<p class="meta" id="last-used-note">%s</p>' % _h(LAST_USED_TEXT)]
     cards = [('', summary['users'], 'users'), ('', summary['keys'], 'keys'), ('', summary['active_keys'], 'active'),
+             ('unused', summary.get('unused_keys', 0), 'unused'),
              ('', summary['hosts_read'], 'hosts read'), ('', summary['hosts_unreachable'], 'unreachable')]
     cards += [(severity, summary['findings_by_severity'][severity], severity) for severity in SEVERITY_ORDER]
     out.append('<section class="cards" id="summary">%s</section>' % ''.join(
@@ -270,7 +288,7 @@ def render_html(report, title):
     out.append('</section>')
 
     out.append('<section><h2>Key ages</h2><figure>%s<figcaption>Days since each key was created; red: a finding on '
-               'its age, grey: inactive.</figcaption></figure></section>' % render_age_chart(report))
+               'its age, amber: unused, grey: inactive.</figcaption></figure></section>' % render_age_chart(report))
 
     out.append('<section><h2>Keys (%d)</h2>' % summary['keys'])
     out.append(_table('keys', KEY_COLUMNS, report['keys'], sortable=True))

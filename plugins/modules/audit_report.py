@@ -12,17 +12,23 @@ short_description: Findings and Markdown, HTML and JSON reports of an AccessKey 
 version_added: 1.0.0
 author: aliyun.ram contributors (@aliyun-ram)
 description:
-  - The controller side of C(playbooks/audit.yml). Takes what the playbook read (the keys RAM lists per user, the key
-    ids found in the hosts' credential files, the STS identities of keys that belong to no audited user, the
-    controller's own identity), works out the findings and writes the reports.
+  - The controller side of C(playbooks/audit.yml). Takes what the playbook read (the keys RAM lists per user with their
+    last use, the key ids found in the hosts' credential files, the STS identities of keys that belong to no audited user
+    when the playbook was asked to prove them, the controller's own identity), works out the findings and writes the
+    reports.
   - Calls no API and needs only the Python standard library; it never receives a secret (the inputs are registered
     results of M(aliyun.ram.ram_access_key_info), M(aliyun.ram.credential_file_info) without
     O(aliyun.ram.credential_file_info#module:return_secret), and M(aliyun.ram.sts_caller_info), whose secret options are
     masked), and copies only named fields of them.
   - "Findings: C(root_key_in_use) (an account root key on a host, or used by the controller), C(orphan_key) (an active
-    key no host holds), C(key_too_old), C(inactive_past_grace), C(user_at_key_limit), C(stale_key_on_host) (a deployed key
-    that is inactive, deleted or unknown), C(user_missing), C(host_unreachable), C(file_unreadable) and
-    C(key_not_verified)."
+    key no host holds), C(unused_key) (an active key not used for more than O(unused_days)), C(key_too_old),
+    C(inactive_past_grace), C(user_at_key_limit), C(stale_key_on_host) (a deployed key that is inactive, deleted or
+    unknown), C(user_missing), C(host_unreachable), C(file_unreadable) and C(key_not_verified) (a key on a host that no
+    audited user has and that was not identified with STS)."
+  - Last use is what RAM's C(GetAccessKeyLastUsed) reports, read by M(aliyun.ram.ram_access_key_info) with
+    O(aliyun.ram.ram_access_key_info#module:include_last_used=true) and the controller's own credentials. RAM reports a
+    use with a delay of up to about two hours, so a key used in the last two hours may show an older last use, or none;
+    every C(unused_key) finding says so.
   - Without O(output_dir) nothing is written; the playbook uses that first to learn RV(unknown_key_ids).
 options:
   users:
@@ -46,14 +52,35 @@ options:
     description:
       - The registered C(results) of a loop of M(aliyun.ram.sts_caller_info) over the key ids of RV(unknown_key_ids)
         (the loop item is the key id), verified with the key pairs found on the hosts.
+      - Each of those calls is signed with a key read from a host, which RAM records as a use of that key; the playbook
+        makes them only with C(audit_prove_held_keys=true) (see O(held_keys_proven)).
     type: list
     elements: dict
     default: []
+  held_keys_proven:
+    description:
+      - Whether STS was asked about the key pairs of RV(unknown_key_ids) (O(identities)), as C(playbooks/audit.yml) does
+        with C(audit_prove_held_keys=true).
+      - When V(false), each of those keys without an identity is a C(key_not_verified) finding that says the key was not
+        identified and how to identify it (audit its user, or prove it, which records a use of the key); when V(true),
+        one without an identity is reported as not verified because its secret could not be read.
+    type: bool
+    default: false
   controller_identity:
     description: The registered result of M(aliyun.ram.sts_caller_info) with the controller's own credentials.
     type: dict
   max_age_days:
     description: An active key older than this many days is a finding. V(0) turns the check off.
+    type: int
+    default: 90
+  unused_days:
+    description:
+      - An active key whose last use is more than this many days ago is a finding (C(unused_key)); so is one that was
+        never used and was created more than this many days ago (a key created yesterday has not been unused for 90
+        days). V(0) turns the check off.
+      - A key whose last use is not in O(users) (M(aliyun.ram.ram_access_key_info) without
+        O(aliyun.ram.ram_access_key_info#module:include_last_used=true)) is never reported as unused; the reports show
+        its last use as C(not read).
     type: int
     default: 90
   inactive_grace_days:
@@ -114,6 +141,7 @@ EXAMPLES = r"""
     identities: "{{ audit_identities.results | default([]) }}"
     controller_identity: "{{ audit_controller_identity }}"
     max_age_days: 90
+    unused_days: 90
     output_dir: /srv/reports/ram-audit
   delegate_to: localhost
   run_once: true
@@ -156,13 +184,16 @@ findings:
       type: list
       elements: str
 summary:
-  description: Counts of users, keys, hosts and findings (by severity and by kind).
+  description: Counts of users, keys (active, and active keys found unused), hosts and findings (by severity and by kind).
   returned: always
   type: dict
-  sample: {users: 3, keys: 4, active_keys: 3, other_keys: 1, hosts_read: 3, hosts_unreachable: 0, findings: 2,
-           findings_by_severity: {critical: 1, warning: 1, info: 0}, findings_by_kind: {orphan_key: 1, root_key_in_use: 1}}
+  sample: {users: 3, keys: 4, active_keys: 3, unused_keys: 1, other_keys: 1, hosts_read: 3, hosts_unreachable: 0, findings: 3,
+           findings_by_severity: {critical: 1, warning: 2, info: 0},
+           findings_by_kind: {orphan_key: 1, root_key_in_use: 1, unused_key: 1}}
 unknown_key_ids:
-  description: Key ids found on hosts that RAM lists for no audited user; verify them with M(aliyun.ram.sts_caller_info).
+  description:
+    - Key ids found on hosts that RAM lists for no audited user. M(aliyun.ram.sts_caller_info) with the key pair says
+      whose they are, at the cost of a recorded use of each key.
   returned: always
   type: list
   elements: str
@@ -227,6 +258,8 @@ def main():
             identities=dict(type='list', elements='dict', default=[]),
             controller_identity=dict(type='dict'),
             max_age_days=dict(type='int', default=90),
+            unused_days=dict(type='int', default=90),
+            held_keys_proven=dict(type='bool', default=False),
             inactive_grace_days=dict(type='int', default=7),
             now=dict(type='str'),
             output_dir=dict(type='path'),
@@ -237,8 +270,8 @@ def main():
         supports_check_mode=True,
     )
     params = module.params
-    if params['max_age_days'] < 0 or params['inactive_grace_days'] < 0:
-        module.fail_json(msg='max_age_days and inactive_grace_days must be 0 or more')
+    if params['max_age_days'] < 0 or params['inactive_grace_days'] < 0 or params['unused_days'] < 0:
+        module.fail_json(msg='max_age_days, inactive_grace_days and unused_days must be 0 or more')
     now = parse_date(params['now']) if params['now'] else utc_now()
     if now is None:
         module.fail_json(msg='now must be a UTC time as YYYY-MM-DDThh:mm:ssZ, got %r' % params['now'])
@@ -247,8 +280,10 @@ def main():
     reads = _audit.collect_host_reads(params['host_reads'])
     report = _audit.build_report(
         users, reads, _audit.collect_identities(params['identities']),
-        {'max_age_days': params['max_age_days'], 'inactive_grace_days': params['inactive_grace_days']}, now,
-        controller_identity=_audit.collect_controller_identity(params['controller_identity']))
+        {'max_age_days': params['max_age_days'], 'inactive_grace_days': params['inactive_grace_days'],
+         'unused_days': params['unused_days']}, now,
+        controller_identity=_audit.collect_controller_identity(params['controller_identity']),
+        held_keys_proven=params['held_keys_proven'])
     result = dict(changed=False, findings=report['findings'], summary=report['summary'], report=report,
                   unknown_key_ids=_audit.unknown_held_key_ids(users, reads['held']))
 

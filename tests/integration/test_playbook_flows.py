@@ -40,10 +40,10 @@ def write_inventory(tmp_path):
     return path, files
 
 
-def run_playbook(runner, name, playbook, inventory, extra_vars=None, check=False, diff=False, returncode=0):
+def run_playbook(runner, name, playbook, inventory, extra_vars=None, check=False, diff=False, returncode=0, env=None):
     plays = [{'ansible.builtin.import_playbook': str(REPO_ROOT / 'playbooks' / playbook)}]
     run = runner.run(name, plays, inventory=str(inventory), extra_vars=extra_vars, check=check, diff=diff,
-                     save_results=False)
+                     save_results=False, env=env)
     assert run.returncode == returncode, runner.failure_text(run, 8000)
     return run
 
@@ -294,3 +294,126 @@ def test_one_file_declared_for_two_users_fails_before_any_call_or_change(runner,
     assert message in run.output, runner.failure_text(run, 8000)
     assert emulator.counters()['writes'] == 0 and emulator.counters()['reads'] == 0
     assert not files.exists()
+
+
+# ---------------------------------------------------------------- the audit's unused keys, honestly measured
+
+IDLE, OTHER = 'flow-idle', 'flow-other'
+AUDIT_HOSTS = {'flow1': [APP, BATCH], 'flow2': [APP, IDLE, OTHER]}
+DAY = 86400
+
+
+def write_audit_inventory(tmp_path):
+    files = tmp_path / 'files'
+    inventory = {'all': {
+        'vars': {'ansible_connection': 'local', 'provision_users': [{'name': user} for user in (APP, BATCH, IDLE, OTHER)]},
+        'hosts': dict((host, {'provision_credentials': [
+            {'user': user, 'files': [{'format': 'env', 'path': str(files / host / ('%s.env' % user))}]} for user in users]})
+            for host, users in AUDIT_HOSTS.items()),
+    }}
+    path = tmp_path / 'inventory.yml'
+    path.write_text(yaml.safe_dump(inventory))
+    return path, files
+
+
+def last_used(emulator, key_ids):
+    """{key id: last use} of the keys in the emulator's latest state (every use, without the last-use lag)."""
+    keys = emulator.state()['access_keys']
+    return dict((key['AccessKeyId'], key['last_used']) for key in (keys.values() if isinstance(keys, dict) else keys)
+                if key['AccessKeyId'] in key_ids)
+
+
+def signing_key_ids(emulator):
+    """The AccessKey ids that signed the calls recorded since the events were last cleared, by action."""
+    signed = {}
+    for event in emulator.admin('GET', 'events')['events']:
+        signed.setdefault(event['eventName'], set()).add(event['userIdentity'].get('accessKeyId'))
+    return signed
+
+
+def use_key(emulator, env_file):
+    """What an application does: a call signed with the key pair of a deployed env file (STS GetCallerIdentity)."""
+    from alibabacloud_sts20150401.client import Client  # pylint: disable=import-outside-toplevel
+    from alibabacloud_tea_openapi.utils_models import Config  # pylint: disable=import-outside-toplevel
+    pair = read_env_file(str(env_file))
+    Client(Config(access_key_id=pair['ALIBABA_CLOUD_ACCESS_KEY_ID'], access_key_secret=pair['ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
+                  endpoint=emulator.endpoint, protocol='http')).get_caller_identity()
+
+
+def custom_stats(run):
+    """The set_stats data of the run (ANSIBLE_SHOW_CUSTOM_STATS prints it as one JSON line after RUN:)."""
+    line = next(line for line in run.output.splitlines() if line.strip().startswith('RUN: {'))
+    return json.loads(line.strip()[len('RUN: '):])
+
+
+def test_audit_reports_unused_keys_without_using_any_held_key(runner, emulator, tmp_path):
+    """Keys made 40 days ago: flow-batch's proven by provision then (last use 40 days ago), flow-idle's made outside and
+    never used, flow-app's used by an application now, flow-other's (not audited) held on flow2. The audit with a
+    30-day policy reports flow-batch's and flow-idle's keys unused, not flow-app's, reports flow-other's key as not
+    identified, and signs no call with any held key: every last use is what it was. With audit_prove_held_keys=true it
+    identifies flow-other's key with STS, which RAM records as a use of that key (the documented side effect)."""
+    from alibabacloud_ram20150501 import models  # pylint: disable=import-outside-toplevel
+    fresh(emulator)
+    inventory, files = write_audit_inventory(tmp_path)
+
+    emulator.admin('POST', 'clock', {'offset_seconds': -40 * DAY})
+    client = emulator.ram_client('admin')
+    client.create_user(models.CreateUserRequest(user_name=IDLE))
+    idle = client.create_access_key(models.CreateAccessKeyRequest(user_name=IDLE)).body.access_key
+    idle_env = files / 'flow2' / ('%s.env' % IDLE)
+    idle_env.parent.mkdir(parents=True)
+    idle_env.write_text('ALIBABA_CLOUD_ACCESS_KEY_ID=%s\nALIBABA_CLOUD_ACCESS_KEY_SECRET=%s\n' % (
+        idle.access_key_id, idle.access_key_secret))
+    idle_env.chmod(0o600)
+    emulator.admin('POST', 'propagation/flush')
+    run_playbook(runner, 'provision-40-days-ago', 'provision.yml', inventory)
+    emulator.admin('POST', 'clock', {'offset_seconds': 0})
+
+    keys = dict((user, read_env_file(str(files / host / ('%s.env' % user)))['ALIBABA_CLOUD_ACCESS_KEY_ID'])
+                for host, users in AUDIT_HOSTS.items() for user in users)
+    assert keys[IDLE] == idle.access_key_id and len(set(keys.values())) == 4
+    before = last_used(emulator, keys.values())
+    # provision proved the keys it created (40 days ago) and kept flow-idle's held key without a call signed with it
+    assert before[keys[IDLE]] is None and all(before[keys[user]] for user in (APP, BATCH, OTHER))
+    use_key(emulator, files / 'flow1' / ('%s.env' % APP))
+    before = last_used(emulator, keys.values())
+    assert before[keys[APP]] > before[keys[BATCH]]
+
+    audited = {'audit_users': [APP, BATCH, IDLE], 'audit_unused_days': 30}
+    emulator.admin('DELETE', 'events')
+    audit = run_playbook(runner, 'audit-unused', 'audit.yml', inventory, env={'ANSIBLE_SHOW_CUSTOM_STATS': '1'},
+                         extra_vars=dict(audited, audit_output_dir=str(tmp_path / 'audit')))
+    report = json.loads((tmp_path / 'audit' / 'audit.json').read_text())
+    unused = dict((f['user_name'], f) for f in report['findings'] if f['kind'] == 'unused_key')
+    assert sorted(unused) == [BATCH, IDLE], report['findings']
+    assert unused[BATCH]['access_key_id'] == keys[BATCH] and 'was last used 40 days ago' in unused[BATCH]['message']
+    assert unused[IDLE]['access_key_id'] == keys[IDLE] and 'has never been used in the 40 days' in unused[IDLE]['message']
+    assert all("GetAccessKeyLastUsed" in f['message'] and 'up to about two hours' in f['message'] for f in unused.values())
+    assert report['policy']['unused_days'] == 30 and report['summary']['unused_keys'] == 2
+    # flow-other's key is no audited user's: reported, not asked of STS
+    other, = [f for f in report['findings'] if f['kind'] != 'unused_key']
+    assert (other['kind'], other['access_key_id'], other['hosts']) == ('key_not_verified', keys[OTHER], ['flow2'])
+    assert 'was not identified' in other['message'] and 'audit_prove_held_keys=true' in other['message']
+    assert report['other_keys'][0]['identity_type'] is None
+    stats = custom_stats(audit)['aliyun_ram_audit']
+    assert stats['unused_keys'] == 2 and sorted(stats['unused_access_key_ids']) == sorted([keys[BATCH], keys[IDLE]])
+
+    # the audit signed no call with a held key: every held key's last use is as before, and only the controller's key signed
+    assert last_used(emulator, keys.values()) == before
+    signed = signing_key_ids(emulator)
+    assert set().union(*signed.values()) == {emulator.env_for('admin')['ALIBABA_CLOUD_ACCESS_KEY_ID']}, signed
+    assert 'GetAccessKeyLastUsed' in signed and 'GetCallerIdentity' in signed
+
+    emulator.admin('DELETE', 'events')
+    proved = run_playbook(runner, 'audit-prove', 'audit.yml', inventory, extra_vars=dict(
+        audited, audit_output_dir=str(tmp_path / 'audit-proved'), audit_prove_held_keys=True))
+    assert proved.returncode == 0
+    report = json.loads((tmp_path / 'audit-proved' / 'audit.json').read_text())
+    assert [(k['access_key_id'], k['identity_type'], k['arn'].rsplit('/', 1)[-1]) for k in report['other_keys']] == [
+        (keys[OTHER], 'RAMUser', OTHER)]
+    assert 'key_not_verified' not in {f['kind'] for f in report['findings']}
+    # the side effect: RAM now records a use of flow-other's key, the STS call signed with it; the others are untouched
+    after = last_used(emulator, keys.values())
+    assert after[keys[OTHER]] > before[keys[OTHER]]
+    assert dict((k, v) for k, v in after.items() if k != keys[OTHER]) == dict((k, v) for k, v in before.items() if k != keys[OTHER])
+    assert signing_key_ids(emulator)['GetCallerIdentity'] == {emulator.env_for('admin')['ALIBABA_CLOUD_ACCESS_KEY_ID'], keys[OTHER]}

@@ -23,7 +23,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._audit import (
 )
 
 NOW = datetime.datetime(2026, 5, 1, 12, 0, 0, tzinfo=datetime.timezone.utc)
-POLICY = {'max_age_days': 90, 'inactive_grace_days': 7}
+POLICY = {'max_age_days': 90, 'inactive_grace_days': 7, 'unused_days': 90}
 
 
 def ago(days, hours=0):
@@ -61,7 +61,7 @@ CASES = [
     ('inactive key held by nobody is no orphan',
      [user('app', key('K1', 'Inactive', created=3))], reads(), {}, POLICY, None, []),
     ('active key one day past the policy is too old',
-     [user('app', key('K1', created=91))], reads(held('web1', 'K1')), {}, POLICY, None, [('key_too_old', 'K1')]),
+     [user('app', key('K1', created=91, last_used=1))], reads(held('web1', 'K1')), {}, POLICY, None, [('key_too_old', 'K1')]),
     ('active key exactly at the policy age is not too old',
      [user('app', key('K1', created=90))], reads(held('web1', 'K1')), {}, POLICY, None, []),
     ('max_age_days 0 turns the age check off',
@@ -97,6 +97,26 @@ CASES = [
      [user('app', key('K1'))], reads(held('web1', 'K1'), held('web2', 'DEAD')),
      {'DEAD': {'identity_type': None, 'arn': None, 'is_root': False, 'error': 'InvalidAccessKeyId.NotFound'}}, POLICY, None,
      [('stale_key_on_host', 'DEAD')]),
+    ('active key never used since its creation 91 days ago is unused (and too old)',
+     [user('app', key('K1', created=91))], reads(held('web1', 'K1')), {}, POLICY, None,
+     [('key_too_old', 'K1'), ('unused_key', 'K1')]),
+    ('active key never used, created 89 days ago, is not unused yet',
+     [user('app', key('K1', created=89))], reads(held('web1', 'K1')), {}, POLICY, None, []),
+    ('active key last used 31 days ago is unused for a 30-day policy',
+     [user('app', key('K1', created=80, last_used=31))], reads(held('web1', 'K1')), {}, dict(POLICY, unused_days=30), None,
+     [('unused_key', 'K1')]),
+    ('active key used yesterday is not unused',
+     [user('app', key('K1', created=80, last_used=1))], reads(held('web1', 'K1')), {}, dict(POLICY, unused_days=30), None, []),
+    ('active key held by no host and unused is both',
+     [user('app', key('K1', created=80, last_used=31))], reads(), {}, dict(POLICY, unused_days=30), None,
+     [('orphan_key', 'K1'), ('unused_key', 'K1')]),
+    ('inactive key last used long ago is judged by its grace, not as unused',
+     [user('app', key('K1', 'Inactive', created=80, last_used=60))], reads(), {}, dict(POLICY, unused_days=30), None,
+     [('inactive_past_grace', 'K1')]),
+    ('inactive key never used for long is judged by its grace, not as unused',
+     [user('app', key('K1', 'Inactive', created=300))], reads(), {}, POLICY, None, [('inactive_past_grace', 'K1')]),
+    ('unused_days 0 turns the unused check off',
+     [user('app', key('K1', created=80, last_used=70))], reads(held('web1', 'K1')), {}, dict(POLICY, unused_days=0), None, []),
     ('unknown key that was not verified',
      [user('app', key('K1'))], reads(held('web1', 'K1'), held('web2', 'ODD')), {}, POLICY, None,
      [('key_not_verified', 'ODD')]),
@@ -120,11 +140,71 @@ def test_findings(users, host_reads, identities, policy, controller, expected):
     report = build_report(users, host_reads, identities, policy, NOW, controller_identity=controller)
     assert kinds(report) == sorted(expected)
     assert report['summary']['findings'] == len(expected)
+    assert report['summary']['unused_keys'] == sum(1 for kind, dummy in expected if kind == 'unused_key')
 
 
 def test_the_cases_produce_every_kind_of_finding_and_each_kind_has_a_known_severity():
     assert {kind for case in CASES for kind, dummy in case[6]} == set(FINDING_KINDS)
     assert all(severity in SEVERITY_ORDER and title for severity, title in FINDING_KINDS.values())
+
+
+@pytest.mark.parametrize('last_used', [True, False], ids=['last used', 'never used'])
+def test_unused_days_boundary_is_more_than_n_days(last_used):
+    """Exactly N days since the last use (or, never used, since creation) is not unused; one second more is."""
+    def report_at(seconds_past):
+        at = NOW - datetime.timedelta(days=30, seconds=seconds_past)
+        stamp = at.strftime('%Y-%m-%dT%H:%M:%SZ')
+        row = {'access_key_id': 'K1', 'status': 'Active', 'create_date': ago(40) if last_used else stamp,
+               'last_used_date': stamp if last_used else None}
+        return build_report([user('app', row)], reads(held('web1', 'K1')), {}, dict(POLICY, unused_days=30), NOW)
+    assert kinds(report_at(0)) == []
+    assert kinds(report_at(1)) == [('unused_key', 'K1')]
+
+
+def test_unused_key_message_says_how_last_use_is_known_and_that_it_lags():
+    report = build_report([user('app', key('K1', created=80, last_used=31), key('K2', created=95))], reads(held('web1', 'K1')),
+                          {}, dict(POLICY, max_age_days=0, unused_days=30), NOW)
+    used, never = sorted((f for f in report['findings'] if f['kind'] == 'unused_key'), key=lambda f: f['access_key_id'])
+    assert 'Active key K1 of app was last used 31 days ago (%s) (policy: unused for at most 30 days)' % ago(31) in used['message']
+    assert 'Active key K2 of app has never been used in the 95 days since it was created' in never['message']
+    for finding in (used, never):
+        assert "RAM's GetAccessKeyLastUsed" in finding['message'] and "the audit signs no call with an audited user's key" in finding['message']
+        assert 'up to about two hours' in finding['message'] and 'used in the last two hours may show an older last use' in finding['message']
+        assert finding['severity'] == 'warning' and finding['user_name'] == 'app'
+    assert used['hosts'] == ['web1'] and never['hosts'] == []
+    # oldest first: K2, then K1
+    assert [k['findings'] for k in report['keys']] == [['orphan_key', 'unused_key'], ['unused_key']]
+
+
+def test_a_last_use_that_was_not_read_is_never_taken_for_never_used():
+    row = dict(key('K1', created=400), last_used_read=False)
+    report = build_report([user('app', row)], reads(held('web1', 'K1')), {}, dict(POLICY, max_age_days=0), NOW)
+    assert kinds(report) == [] and report['keys'][0]['last_used_read'] is False
+    row['last_used_read'] = True
+    report = build_report([user('app', row)], reads(held('web1', 'K1')), {}, dict(POLICY, max_age_days=0), NOW)
+    assert kinds(report) == [('unused_key', 'K1')]
+
+
+def test_a_policy_without_unused_days_has_no_unused_check():
+    report = build_report([user('app', key('K1', created=80, last_used=70))], reads(held('web1', 'K1')), {},
+                          {'max_age_days': 90, 'inactive_grace_days': 7}, NOW)
+    assert kinds(report) == [] and report['policy']['unused_days'] == 0
+
+
+@pytest.mark.parametrize('proven, error, says, not_says', [
+    (False, 'not identified (STS not asked)', ['was not identified', 'audit_users', 'audit_prove_held_keys=true',
+                                               'records a use of the key', 'account root key'], ['could not be read']),
+    (True, 'not verified (no secret read)', ['was not verified', 'its secret could not be read'], ['audit_prove_held_keys']),
+], ids=['not proven', 'proven'])
+def test_a_key_of_no_audited_user_without_identity_says_why_and_how_to_identify_it(proven, error, says, not_says):
+    report = build_report([user('app', key('K1', last_used=1))], reads(held('web1', 'K1'), held('web2', 'ODD')), {}, POLICY, NOW,
+                          held_keys_proven=proven)
+    finding, = report['findings']
+    assert (finding['kind'], finding['access_key_id'], finding['hosts']) == ('key_not_verified', 'ODD', ['web2'])
+    assert finding['title'] == 'Key of no audited user not identified'
+    assert all(text in finding['message'] for text in says), finding['message']
+    assert not any(text in finding['message'] for text in not_says), finding['message']
+    assert report['other_keys'][0]['error'] == error
 
 
 def test_grace_zero_reports_any_inactive_key():
@@ -180,7 +260,8 @@ def test_collect_users_from_a_registered_loop():
     ]
     assert collect_users(results) == [
         {'user_name': 'app', 'exists': True, 'error': None,
-         'access_keys': [{'access_key_id': 'K1', 'status': 'Active', 'create_date': ago(3), 'last_used_date': None}]},
+         'access_keys': [{'access_key_id': 'K1', 'status': 'Active', 'create_date': ago(3), 'last_used_date': None,
+                          'last_used_read': True}]},
         {'user_name': 'broken', 'exists': False, 'error': 'NoPermission', 'access_keys': []},
         {'user_name': 'gone', 'exists': False, 'error': None, 'access_keys': []},
     ]
@@ -197,11 +278,20 @@ def test_collect_users_from_the_users_of_one_batch_invocation():
     ]
     assert collect_users(users) == [
         {'user_name': 'app', 'exists': True, 'error': None,
-         'access_keys': [{'access_key_id': 'K1', 'status': 'Active', 'create_date': ago(3), 'last_used_date': ago(1)}]},
+         'access_keys': [{'access_key_id': 'K1', 'status': 'Active', 'create_date': ago(3), 'last_used_date': ago(1),
+                          'last_used_read': True}]},
         {'user_name': 'denied', 'exists': False, 'error': 'NoPermission', 'access_keys': []},
         {'user_name': 'gone', 'exists': False, 'error': None, 'access_keys': []},
         {'user_name': 'odd', 'exists': False, 'error': 'connection refused', 'access_keys': []},
     ]
+
+
+def test_collect_users_tells_a_last_use_not_read_from_never_used():
+    results = [{'user_name': 'app', 'user_exists': True, 'access_keys': [
+        {'access_key_id': 'K1', 'status': 'Active', 'create_date': ago(3), 'last_used_date': None},
+        {'access_key_id': 'K2', 'status': 'Active', 'create_date': ago(3)}]}]
+    assert [(k['access_key_id'], k['last_used_date'], k['last_used_read']) for k in collect_users(results)[0]['access_keys']] == [
+        ('K1', None, True), ('K2', None, False)]
 
 
 def read_item(user_name, key_id=None, path='/etc/app.env', **extra):

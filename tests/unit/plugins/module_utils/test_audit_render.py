@@ -52,6 +52,8 @@ def sample_report():
             {'access_key_id': 'LTAIbatch00000000003', 'status': 'Active', 'create_date': _ago(12), 'last_used_date': _ago(0)}]},
         {'user_name': 'app-spare', 'exists': True, 'error': None, 'access_keys': [
             {'access_key_id': 'LTAIspare00000000004', 'status': 'Active', 'create_date': _ago(2), 'last_used_date': None}]},
+        {'user_name': 'app-idle', 'exists': True, 'error': None, 'access_keys': [
+            {'access_key_id': 'LTAIidle000000000005', 'status': 'Active', 'create_date': _ago(60), 'last_used_date': _ago(45)}]},
     ]
     held = [
         {'host': 'web1', 'user_name': 'app-web', 'access_key_id': 'LTAIwebOld0000000001', 'format': 'sdk',
@@ -60,6 +62,8 @@ def sample_report():
          'path': HOSTILE_PATH, 'profile': 'default'},
         {'host': 'web2', 'user_name': 'app-web', 'access_key_id': 'LTAIrootKey000000009', 'format': 'env',
          'path': '/etc/app.env', 'profile': 'default'},
+        {'host': 'web1', 'user_name': 'app-idle', 'access_key_id': 'LTAIidle000000000005', 'format': 'env',
+         'path': '/etc/idle.env', 'profile': 'default'},
     ]
     reads = {'held': held, 'hosts_read': sorted({entry['host'] for entry in held}),
              'unreachable': [{'host': 'web9', 'message': 'ssh: connect to host web9 port 22: Connection refused',
@@ -67,7 +71,7 @@ def sample_report():
              'unreadable': []}
     identities = {'LTAIrootKey000000009': {'identity_type': 'Account', 'arn': 'acs:ram::1234567890123456:root',
                                            'is_root': True, 'error': None}}
-    return build_report(users, reads, identities, {'max_age_days': 90, 'inactive_grace_days': 7}, NOW,
+    return build_report(users, reads, identities, {'max_age_days': 90, 'inactive_grace_days': 7, 'unused_days': 30}, NOW,
                         controller_identity={'identity_type': 'RAMUser', 'arn': 'acs:ram::1234567890123456:user/ram-admin',
                                              'is_root': False})
 
@@ -102,9 +106,14 @@ def test_json_is_the_report_sorted_and_parseable():
     assert set(doc) == {'schema_version', 'generated_at', 'policy', 'controller_identity', 'summary', 'keys', 'other_keys',
                         'hosts_read', 'unreachable_hosts', 'unreadable_files', 'findings'}
     assert {f['kind'] for f in doc['findings']} == {
-        'root_key_in_use', 'key_too_old', 'inactive_past_grace', 'orphan_key', 'host_unreachable', 'user_at_key_limit'}
+        'root_key_in_use', 'key_too_old', 'inactive_past_grace', 'orphan_key', 'unused_key', 'host_unreachable',
+        'user_at_key_limit'}
     assert set(doc['keys'][0]) == {'user_name', 'access_key_id', 'status', 'create_date', 'age_days', 'last_used_date',
-                                   'hosts', 'held_by', 'findings'}
+                                   'last_used_read', 'hosts', 'held_by', 'findings'}
+    assert doc['policy'] == {'max_age_days': 90, 'inactive_grace_days': 7, 'unused_days': 30}
+    assert doc['summary']['unused_keys'] == 1 and doc['summary']['findings_by_kind']['unused_key'] == 1
+    unused, = [f for f in doc['findings'] if f['kind'] == 'unused_key']
+    assert unused['access_key_id'] == 'LTAIidle000000000005' and 'up to about two hours' in unused['message']
 
 
 def test_markdown_has_one_table_row_per_finding_and_key_with_cells_escaped():
@@ -127,11 +136,37 @@ def test_markdown_has_one_table_row_per_finding_and_key_with_cells_escaped():
     assert '**%d findings**' % len(report['findings']) in text
 
 
+def test_markdown_shows_the_unused_key_the_policy_and_where_last_use_comes_from():
+    report = sample_report()
+    text = render_markdown(report, TITLE)
+    lines = text.splitlines()
+    assert 'Policy: keys older than 90 days, active keys unused for more than 30 days, inactive keys past 7 days of grace.' in lines[2]
+    assert lines[4].startswith("Last used: as reported by RAM's GetAccessKeyLastUsed")
+    assert 'up to about two hours: a key used in the last two hours may show an older last use' in lines[4]
+    assert '(4 active, 1 unused)' in text
+    row, = [line for line in lines if line.startswith('| warning | Active key unused for longer than the policy |')]
+    assert '| app-idle | LTAIidle000000000005 | web1 | Active key LTAIidle000000000005 of app-idle was last used 45 days ago' in row
+    key_row, = [line for line in lines if line.startswith('| app-idle |')]
+    assert key_row.endswith('| %s | web1:/etc/idle.env | unused_key |' % _ago(45))
+
+
+def test_a_last_use_that_was_not_read_shows_as_not_read():
+    report = sample_report()
+    spare, = [k for k in report['keys'] if k['user_name'] == 'app-spare']
+    assert spare['last_used_read'] and spare['last_used_date'] is None, 'never used'
+    spare['last_used_read'] = False
+    row, = [line for line in render_markdown(report, TITLE).splitlines() if line.startswith('| app-spare |')]
+    assert '| not read |' in row and '| never |' not in row
+    assert '<td class="nw">not read</td>' in render_html(report, TITLE)
+    assert 'not read' not in render_markdown(sample_report(), TITLE) and '| never |' in render_markdown(sample_report(), TITLE)
+
+
 def test_markdown_without_findings_says_so():
     report = build_report([], {'held': [], 'hosts_read': [], 'unreachable': [], 'unreadable': []}, {},
                           {'max_age_days': 0, 'inactive_grace_days': 7}, NOW)
     text = render_markdown(report, 'empty')
     assert 'No findings.' in text and 'No keys.' in text and 'any number of days' in text
+    assert 'no check of unused keys' in text
 
 
 def test_html_is_self_contained_and_escapes_every_input_string():
@@ -156,6 +191,12 @@ def test_html_has_the_tables_findings_and_chart():
     chart = page[page.index('<svg id="age-chart"'):page.index('</svg>')]
     assert chart.count('<rect') == len(report['keys'])
     assert 'policy: 90 days' in chart and '>120<' in chart
+    # the unused key's bar is amber, and only it
+    assert chart.count('fill="#c77700"') == 1 and re.search(r'fill="#c77700"><title>app-idle LTAIidle000000000005', chart)
+    assert '<div class="card unused"><b>1</b>unused</div>' in page
+    assert re.search(r'<p class="meta" id="last-used-note">Last used: as reported by RAM&#x27;s GetAccessKeyLastUsed[^<]*'
+                     r'up to about two hours[^<]*</p>', page)
+    assert 'active keys unused for more than 30 days' in page
 
 
 def test_html_chart_without_keys_or_policy():

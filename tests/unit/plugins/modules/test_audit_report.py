@@ -49,7 +49,32 @@ def test_without_output_dir_it_reports_the_unknown_key_ids_and_writes_nothing(re
     result = report(host_reads=HOST_READS)
     assert not result['changed'] and 'paths' not in result
     assert result['unknown_key_ids'] == ['ROOTK']
-    assert {f['kind'] for f in result['findings']} == {'orphan_key', 'key_too_old', 'key_not_verified'}
+    # K2: created 2025-01-01, never used, so unused for more than the default 90 days
+    assert {f['kind'] for f in result['findings']} == {'orphan_key', 'key_too_old', 'unused_key', 'key_not_verified'}
+    assert result['summary']['unused_keys'] == 1 and result['report']['policy']['unused_days'] == 90
+    not_identified, = [f for f in result['findings'] if f['kind'] == 'key_not_verified']
+    assert 'was not identified' in not_identified['message'] and 'audit_prove_held_keys=true' in not_identified['message']
+
+
+@pytest.mark.parametrize('unused_days, unused', [(0, []), (486, []), (485, ['K2']), (2, ['K2']), (1, ['K1', 'K2'])])
+def test_unused_days_sets_how_long_an_active_key_may_go_unused(report, unused_days, unused):
+    # K1: last used 2026-04-30T00:00Z, 1.5 days before NOW; K2: never used, created 485.5 days before NOW
+    result = report(unused_days=unused_days, max_age_days=0)
+    assert sorted(f['access_key_id'] for f in result['findings'] if f['kind'] == 'unused_key') == unused
+    assert result['report']['policy']['unused_days'] == unused_days
+
+
+def test_users_without_last_use_are_never_reported_unused(report):
+    users = [dict(USERS[1], access_keys=[{k: v for k, v in USERS[1]['access_keys'][0].items() if k != 'last_used_date'}])]
+    result = report(users=users, max_age_days=0)
+    assert result['findings'][0]['kind'] == 'orphan_key' and len(result['findings']) == 1
+    assert result['report']['keys'][0]['last_used_read'] is False
+
+
+def test_held_keys_proven_says_a_key_without_identity_could_not_be_verified(report):
+    result = report(host_reads=HOST_READS, held_keys_proven=True)
+    finding, = [f for f in result['findings'] if f['kind'] == 'key_not_verified']
+    assert 'its secret could not be read' in finding['message'] and 'audit_prove_held_keys' not in finding['message']
 
 
 def test_writes_the_three_reports_0600_then_changes_nothing(report, tmp_path):
@@ -65,7 +90,7 @@ def test_writes_the_three_reports_0600_then_changes_nothing(report, tmp_path):
     doc = json.loads((out / 'audit.json').read_text())
     assert doc == result['report']
     assert sorted((f['kind'], f['access_key_id']) for f in doc['findings']) == [
-        ('key_too_old', 'K2'), ('orphan_key', 'K2'), ('root_key_in_use', 'ROOTK')]
+        ('key_too_old', 'K2'), ('orphan_key', 'K2'), ('root_key_in_use', 'ROOTK'), ('unused_key', 'K2')]
     assert [k['hosts'] for k in doc['keys']] == [['web1'], []]
     assert sorted(os.listdir(out)) == ['audit.html', 'audit.json', 'audit.md'], 'no temporary file left'
     assert not report(**args)['changed'], 'same inputs and time: same files'
@@ -80,6 +105,7 @@ def test_check_mode_predicts_the_change_and_writes_nothing(report, tmp_path):
 
 @pytest.mark.parametrize('args, message', [
     ({'max_age_days': -1}, 'must be 0 or more'),
+    ({'unused_days': -1}, 'unused_days must be 0 or more'),
     ({'now': 'yesterday'}, 'YYYY-MM-DDThh:mm:ssZ'),
 ])
 def test_bad_input_is_refused(report, args, message):
