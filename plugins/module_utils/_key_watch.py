@@ -43,7 +43,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._keys.api import list_a
 from ansible_collections.aliyun.ram.plugins.module_utils._keys.plan import ACTIVE, describe_keys
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ApiError, ValidationError, scrub
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_module import RamTask, auth_argument_spec
-from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import age_days, parse_date, utc_now
+from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import parse_date, utc_now
 from ansible_collections.aliyun.ram.plugins.module_utils._users.api import list_users
 
 KEY_TOO_OLD = 'key_too_old'

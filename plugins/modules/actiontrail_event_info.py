@@ -192,7 +192,8 @@ def main():
     run_module(
         run_actiontrail_event_info,
         argument_spec=dict(
-            access_key_ids=dict(type='list', elements='str'),
+            # AccessKey IDs are not secret (the secret of a key is never asked for)
+            access_key_ids=dict(type='list', elements='str', no_log=False),
             event_names=dict(type='list', elements='str'),
             start_time=dict(type='str'),
             end_time=dict(type='str'),

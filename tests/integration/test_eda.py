@@ -35,7 +35,7 @@ import yaml
 
 from tests.support.emulator import read_env_file
 from tests.support.fixtures import fresh
-from tests.support.playbook import REPO_ROOT, PlaybookRunner, user_keys
+from tests.support.playbook import REPO_ROOT, PlaybookRunner
 
 BIN_DIR = os.path.dirname(sys.executable)
 ANSIBLE_RULEBOOK = os.path.join(BIN_DIR, 'ansible-rulebook')

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.aliyun.ram.plugins.module_utils import _key_watch, _ram_module
+from ansible_collections.aliyun.ram.plugins.module_utils import _ram_module
 from ansible_collections.aliyun.ram.plugins.module_utils._key_watch import (
     KEY_TOO_OLD,
     KEY_UNUSED,
