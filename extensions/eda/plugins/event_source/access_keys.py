@@ -117,6 +117,12 @@ options:
   assume_role_arn:
     description: A RAM role to assume (else E(ALIBABA_CLOUD_ROLE_ARN)).
     type: str
+  role_session_name:
+    description: Session name with O(assume_role_arn) (else E(ALIBABA_CLOUD_ROLE_SESSION_NAME)).
+    type: str
+  ecs_role_name:
+    description: The RAM role of the ECS instance the source runs on (else E(ALIBABA_CLOUD_ECS_METADATA)).
+    type: str
   region:
     description: Region ID; chooses the default ActionTrail endpoint (V(cn-hangzhou) when not set).
     type: str
@@ -129,6 +135,14 @@ options:
   actiontrail_endpoint:
     description: ActionTrail endpoint (else E(ALIBABA_CLOUD_ACTIONTRAIL_ENDPOINT)).
     type: str
+  timeout:
+    description: Connect and read timeout of each API request, in seconds.
+    type: float
+    default: 10
+  max_retries:
+    description: How many times a failed read is retried (throttling, 5xx, network errors), with jittered backoff.
+    type: int
+    default: 5
 '''
 
 EXAMPLES = r'''
