@@ -59,6 +59,8 @@ stage_browser() {
 }
 
 stage_integration() {
+    # ansible-rulebook's rule engine (tests/integration/test_eda.py) runs on Java 17
+    ensure_apt openjdk-17-jre-headless
     log "integration targets against the emulator"
     run_pytest -q "$REPO_ROOT/tests/integration"
 }

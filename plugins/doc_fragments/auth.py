@@ -73,6 +73,7 @@ options:
   region:
     description:
       - Region ID, for example V(cn-hangzhou). RAM is a global service, so this is optional.
+      - It also chooses the default ActionTrail endpoint (see O(actiontrail_endpoint)).
     type: str
   endpoint:
     description:
@@ -85,6 +86,13 @@ options:
       - STS API endpoint (for O(assume_role_arn) and M(aliyun.ram.sts_caller_info)), in the same forms as O(endpoint).
         Defaults to V(sts.aliyuncs.com) over HTTPS.
       - If not set, the value of the E(ALIBABA_CLOUD_STS_ENDPOINT) environment variable is used.
+    type: str
+  actiontrail_endpoint:
+    description:
+      - ActionTrail API endpoint (for M(aliyun.ram.actiontrail_event_info)), in the same forms as O(endpoint).
+        Defaults to V(actiontrail.<region>.aliyuncs.com) over HTTPS, with O(region) or V(cn-hangzhou).
+      - ActionTrail is regional; C(LookupEvents) returns the events of the region of its endpoint.
+      - If not set, the value of the E(ALIBABA_CLOUD_ACTIONTRAIL_ENDPOINT) environment variable is used.
     type: str
   timeout:
     description:
@@ -118,6 +126,7 @@ requirements:
   - alibabacloud-credentials >= 1.0.12
   - alibabacloud-tea-openapi >= 0.4.6
   - darabonba-core >= 1.0.0
+  - alibabacloud-actiontrail20200706 >= 2.6.0 (for M(aliyun.ram.actiontrail_event_info))
 notes:
   - These modules call the Alibaba Cloud API from wherever they run. Run them on the controller
     (C(delegate_to) V(localhost), usually with C(run_once) V(true)); environment variables and credential files are

@@ -7,11 +7,15 @@
 # The interfaces in this file are meant for use within the aliyun.ram collection
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
 
-"""RAM/STS clients: endpoints, credential resolution, and one retrying call path for every API action.
+"""RAM/STS/ActionTrail clients: endpoints, credential resolution, and one retrying call path for every API action.
 
 ``RamApi`` is what the rest of the collection talks to: ``read``/``write``/``paginate`` with CamelCase
 wire parameter names, returning the response body as a plain dict.  It is thread-safe (a batch module
 may share one between worker threads).  The SDK sits behind ``SdkTransport``; unit tests swap in a fake.
+
+A service is a name in ``SERVICES`` (its pip package, the option naming its endpoint, its default endpoint); the
+SDK of each is loaded by ``sdk_for``.  RAM and STS are imported with this file (every module uses them); ActionTrail
+only when a call needs it, so the modules that never query it do not pay for importing its SDK.
 """
 
 from __future__ import annotations
@@ -74,12 +78,62 @@ else:
     STS_SDK_IMPORT_ERROR = None
 
 DEFAULT_ENDPOINTS = {'ram': 'ram.aliyuncs.com', 'sts': 'sts.aliyuncs.com'}
+# ActionTrail is regional: its endpoint names the region whose events LookupEvents returns.
+ACTIONTRAIL_DEFAULT_REGION = 'cn-hangzhou'
 DEFAULT_ROLE_SESSION_NAME = 'ansible-aliyun-ram'
 ROLE_SESSION_SECONDS = 3600
 USER_AGENT = 'AnsibleCollection/aliyun.ram'
 
 # pip package names, for missing_required_lib()
-SERVICE_PACKAGES = {'ram': 'alibabacloud-ram20150501', 'sts': 'alibabacloud-sts20150401'}
+SERVICE_PACKAGES = {'ram': 'alibabacloud-ram20150501', 'sts': 'alibabacloud-sts20150401',
+                    'actiontrail': 'alibabacloud-actiontrail20200706'}
+# the option that names each service's endpoint (and its environment variable, see _ram_module.auth_argument_spec)
+ENDPOINT_OPTIONS = {'ram': 'endpoint', 'sts': 'sts_endpoint', 'actiontrail': 'actiontrail_endpoint'}
+SERVICES = tuple(SERVICE_PACKAGES)
+
+
+def default_endpoint(service, region=None):
+    """The public endpoint of ``service`` (host name, reached over HTTPS)."""
+    if service == 'actiontrail':
+        return 'actiontrail.%s.aliyuncs.com' % (region or ACTIONTRAIL_DEFAULT_REGION)
+    return DEFAULT_ENDPOINTS[service]
+
+
+def _load_actiontrail_sdk():
+    from alibabacloud_actiontrail20200706.client import Client as TrailSdkClient  # pylint: disable=import-outside-toplevel
+    from alibabacloud_actiontrail20200706 import models as trail_sdk_models  # pylint: disable=import-outside-toplevel
+    return TrailSdkClient, trail_sdk_models
+
+
+# service -> loader of (client class, models module), for the SDKs imported on first use
+_LAZY_SDKS = {'actiontrail': _load_actiontrail_sdk}
+_lazy_loaded = {}
+_lazy_lock = threading.Lock()
+
+
+def _lazy_sdk(service):
+    """(client class, models, None) or (None, None, import traceback); loaded once."""
+    with _lazy_lock:
+        if service not in _lazy_loaded:
+            try:
+                client_class, models = _LAZY_SDKS[service]()
+            except ImportError:
+                _lazy_loaded[service] = (None, None, traceback.format_exc())
+            else:
+                _lazy_loaded[service] = (client_class, models, None)
+        return _lazy_loaded[service]
+
+
+def sdk_for(service):
+    """(SDK client class, SDK models module) of ``service``; the SDK must be importable (see ``missing_sdk``)."""
+    if service == 'ram':
+        return RamSdkClient, ram_sdk_models
+    if service == 'sts':
+        return StsSdkClient, sts_sdk_models
+    client_class, models, import_error = _lazy_sdk(service)
+    if client_class is None:
+        raise ImportError('%s is not importable: %s' % (SERVICE_PACKAGES[service], import_error))
+    return client_class, models
 
 
 def missing_sdk(services):
@@ -90,6 +144,11 @@ def missing_sdk(services):
         return SERVICE_PACKAGES['ram'], RAM_SDK_IMPORT_ERROR
     if 'sts' in services and not HAS_STS_SDK:
         return SERVICE_PACKAGES['sts'], STS_SDK_IMPORT_ERROR
+    for service in services:
+        if service in _LAZY_SDKS:
+            import_error = _lazy_sdk(service)[2]
+            if import_error:
+                return SERVICE_PACKAGES[service], import_error
     return None, None
 
 
@@ -142,11 +201,12 @@ def parse_endpoint(value, option):
 class Connection(object):
     """Where to send requests and how long to wait."""
 
-    def __init__(self, endpoint=None, sts_endpoint=None, region=None, timeout=10.0):
-        self.endpoints = {
-            'ram': parse_endpoint(endpoint, 'endpoint') if endpoint else (DEFAULT_ENDPOINTS['ram'], 'https'),
-            'sts': parse_endpoint(sts_endpoint, 'sts_endpoint') if sts_endpoint else (DEFAULT_ENDPOINTS['sts'], 'https'),
-        }
+    def __init__(self, endpoint=None, sts_endpoint=None, region=None, timeout=10.0, actiontrail_endpoint=None):
+        given = {'ram': endpoint, 'sts': sts_endpoint, 'actiontrail': actiontrail_endpoint}
+        self.endpoints = dict(
+            (service, parse_endpoint(given[service], ENDPOINT_OPTIONS[service]) if given[service]
+             else (default_endpoint(service, region), 'https'))
+            for service in SERVICES)
         self.region = region
         if timeout is None or timeout <= 0:
             raise ValidationError('timeout must be a positive number of seconds, got %r' % (timeout,))
@@ -274,13 +334,13 @@ class SdkTransport(object):
                 config = SdkConfig(endpoint=host, protocol=protocol, region_id=self.connection.region,
                                    read_timeout=self.connection.timeout_ms, connect_timeout=self.connection.timeout_ms,
                                    user_agent=USER_AGENT, **self._credentials)
-                client = (RamSdkClient if service == 'ram' else StsSdkClient)(config)
+                client = sdk_for(service)[0](config)
                 self._clients[service] = client
             return client
 
     def invoke(self, service, action, params):
         client = self._client(service)
-        models = ram_sdk_models if service == 'ram' else sts_sdk_models
+        models = sdk_for(service)[1]
         method = getattr(client, _snake_action(action) + '_with_options')
         runtime = RuntimeOptions(read_timeout=self.connection.timeout_ms, connect_timeout=self.connection.timeout_ms)
         request_class = getattr(models, action + 'Request', None)
@@ -293,7 +353,7 @@ class SdkTransport(object):
 
 
 class RamApi(object):
-    """Every RAM/STS call goes through here: error translation, retries, reconciliation, paging."""
+    """Every RAM/STS/ActionTrail call goes through here: error translation, retries, reconciliation, paging."""
 
     def __init__(self, transport, policy=None, secrets=()):
         self.transport = transport

@@ -173,10 +173,14 @@ def error_hint(err):
     if err.transport:
         where = (' %s' % err.endpoint) if err.endpoint else ''
         if err.transport == TRANSPORT_NOT_SENT:
-            return 'could not connect to the endpoint%s: check endpoint/sts_endpoint, DNS, proxy settings and the network' % where
+            return ('could not connect to the endpoint%s: check endpoint/sts_endpoint/actiontrail_endpoint, DNS, proxy settings '
+                    'and the network' % where)
         return ('no answer from the endpoint%s: check the network and raise timeout if the service is slow; '
                 'the request may or may not have been applied' % where)
     if code in ('NoPermission', 'Forbidden.RAM', 'Forbidden', 'Forbidden.AccessDenied') or code.startswith('Forbidden'):
+        if err.action == 'LookupEvents':
+            return ('the identity in use may not query ActionTrail: attach AliyunActionTrailReadOnlyAccess to it '
+                    '(ReadOnlyAccess does not cover actiontrail:LookupEvents)')
         if err.action == 'AssumeRole':
             return 'the source identity may not assume the role: attach AliyunSTSAssumeRoleAccess and check the role trust policy'
         if err.action.startswith(('Get', 'List')):

@@ -55,6 +55,7 @@ def auth_argument_spec():
         'region': dict(type='str'),
         'endpoint': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_RAM_ENDPOINT'])),
         'sts_endpoint': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_STS_ENDPOINT'])),
+        'actiontrail_endpoint': dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_ACTIONTRAIL_ENDPOINT'])),
         'timeout': dict(type='float', default=10.0),
         'max_retries': dict(type='int', default=5),
         'consistency_window': dict(type='float', default=CONSISTENCY_WINDOW_SECONDS),
@@ -139,6 +140,7 @@ class RamTask:
             if self.params['consistency_window'] < 0:
                 raise ValidationError('consistency_window must be 0 or more, got %s' % self.params['consistency_window'])
             connection = Connection(endpoint=self.params['endpoint'], sts_endpoint=self.params['sts_endpoint'],
+                                    actiontrail_endpoint=self.params.get('actiontrail_endpoint'),
                                     region=self.params['region'], timeout=self.params['timeout'])
             self._api = connect(auth, connection, RetryPolicy(max_retries=self.params['max_retries'],
                                                               consistency_window=self.params['consistency_window']))

@@ -110,6 +110,14 @@ def _audit_inputs(env_file):
 
 # What each module's examples refer to.
 PREREQUISITES = {
+    # the examples look up what backup-job's keys did: one key, used once
+    'actiontrail_event_info': [
+        _user('backup-job'),
+        {'name': 'Prerequisite: a key of backup-job', 'aliyun.ram.ram_access_key': {'user_name': 'backup-job'},
+         'no_log': True},
+        {'name': 'Prerequisite: the keys of backup-job', 'aliyun.ram.ram_access_key_info': {'user_name': 'backup-job'},
+         'register': 'backup_keys'},
+    ],
     'audit_report': _audit_inputs('{{ audit_env_file }}'),
     # the examples create backup-job and alice themselves, then delete backup-job
     'ram_user': [],

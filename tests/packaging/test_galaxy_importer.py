@@ -97,7 +97,8 @@ def test_importer_lint_step_ran_and_found_nothing(clean_import):
 
 def test_importer_found_the_content(clean_import):
     for line in ('Loading module ram_user', 'Loading role credentials', 'Loading role provision',
-                 'Loading playbook provision.yml'):
+                 'Loading playbook provision.yml', 'Loading module actiontrail_event_info',
+                 'Loading eda/plugins/event_source access_keys'):
         assert line in clean_import.lines, clean_import
 
 

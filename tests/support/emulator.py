@@ -198,4 +198,5 @@ class Emulator:
             'ALIBABA_CLOUD_ACCESS_KEY_SECRET': source['ALIBABA_CLOUD_ACCESS_KEY_SECRET'],
             'ALIBABA_CLOUD_RAM_ENDPOINT': 'http://' + self.endpoint,
             'ALIBABA_CLOUD_STS_ENDPOINT': 'http://' + self.endpoint,
+            'ALIBABA_CLOUD_ACTIONTRAIL_ENDPOINT': 'http://' + self.endpoint,
         }

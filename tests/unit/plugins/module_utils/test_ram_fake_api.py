@@ -86,6 +86,7 @@ class FakeRam(object):
     ``action``: raised before the action runs, or (after=True) after it committed, like a lost response."""
 
     def __init__(self, identity_type='RAMUser', account_id='1234567890123456', page_size=None):
+        self.trail = []               # ActionTrail events (newest last), see add_event
         self.users = {}
         self.calls = []
         self.faults = []
@@ -124,6 +125,18 @@ class FakeRam(object):
     def add_key(self, user_name, key_id, status='Active', create_date='2026-01-01T00:00:00Z'):
         self.users[user_name]['keys'].append({'AccessKeyId': key_id, 'AccessKeySecret': 'secret-of-' + key_id,
                                               'Status': status, 'CreateDate': create_date})
+
+    def add_event(self, access_key_id, event_time, event_name='ListUsers', source_ip='127.0.0.1', identity_type='ram-user',
+                  user_name='alice', **fields):
+        """An ActionTrail event, shaped as LookupEvents returns it (``fields``: more top-level fields)."""
+        event = {'eventId': 'EV-%d' % (len(self.trail) + 1), 'eventName': event_name, 'eventTime': event_time,
+                 'eventType': 'ApiCall', 'eventRW': 'Read', 'eventSource': 'ram.aliyuncs.com', 'serviceName': 'Ram',
+                 'sourceIpAddress': source_ip, 'userAgent': 'test', 'acsRegion': 'cn-hangzhou', 'requestId': 'R%d' % len(self.trail),
+                 'userIdentity': {'type': identity_type, 'principalId': 'P1', 'accountId': self.account_id,
+                                  'accessKeyId': access_key_id, 'userName': user_name}}
+        event.update(fields)
+        self.trail.append(event)
+        return event
 
     def key_ids(self, user_name):
         return [k['AccessKeyId'] for k in self.users[user_name]['keys']]
@@ -298,6 +311,24 @@ class FakeRam(object):
         caller = self.users.get('ram-admin', {'User': {'UserId': '2222'}})['User']['UserId']
         return {'AccountId': self.account_id, 'IdentityType': 'RAMUser', 'Arn': 'acs:ram::%s:user/ram-admin' % self.account_id,
                 'UserId': caller, 'PrincipalId': caller}
+
+    def _LookupEvents(self, params):
+        """ActionTrail LookupEvents: conditions (the second of the same key wins), the window, newest first, pages."""
+        conditions = {}
+        for attribute in (params.get('LookupAttribute') or [])[:2]:
+            conditions[attribute['Key']] = attribute['Value']
+        fields = {'EventAccessKeyId': lambda e: e['userIdentity'].get('accessKeyId'), 'EventName': lambda e: e['eventName']}
+        start, end = params.get('StartTime'), params.get('EndTime')
+        matching = [e for e in reversed(self.trail)
+                    if all(fields[key](e) == value for key, value in conditions.items())
+                    and (not start or start <= e['eventTime'] <= end)]
+        matching.sort(key=lambda e: e['eventTime'], reverse=True)
+        offset = int(params.get('NextToken') or 0)
+        size = self.page_size or int(params.get('MaxResults') or 20)
+        body = {'Events': [dict(e) for e in matching[offset:offset + size]], 'StartTime': start, 'EndTime': end}
+        if offset + size < len(matching):
+            body['NextToken'] = str(offset + size)
+        return body
 
     def _AssumeRole(self, params):
         return {'Credentials': {'AccessKeyId': 'STS.assumed', 'AccessKeySecret': 'assumed-secret-value',

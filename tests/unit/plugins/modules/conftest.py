@@ -44,14 +44,14 @@ CREDENTIAL_ENVIRONMENT = (
     'ALICLOUD_SECRET_KEY', 'ALIBABA_CLOUD_SECURITY_TOKEN', 'ALICLOUD_SECURITY_TOKEN', 'ALIBABA_CLOUD_PROFILE',
     'ALICLOUD_PROFILE', 'ALIBABA_CLOUD_ROLE_ARN', 'ALICLOUD_ASSUME_ROLE_ARN', 'ALIBABA_CLOUD_ROLE_SESSION_NAME',
     'ALICLOUD_ASSUME_ROLE_SESSION_NAME', 'ALIBABA_CLOUD_RAM_ENDPOINT', 'ALIBABA_CLOUD_STS_ENDPOINT',
-    'ALIBABA_CLOUD_ECS_METADATA', 'ALIBABA_CLOUD_CREDENTIALS_FILE',
+    'ALIBABA_CLOUD_ACTIONTRAIL_ENDPOINT', 'ALIBABA_CLOUD_ECS_METADATA', 'ALIBABA_CLOUD_CREDENTIALS_FILE',
 )
 
 
 # The controller-side modules also run inside Ansible's worker process (plugin_utils/_in_process.py): every test of
 # theirs runs both ways, and must see the same result.
 IN_PROCESS_MODULES = frozenset(('ram_user', 'ram_user_info', 'ram_users', 'ram_access_key', 'ram_access_key_info',
-                                'ram_access_keys', 'sts_caller_info'))
+                                'ram_access_keys', 'sts_caller_info', 'actiontrail_event_info'))
 
 
 @pytest.fixture(params=['as_module', 'in_process'])

@@ -40,12 +40,14 @@ CALLER = {'access_key': 'LTAIcallerControl01', 'secret_key': 'caller-secret-cont
 ENVIRONMENT = ('ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALICLOUD_ACCESS_KEY', 'ALICLOUD_ACCESS_KEY_ID',
                'ALICLOUD_SECRET_KEY', 'ALIBABA_CLOUD_SECURITY_TOKEN', 'ALICLOUD_SECURITY_TOKEN', 'ALIBABA_CLOUD_PROFILE',
                'ALICLOUD_PROFILE', 'ALIBABA_CLOUD_ROLE_ARN', 'ALICLOUD_ASSUME_ROLE_ARN', 'ALIBABA_CLOUD_ROLE_SESSION_NAME',
-               'ALICLOUD_ASSUME_ROLE_SESSION_NAME', 'ALIBABA_CLOUD_RAM_ENDPOINT', 'ALIBABA_CLOUD_STS_ENDPOINT')
+               'ALICLOUD_ASSUME_ROLE_SESSION_NAME', 'ALIBABA_CLOUD_RAM_ENDPOINT', 'ALIBABA_CLOUD_STS_ENDPOINT',
+               'ALIBABA_CLOUD_ACTIONTRAIL_ENDPOINT')
 
 
 def minimal_args(name, tmp_path):
     """The least each module needs besides the option under test (files only ever inside tmp_path)."""
     return {
+        'actiontrail_event_info': {},
         'audit_report': {'users': [], 'output_dir': str(tmp_path / 'reports')},
         'credential_file': {'format': 'env', 'path': str(tmp_path / 'app.env'), 'access_key_id': 'LTAI5tControlChar01',
                             'access_key_secret': 'control-char-secret-01'},

@@ -1,0 +1,236 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The aliyun.ram.access_keys event source and the collection's rulebooks in the real engine (ansible-rulebook, with
+its Java rule engine) against the emulator, as an operator runs them: ``ansible-rulebook -r aliyun.ram.<rulebook>``
+with the collection found through ANSIBLE_COLLECTIONS_PATH.
+
+* A key older than the policy makes rotate_old_keys run the collection's playbooks/rotate.yml on two local
+  pseudo-hosts (the env files of tests/integration/test_playbook_flows.py): both hosts get the new key, the old one
+  is deactivated.
+* An ActionTrail event injected from an address outside the expected networks makes contain_unexpected_use run its
+  playbook (a stand-in that records the key ids: playbooks/respond.yml does not exist yet) once, although the engine
+  polls again and again; restarted with the same state file it does not run it again.
+
+The engine is stopped by the test (once mode, or SIGTERM to its process group after the condition or a deadline),
+never left running. Its whole output (events printed with --print-events, the playbooks' output) is scanned for every
+secret the emulator issued. Without Java (ansible-rulebook's rule engine needs a Java 17 runtime; scripts/test.sh
+installs it) or without ansible-rulebook the tests are skipped, saying why.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from tests.support.emulator import read_env_file
+from tests.support.fixtures import fresh
+from tests.support.playbook import REPO_ROOT, PlaybookRunner
+
+BIN_DIR = os.path.dirname(sys.executable)
+ANSIBLE_RULEBOOK = os.path.join(BIN_DIR, 'ansible-rulebook')
+ENGINE_TIMEOUT = 300            # seconds an engine run may take before the test stops it and fails
+APP = 'eda-app'
+LEAKY = 'eda-leaky'
+UNEXPECTED_IP = '203.0.113.7'
+
+
+def _missing():
+    if importlib.util.find_spec('ansible_rulebook') is None or not os.path.exists(ANSIBLE_RULEBOOK):
+        return 'ansible-rulebook is not installed in %s (requirements-dev.txt pins it)' % BIN_DIR
+    if not (os.environ.get('JAVA_HOME') or shutil.which('java')):
+        return 'no Java runtime: ansible-rulebook needs Java 17 (apt-get install openjdk-17-jre-headless)'
+    return None
+
+
+pytestmark = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
+
+
+class Engine(object):
+    """One ansible-rulebook process: started in its own process group, stopped by ``stop`` whatever happens."""
+
+    def __init__(self, runner, run_dir, name):
+        self.runner = runner
+        self.output_path = run_dir / ('%s.engine.out' % name)
+        self.process = None
+
+    def start(self, rulebook, inventory, variables, cwd):
+        vars_file = self.output_path.with_suffix('.vars.yml')
+        vars_file.write_text(yaml.safe_dump(variables))
+        env = self.runner.env({'PATH': BIN_DIR + os.pathsep + os.environ.get('PATH', ''),
+                               # the playbooks' own temporary files stay with the test
+                               'ANSIBLE_LOCAL_TEMP': str(cwd / 'ansible-tmp')})
+        cmd = [ANSIBLE_RULEBOOK, '-r', 'aliyun.ram.%s' % rulebook, '-i', str(inventory), '-e', str(vars_file),
+               '--print-events', '--shutdown-delay', str(ENGINE_TIMEOUT)]
+        with open(self.output_path, 'wb') as output:
+            self.process = subprocess.Popen(cmd, env=env, cwd=str(cwd), stdout=output, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
+                                            stdin=subprocess.DEVNULL, start_new_session=True)
+        return self
+
+    def wait(self, until=None, timeout=ENGINE_TIMEOUT):
+        """Until the engine exits, or ``until()`` holds (then it is stopped); fails after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        try:
+            while self.process.poll() is None:
+                if until is not None and until():
+                    return self.stop()
+                assert time.monotonic() < deadline, 'ansible-rulebook still running after %d s:\n%s' % (timeout, self.tail())
+                time.sleep(0.5)
+            return self.process.returncode
+        finally:
+            self.stop()
+
+    def stop(self):
+        if self.process is not None and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        return self.process.returncode if self.process is not None else None
+
+    def output(self):
+        return self.output_path.read_text(errors='replace') if self.output_path.exists() else ''
+
+    def tail(self, size=6000):
+        return self.runner.guard.mask(self.output()[-size:])
+
+    def scan(self):
+        self.runner.guard.assert_clean(self.output(), 'the output of ansible-rulebook (%s)' % self.output_path.name)
+
+
+@pytest.fixture
+def engine_runner(run_dir, leak_guard, emulator):
+    return PlaybookRunner(run_dir, leak_guard, emulator=emulator)
+
+
+def engine(engine_runner, run_dir, name):
+    return Engine(engine_runner, run_dir, name)
+
+
+def key_statuses(emulator, user):
+    keys = emulator.state()['access_keys']
+    return dict((key['AccessKeyId'], key['Status']) for key in (keys.values() if isinstance(keys, dict) else keys)
+                if key['owner'] == user)
+
+
+def set_clock(emulator, offset_seconds):
+    emulator.admin('POST', 'clock', {'offset_seconds': offset_seconds})
+
+
+def test_an_old_key_is_rotated_by_the_rotate_rulebook(emulator, engine_runner, run_dir, tmp_path):
+    fresh(emulator)
+    files = tmp_path / 'files'
+    hosts = ('eda1', 'eda2')
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {
+        'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
+                 'provision_users': [{'name': APP}]},
+        'hosts': dict((host, {'provision_credentials': [
+            {'user': APP, 'files': [{'format': 'env', 'path': str(files / host / 'app.env')}]}]}) for host in hosts)}}))
+
+    def deployed():
+        return dict((host, read_env_file(str(files / host / 'app.env')).get('ALIBABA_CLOUD_ACCESS_KEY_ID')) for host in hosts)
+
+    # provisioned 100 days ago (the emulator's clock), so the key is 100 days old now
+    set_clock(emulator, -100 * 86400)
+    provision = engine_runner.run('eda-provision', [{'ansible.builtin.import_playbook': str(REPO_ROOT / 'playbooks' / 'provision.yml')}],
+                                  inventory=str(inventory), diff=False, save_results=False)
+    set_clock(emulator, 0)
+    assert provision.returncode == 0, engine_runner.failure_text(provision)
+    old = deployed()
+    assert old['eda1'] == old['eda2'] and key_statuses(emulator, APP) == {old['eda1']: 'Active'}
+
+    run = engine(engine_runner, run_dir, 'eda-rotate').start('rotate_old_keys', inventory, {
+        'aliyun_ram_once': True, 'aliyun_ram_max_age_days': 90, 'aliyun_ram_user_names': [APP]}, tmp_path)
+    run.wait()
+    run.scan()
+    output = run.output()
+    # --print-events shows each event as a Python dict
+    assert "'type': 'key_too_old'" in output and "'access_key_id': '%s'" % old['eda1'] in output, run.tail()
+    new = deployed()
+    assert new['eda1'] == new['eda2'] != old['eda1'], run.tail()
+    assert key_statuses(emulator, APP) == {old['eda1']: 'Inactive', new['eda1']: 'Active'}, run.tail()
+    assert 'PLAY RECAP' in output and 'failed=0' in output and 'failed=1' not in output, run.tail()
+
+
+def stand_in_respond_playbook(directory, record):
+    """What playbooks/respond.yml will be called with: it records the key ids it was given, one JSON line a run (with
+    the time of the run, so that two runs for the same key are two lines)."""
+    directory.mkdir()
+    playbook = directory / 'respond.yml'
+    line = "{{ {'keys': leaked_access_key_ids, 'at': now(utc=true).isoformat()} | to_json }}"
+    playbook.write_text(yaml.safe_dump([{
+        'name': 'Stand-in for playbooks/respond.yml', 'hosts': 'all', 'gather_facts': False,
+        'tasks': [{'name': 'Record the key ids', 'run_once': True, 'delegate_to': 'localhost',
+                   'ansible.builtin.lineinfile': {'path': str(record), 'line': line, 'create': True, 'mode': '0600'}}]}]))
+    return playbook
+
+
+def records(path):
+    """The key ids of each run of the stand-in playbook."""
+    return [json.loads(line)['keys'] for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_unexpected_use_is_contained_once(emulator, engine_runner, run_dir, tmp_path):
+    fresh(emulator)
+    client = emulator.ram_client()
+    from alibabacloud_ram20150501 import models  # pylint: disable=import-outside-toplevel
+    client.create_user(models.CreateUserRequest(user_name=LEAKY))
+    key_id = client.create_access_key(models.CreateAccessKeyRequest(user_name=LEAKY)).body.access_key.access_key_id
+    # used from the loopback (expected), then from an address nobody expects
+    emulator.admin('POST', 'events', {'events': [
+        {'access_key_id': key_id, 'source_ip': '127.0.0.1', 'event_name': 'GetUser'},
+        {'access_key_id': key_id, 'source_ip': UNEXPECTED_IP, 'event_name': 'ListUsers'}]})
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {
+        'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}}))
+    record = tmp_path / 'responded.jsonl'
+    state_file = tmp_path / 'eda-state.json'
+    variables = {'aliyun_ram_expected_source_cidrs': ['127.0.0.0/8'], 'aliyun_ram_poll_interval': 1,
+                 'aliyun_ram_state_file': str(state_file),
+                 'aliyun_ram_respond_playbook': str(stand_in_respond_playbook(tmp_path / 'respond', record))}
+
+    def polls():
+        return emulator.counters()['actions'].get('LookupEvents', {}).get('calls', 0)
+
+    # polling every second: the playbook runs once, and the next polls (at least three more) find nothing new
+    run = engine(engine_runner, run_dir, 'eda-contain').start('contain_unexpected_use', inventory, variables, tmp_path)
+    after_first = []
+
+    def three_more_polls():
+        if not records(record):
+            return False
+        after_first.append(after_first[0] if after_first else polls())
+        return polls() >= after_first[0] + 3
+
+    run.wait(until=three_more_polls)
+    run.scan()
+    assert records(record) == [[key_id]], run.tail()
+    assert run.output().count("'type': 'key_used_from_unexpected_source'") == 1, run.tail()
+    assert "'source_ip': '%s'" % UNEXPECTED_IP in run.output() and "'user_name': '%s'" % LEAKY in run.output()
+    assert stat_mode(state_file) == 0o600
+
+    # restarted with the same state file: the condition was reported, nothing runs again
+    again = engine(engine_runner, run_dir, 'eda-contain-again').start(
+        'contain_unexpected_use', inventory, dict(variables, aliyun_ram_once=True), tmp_path)
+    again.wait()
+    again.scan()
+    assert records(record) == [[key_id]], again.tail()
+    assert 'key_used_from_unexpected_source' not in again.output(), again.tail()
+    engine_runner.guard.assert_files_clean(record, state_file)
+
+
+def stat_mode(path):
+    return os.stat(str(path)).st_mode & 0o777
