@@ -214,6 +214,14 @@ results:
   returned: when O(files) is given
   type: list
   elements: dict
+  contains:
+    item:
+      description: The O(files[].item) of the entry.
+      type: raw
+    in_sync:
+      description: Whether a write of the key pair the file holds, with the options of the entry, would leave every file as it is.
+      type: bool
+      returned: with O(files[].compare), when the profile exists
 """
 
 from ansible_collections.aliyun.ram.plugins.module_utils._credential_file import EXTRA_OPTIONS, FORMATS
