@@ -20,7 +20,8 @@ from typing import Iterable, Optional
 from urllib.parse import parse_qsl
 
 from ram_emulator import actiontrail, admin, errors
-from ram_emulator import kms  # noqa: F401  (registers the KMS 2016-01-20 actions)
+# Imported for its side effect: it registers the KMS 2016-01-20 actions.
+from ram_emulator import kms  # noqa: F401  pylint: disable=unused-import
 from ram_emulator.actions import Context, authorize, find_action
 from ram_emulator.auth import NonceCache, SignedRequest, authenticate
 from ram_emulator.faults import Counters, Faults

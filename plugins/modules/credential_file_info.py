@@ -66,6 +66,35 @@ options:
       extra:
         description: As O(extra).
         type: dict
+        suboptions:
+          current:
+            description: As O(extra.current).
+            type: bool
+          output_format:
+            description: As O(extra.output_format).
+            type: str
+          language:
+            description: As O(extra.language).
+            type: str
+          ossutil_version:
+            description: As O(extra.ossutil_version).
+            type: int
+            choices: [1, 2]
+          endpoint:
+            description: As O(extra.endpoint).
+            type: str
+          access_key_id_var:
+            description: As O(extra.access_key_id_var).
+            type: str
+          access_key_secret_var:
+            description: As O(extra.access_key_secret_var).
+            type: str
+          region_var:
+            description: As O(extra.region_var).
+            type: str
+          export:
+            description: As O(extra.export).
+            type: bool
       region:
         description: With O(files[].compare), the region a write would set, as for M(aliyun.ram.credential_file).
         type: str
