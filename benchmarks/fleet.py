@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import BIN, BRIDGE_IP, COLLECTIONS_DIR, HOSTCTL, REPO_ROOT, SSH_WRAPPER, Bench, log, machine_description  # noqa: E402
+from run import BIN, BRIDGE_IP, COLLECTIONS_DIR, HOSTCTL, REPO_ROOT, SSH_WRAPPER, Bench, log  # noqa: E402
 
 from tests.support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -148,23 +148,10 @@ class Fleet(Bench):
         self.verdict('0 writes converged (%s)' % section, str(converged['writes']), converged['writes'] == 0)
 
     def report(self, run_seconds):
-        print()
-        print(machine_description())
-        print()
-        print('| setting | figure | value |')
-        print('|---|---|---|')
-        for section, figure, value in self.rows:
-            print('| %s | %s | %s |' % (section, figure, value))
-        print()
-        print('| target | measured | verdict |')
-        print('|---|---|---|')
-        for target, measured, verdict, dummy in self.verdicts:
-            print('| %s | %s | %s |' % (target, measured, verdict.replace('met', 'PASS').replace('MISSED', 'MISS')))
-        print()
         # ru_maxrss of the children: the largest process the runs started (ansible-playbook or a worker), in KiB
-        print('controller peak RSS (largest ansible-playbook process): %.0f MiB' % (
-            resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0))
-        print('benchmark run time: %.0f s' % run_seconds)
+        self.row('all', 'controller peak RSS (largest ansible-playbook process): MiB',
+                 '%.0f' % (resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0))
+        super().report(run_seconds)
 
 
 def spread(values):
