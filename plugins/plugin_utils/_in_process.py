@@ -172,8 +172,9 @@ def why_not_here(action, task_vars, environment):
 
 
 def same_python(interpreter):
-    return interpreter == sys.executable or (os.path.isabs(interpreter)
-                                             and os.path.realpath(interpreter) == os.path.realpath(sys.executable))
+    """Whether ``interpreter`` is the Python running Ansible. Paths are compared as written: the interpreters of two
+    virtualenvs are links to one binary, yet each has its own packages."""
+    return os.path.normpath(interpreter) == os.path.normpath(sys.executable)
 
 
 def execute(action, module_args, task_vars):

@@ -44,6 +44,9 @@ def action(transport='local', become=None, delegate_to=None):
     ({}, {'ansible_python_interpreter': '{{ ansible_playbook_python }}'}, {}, None),
     ({}, {'ansible_python_interpreter': 'auto_silent'}, {}, None),
     ({}, {'ansible_python_interpreter': '/opt/other/bin/python3'}, {}, 'ansible_python_interpreter is /opt/other/bin/python3'),
+    # another virtualenv: its python is a link to the same binary, but its packages are its own
+    ({}, {'ansible_python_interpreter': '/opt/venv-without-sdk/bin/python'}, {},
+     'ansible_python_interpreter is /opt/venv-without-sdk/bin/python'),
     ({}, {'aliyun_ram_in_process': 'false'}, {}, 'aliyun_ram_in_process is false'),
     ({}, {'aliyun_ram_in_process': False}, {}, 'aliyun_ram_in_process is false'),
     ({'transport': 'ssh'}, {}, {}, 'the connection is ssh'),
@@ -134,3 +137,10 @@ def test_the_runner_hook_is_removed_after_a_failing_main(monkeypatch):
     with pytest.raises(KeyError):
         _in_process.run_here('ram_user', {}, False, False, {})
     assert _ram_module._controller_runner is None
+
+
+def test_another_virtualenvs_python_is_not_this_one_even_when_both_link_to_one_binary(tmp_path):
+    link = tmp_path / 'bin' / 'python'
+    link.parent.mkdir()
+    link.symlink_to(os.path.realpath(sys.executable))
+    assert _in_process.same_python(sys.executable) and not _in_process.same_python(str(link))
