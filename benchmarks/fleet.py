@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import BIN, BRIDGE_IP, COLLECTIONS_DIR, HOSTCTL, REPO_ROOT, SSH_WRAPPER, Bench, log  # noqa: E402
+from run import BIN, BRIDGE_IP, COLLECTIONS_DIR, HOSTCTL, REPO_ROOT, Bench, log, ssh_counting_env  # noqa: E402
 
 from tests.support.emulator import Emulator  # noqa: E402  pylint: disable=wrong-import-position
 
@@ -59,7 +59,7 @@ class Fleet(Bench):
         self.own = ['fleet-own-%02d' % i for i in range(min(OWN_USERS, len(names)))]
         self.inventory = self.work / 'fleet-inventory.json'
         self.inventory.write_text(json.dumps(self.inventory_data(key)))
-        self.ssh_env = self.ssh_wrappers()
+        self.ssh_env = ssh_counting_env(self.work, args.forks, persist='300s')
 
     def inventory_data(self, key):
         hosts = {}
@@ -72,19 +72,6 @@ class Fleet(Bench):
                                  'ansible_ssh_private_key_file': key,
                                  'provision_users': [{'name': user} for user in self.shared + self.own]},
                         'hosts': hosts}}
-
-    def ssh_wrappers(self):
-        wrappers = self.work / 'ssh-wrappers'
-        wrappers.mkdir(exist_ok=True)
-        extra = {'ANSIBLE_SSH_ARGS': '-o ControlMaster=auto -o ControlPersist=300s -o StrictHostKeyChecking=no '
-                                     '-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR',
-                 'ANSIBLE_FORKS': str(self.args.forks)}
-        for tool in ('ssh', 'sftp', 'scp'):
-            wrapper = wrappers / tool
-            wrapper.write_text(SSH_WRAPPER.format(real='/usr/bin/%s' % tool))
-            wrapper.chmod(0o755)
-            extra['ANSIBLE_%s_EXECUTABLE' % tool.upper()] = str(wrapper)
-        return extra
 
     def run(self, what, cmd):
         """(wall seconds, round trips per host) of one ansible-playbook run."""

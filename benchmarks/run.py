@@ -75,6 +75,22 @@ exec {real} "$@"
 '''
 
 
+def ssh_counting_env(work, forks, persist='120s'):
+    """Ansible's environment for test hosts, with ssh, sftp and scp going through wrappers that log every invocation
+    to $BENCH_SSH_LOG (one line each: an SSH round trip)."""
+    wrappers = Path(work) / 'ssh-wrappers'
+    wrappers.mkdir(exist_ok=True)
+    extra = {'ANSIBLE_SSH_ARGS': '-o ControlMaster=auto -o ControlPersist=%s -o StrictHostKeyChecking=no '
+                                 '-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR' % persist,
+             'ANSIBLE_FORKS': str(forks)}
+    for tool in ('ssh', 'sftp', 'scp'):
+        wrapper = wrappers / tool
+        wrapper.write_text(SSH_WRAPPER.format(real=shutil.which(tool) or '/usr/bin/%s' % tool))
+        wrapper.chmod(0o755)
+        extra['ANSIBLE_%s_EXECUTABLE' % tool.upper()] = str(wrapper)
+    return extra
+
+
 def log(msg):
     print('... %s' % msg, file=sys.stderr, flush=True)
 
@@ -310,16 +326,7 @@ class Bench:
                 for i, name in enumerate(names)}}}
         inventory_file = self.work / 'hosts-inventory.json'
         inventory_file.write_text(json.dumps(inventory))
-        wrappers = self.work / 'ssh-wrappers'
-        wrappers.mkdir(exist_ok=True)
-        extra = {'ANSIBLE_SSH_ARGS': '-o ControlMaster=auto -o ControlPersist=120s -o StrictHostKeyChecking=no '
-                                     '-o UserKnownHostsFile=/dev/null -o LogLevel=ERROR',
-                 'ANSIBLE_FORKS': str(self.args.forks)}
-        for tool in ('ssh', 'sftp', 'scp'):
-            wrapper = wrappers / tool
-            wrapper.write_text(SSH_WRAPPER.format(real=shutil.which(tool) or '/usr/bin/%s' % tool))
-            wrapper.chmod(0o755)
-            extra['ANSIBLE_%s_EXECUTABLE' % tool.upper()] = str(wrapper)
+        extra = ssh_counting_env(self.work, self.args.forks)
         self.fresh(latency)
         for run in ('cold', 'converged'):
             ssh_log = self.work / ('ssh-%s.log' % run)
