@@ -166,7 +166,7 @@ def credential_file_reads(credentials, explicit_keys=False, compare=False, regio
             if isinstance(file_spec, Mapping) and file_spec.get('format'):
                 read = dict(who, file=dict(file_spec))
                 if compare:
-                    read['compare'] = {'region': file_spec.get('region') or entry.get('region') or region}
+                    read['compare'] = {'region': _file_region(file_spec, entry, region)}
                 reads.append(read)
     return reads
 
@@ -206,6 +206,17 @@ def _holds(result, key):
             and result.get('access_key_secret') == key.get('access_key_secret'))
 
 
+def _entry_key(entry, access_keys):
+    """The key pair of a credential entry: its user's in ``access_keys``, or the entry's own; ``{}`` when unknown."""
+    key = (access_keys if isinstance(access_keys, Mapping) else {}).get(entry['user']) if entry.get('user') else entry
+    return key if isinstance(key, Mapping) else {}
+
+
+def _file_region(file_spec, entry, region):
+    """The region a write of ``file_spec`` sets: the file's, else its entry's, else the run's default."""
+    return file_spec.get('region') or entry.get('region') or region
+
+
 def pending_credential_writes(credentials, access_keys, read_results):
     """The credential entries of one host, each with only the files a write would change, entries with none left out.
 
@@ -218,10 +229,10 @@ def pending_credential_writes(credentials, access_keys, read_results):
     for entry in credentials or []:
         if not isinstance(entry, Mapping):
             continue
-        key = (access_keys if isinstance(access_keys, Mapping) else {}).get(entry['user']) if entry.get('user') else entry
+        key = _entry_key(entry, access_keys)
         who = {'user': entry['user']} if entry.get('user') else {'access_key_id': entry.get('access_key_id')}
         files = [file_spec for file_spec in entry.get('files') or []
-                 if not (isinstance(key, Mapping) and key.get('access_key_id') and isinstance(file_spec, Mapping)
+                 if not (key.get('access_key_id') and isinstance(file_spec, Mapping)
                          and file_spec.get('format') and _holds(_result_for(read_results, who, dict(file_spec)), key))]
         if files:
             pending.append(dict(entry, files=files))
@@ -242,8 +253,7 @@ def keyed_credential_files(credentials, access_keys, region=None, check_mode=Fal
     for entry in credentials or []:
         if not isinstance(entry, Mapping):
             continue
-        key = (access_keys if isinstance(access_keys, Mapping) else {}).get(entry['user']) if entry.get('user') else entry
-        key = key if isinstance(key, Mapping) else {}
+        key = _entry_key(entry, access_keys)
         if not key.get('access_key_id'):
             if not check_mode:
                 raise AnsibleFilterError('no AccessKey for user %s' % entry.get('user'))
@@ -251,7 +261,7 @@ def keyed_credential_files(credentials, access_keys, region=None, check_mode=Fal
         for file_spec in entry.get('files') or []:
             secret = key.get('access_key_secret') or (PLACEHOLDER_KEY['access_key_secret'] if check_mode else None)
             keyed = dict(file_spec, access_key_id=key['access_key_id'], access_key_secret=secret)
-            file_region = file_spec.get('region') or entry.get('region') or region
+            file_region = _file_region(file_spec, entry, region)
             if file_region:
                 keyed['region'] = file_region
             files.append(keyed)
