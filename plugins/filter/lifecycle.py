@@ -26,37 +26,45 @@ def _flat(entries, name):
     return [key_id for entry in entries for key_id in (entry.get(name) or [])]
 
 
-def _host_var(hostvars, host, name):
-    host_vars = hostvars.get(host) if isinstance(hostvars, Mapping) else None
-    return (host_vars.get(name) if host_vars else None) or []
+def _state(hosts_state, host, name):
+    entry = hosts_state.get(host) if isinstance(hosts_state, Mapping) else None
+    return (entry.get(name) if isinstance(entry, Mapping) else None) or []
 
 
-def _host_credentials(hostvars, host):
-    """A host's merged credential entries: the ``provision_host_credentials`` fact that the role's validate step set,
-    or, for a host that failed before it, the merge of its variables."""
-    host_vars = hostvars.get(host) if isinstance(hostvars, Mapping) else None
-    if host_vars and 'provision_host_credentials' in host_vars:
-        return host_vars.get('provision_host_credentials') or []
+def _host_credentials(hosts_state, hostvars, host):
+    """A host's merged credential entries: from the role's ``provision_hosts``, or, for a host lost before the role
+    merged its declarations, the merge of its variables."""
+    entry = hosts_state.get(host) if isinstance(hosts_state, Mapping) else None
+    if isinstance(entry, Mapping) and 'credentials' in entry:
+        return entry.get('credentials') or []
     return host_declarations(hostvars, host)['credentials']
 
 
-def retirement_inputs(hostvars, all_hosts, play_hosts, outside_results, rotating_users):
+def _read_back(hostvars, host, registered_as):
+    host_vars = hostvars.get(host) if isinstance(hostvars, Mapping) else None
+    registered = host_vars.get(registered_as) if isinstance(host_vars, Mapping) else None
+    return held_credentials(registered.get('results') if isinstance(registered, Mapping) else None, host)
+
+
+def retirement_inputs(hosts_state, hostvars, all_hosts, play_hosts, outside_results, rotating_users,
+                      registered_as='provision_readback'):
     """After the deploy of a rotation: ``{held, unconfirmed_users, retiring_users}``.
 
-    ``held`` is what every host holds now: the hosts of the play as read back (``provision_host_readback``), the hosts
-    that failed or became unreachable in this run as read before the deploy (``provision_host_held``: they count as
-    still holding their old key), and the hosts outside the play as read by delegation (``outside_results``).
+    ``held`` is what every host holds now: the hosts of the play as read back (their credential_file_info results,
+    registered as the host variable ``registered_as``), the hosts that failed or became unreachable in this run as
+    read before the deploy (``held`` in ``hosts_state``, the role's ``provision_hosts``: they count as still holding
+    their old key), and the hosts outside the play as read by delegation (``outside_results``).
     ``unconfirmed_users`` are the users of those lost hosts and of outside files that could not be read: their old
     key stays Active. ``retiring_users`` are the ``rotating_users`` that are not unconfirmed, in their order.
     """
     play = set(play_hosts or [])
     lost = [host for host in all_hosts or [] if host not in play]
-    held = [entry for host in play_hosts or [] for entry in _host_var(hostvars, host, 'provision_host_readback')]
-    held += [entry for host in lost for entry in _host_var(hostvars, host, 'provision_host_held')]
+    held = [entry for host in play_hosts or [] for entry in _read_back(hostvars, host, registered_as)]
+    held += [entry for host in lost for entry in _state(hosts_state, host, 'held')]
     held += held_credentials(outside_results)
     unconfirmed = set()
     for host in lost:
-        unconfirmed.update(entry['user'] for entry in _host_credentials(hostvars, host)
+        unconfirmed.update(entry['user'] for entry in _host_credentials(hosts_state, hostvars, host)
                            if isinstance(entry, Mapping) and entry.get('user'))
     for result in outside_results or []:
         if isinstance(result, Mapping) and not result.get('skipped') and 'exists' not in result:

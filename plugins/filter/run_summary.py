@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from ansible_collections.aliyun.ram.plugins.filter.declarations import host_declarations
 from ansible_collections.aliyun.ram.plugins.filter.lifecycle import _keys as access_keys_of
 
 KINDS = ('provision', 'rotate', 'revoke')
@@ -31,16 +32,21 @@ def _words(items, empty='none'):
     return ', '.join(str(item) for item in items) if items else empty
 
 
-def _host_users(host_vars):
-    names = host_vars.get('provision_host_user_names')
+def _host_state(hosts_state, host):
+    return _mapping(_mapping(hosts_state).get(host))
+
+
+def _host_users(hosts_state, hostvars, host):
+    """The users of a host: as the role merged its declarations, else (a host lost before that) from its variables."""
+    names = _host_state(hosts_state, host).get('user_names')
     if names is None:
-        names = [entry.get('user') for entry in host_vars.get('provision_credentials') or [] if isinstance(entry, Mapping)]
+        names = [entry.get('user') for entry in host_declarations(hostvars, host)['credentials'] if isinstance(entry, Mapping)]
     return sorted(set(name for name in names or [] if name))
 
 
-def _lost_stage(host_vars):
-    """How far a host that failed (or was unreachable) got, from the facts it set on the way."""
-    if 'provision_host_held' not in host_vars:
+def _lost_stage(state, host_vars):
+    """How far a host that failed (or was unreachable) got, from what the role recorded of it on the way."""
+    if 'read' not in state:
         return 'not reached: unreachable, or failed before its files were read'
     if 'credentials_changed_paths' not in host_vars and 'credentials_unchanged_paths' not in host_vars:
         return 'failed before its files were written'
@@ -83,12 +89,13 @@ def _keys_part(keys_result):
 
 
 def run_summary(hostvars, kind, all_hosts, play_hosts, users=None, keys=None, rotation=None, revocation=None,
-                user_names=None, check_mode=False):
+                user_names=None, check_mode=False, hosts=None):
     """``{playbook, check_mode, users_*, keys_*, hosts_*, consequences, lines}`` for one run of ``kind``.
 
     ``users`` is the registered ram_users result, ``keys`` the registered ram_access_keys result of the reconcile,
     ``rotation`` the rotation_report and ``revocation`` the revocation_report (each when the run has one);
-    ``user_names`` every user the run ensured, to count the unchanged ones. Per host, the credentials role's
+    ``user_names`` every user the run ensured, to count the unchanged ones; ``hosts`` the role's ``provision_hosts``
+    (each host's users, and whether its files were read). Per host, the credentials role's
     ``credentials_changed_paths`` / ``credentials_unchanged_paths`` say which files changed; a host of ``all_hosts``
     that is not in ``play_hosts`` failed or was unreachable, and its users' keys are named in ``consequences``.
     """
@@ -111,7 +118,7 @@ def run_summary(hostvars, kind, all_hosts, play_hosts, users=None, keys=None, ro
     for host in all_hosts or []:
         host_vars = _host_vars(hostvars, host)
         if host not in play:
-            lost[host] = _lost_stage(host_vars)
+            lost[host] = _lost_stage(_host_state(hosts, host), host_vars)
         paths = list(host_vars.get('credentials_changed_paths') or [])
         if paths:
             changed[host] = paths
@@ -120,15 +127,15 @@ def run_summary(hostvars, kind, all_hosts, play_hosts, users=None, keys=None, ro
     summary['hosts_changed'] = changed
     summary['hosts_unchanged'] = unchanged
     summary['hosts_failed'] = lost
-    summary['consequences'] = _consequences(kind, hostvars, lost, rotation)
+    summary['consequences'] = _consequences(kind, hosts, hostvars, lost, rotation)
     summary['lines'] = _lines(summary)
     return summary
 
 
-def _consequences(kind, hostvars, lost, rotation):
+def _consequences(kind, hosts_state, hostvars, lost, rotation):
     notes = []
     for host, stage in lost.items():
-        users = _host_users(_host_vars(hostvars, host))
+        users = _host_users(hosts_state, hostvars, host)
         if kind == 'revoke':
             notes.append('%s (%s): its files still hold the keys of %s; run again with --limit %s to remove them'
                          % (host, stage, _words(users, 'no user'), host))
@@ -136,7 +143,7 @@ def _consequences(kind, hostvars, lost, rotation):
             notes.append('%s (%s): the current keys of %s may not be on it; run again with --limit %s to finish'
                          % (host, stage, _words(users, 'no user'), host))
     for user in rotation.get('not_retired') or []:
-        holders = [host for host in lost if user in _host_users(_host_vars(hostvars, host))]
+        holders = [host for host in lost if user in _host_users(hosts_state, hostvars, host)]
         notes.append('old key of %s kept Active because %s %s not reached; rotate again once %s'
                      % (user, _words(holders, 'a host outside this run'), 'were' if len(holders) > 1 else 'was',
                         'they are back' if len(holders) > 1 else 'it is back'))

@@ -175,9 +175,10 @@ def test_hosts_outside_the_play_are_read_through_the_merged_view():
 
 
 def test_a_host_lost_before_validation_counts_with_its_merged_users():
-    hostvars = {'web1': {'provision_host_readback': [], 'provision_host_credentials': [entry('app', env('/a'))]},
-                # failed before the validate step: no host facts, only its inventory variables
+    hosts = {'web1': {'held': [], 'credentials': [entry('app', env('/a'))]}}
+    # web2 failed before the validate step: not in the role's provision_hosts, only its inventory variables
+    hostvars = {'web1': {'provision_readback': {'results': []}},
                 'web2': {'provision_credentials__a': [entry('app', env('/a'))],
                          'provision_credentials__b': [entry('mon', env('/m'))]}}
-    result = retirement_inputs(hostvars, ['web1', 'web2'], ['web1'], [], ['app', 'mon', 'other'])
+    result = retirement_inputs(hosts, hostvars, ['web1', 'web2'], ['web1'], [], ['app', 'mon', 'other'])
     assert result['unconfirmed_users'] == ['app', 'mon'] and result['retiring_users'] == ['other']

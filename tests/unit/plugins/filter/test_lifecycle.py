@@ -28,15 +28,26 @@ def outside_read(user, host, key_id=None, **state):
     return result
 
 
+def read_back(*entries):
+    """A host's registered credential_file_info result holding these keys."""
+    return {'results': [{'item': {'user': entry['user_name'], 'file': {'format': 'env', 'path': '/e'}}, 'file_exists': True,
+                         'exists': True, 'access_key_id': entry['access_key_id'],
+                         'access_key_secret': entry['access_key_secret']} for entry in entries]}
+
+
 HOSTVARS = {
-    'web1': {'provision_host_readback': [held('app', 'NEW1', 'web1')], 'provision_host_held': [held('app', 'OLD1', 'web1')],
-             'provision_credentials': [{'user': 'app', 'files': []}]},
-    'web2': {'provision_host_readback': [held('app', 'NEW1', 'web2')], 'provision_credentials': [{'user': 'app', 'files': []}]},
-    # failed during the deploy: still holds what it held before
-    'db1': {'provision_host_held': [held('db', 'OLDDB', 'db1')],
-            'provision_credentials': [{'user': 'db', 'files': []}, {'access_key_id': 'LTAIexplicit', 'files': []}]},
-    # unreachable from the start: never read
+    'web1': {'provision_readback': read_back(held('app', 'NEW1', 'web1'))},
+    'web2': {'provision_readback': read_back(held('app', 'NEW1', 'web2'))},
+    'db1': {},
+    # unreachable from the start: never read, its declarations never merged by the role
     'db2': {'provision_credentials': [{'user': 'db', 'files': []}]},
+}
+# the role's provision_hosts; db1 failed during the deploy: it still holds what it held before
+HOSTS = {
+    'web1': {'held': [held('app', 'OLD1', 'web1')], 'credentials': [{'user': 'app', 'files': []}]},
+    'web2': {'held': [], 'credentials': [{'user': 'app', 'files': []}]},
+    'db1': {'held': [held('db', 'OLDDB', 'db1')],
+            'credentials': [{'user': 'db', 'files': []}, {'access_key_id': 'LTAIexplicit', 'files': []}]},
 }
 
 
@@ -59,7 +70,7 @@ HOSTVARS = {
 def test_retirement_inputs(play_hosts, outside, rotating, expected_held, unconfirmed, retiring):
     """Breaks when a host that failed, was unreachable, or could not be read outside the play lets its users' old keys
     be deactivated (they would stop working on that host), or when what such a host held stops counting as held."""
-    result = retirement_inputs(HOSTVARS, ['web1', 'web2', 'db1', 'db2'], play_hosts, outside, rotating)
+    result = retirement_inputs(HOSTS, HOSTVARS, ['web1', 'web2', 'db1', 'db2'], play_hosts, outside, rotating)
     assert [entry['access_key_id'] for entry in result['held']] == expected_held
     assert result['unconfirmed_users'] == unconfirmed
     assert result['retiring_users'] == retiring

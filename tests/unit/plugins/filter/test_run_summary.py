@@ -23,14 +23,17 @@ def key(key_id, **fields):
 
 
 HOSTVARS = {
-    'web1': {'provision_host_held': [], 'provision_host_user_names': ['app'],
-             'credentials_changed_paths': ['/etc/app.env'], 'credentials_unchanged_paths': []},
-    'web2': {'provision_host_held': [], 'provision_host_user_names': ['app'],
-             'credentials_changed_paths': [], 'credentials_unchanged_paths': ['/etc/app.env']},
-    # unreachable from the start: it never read its files
+    'web1': {'credentials_changed_paths': ['/etc/app.env'], 'credentials_unchanged_paths': []},
+    'web2': {'credentials_changed_paths': [], 'credentials_unchanged_paths': ['/etc/app.env']},
+    # unreachable from the start: it never read its files, and the role never merged its declarations
     'db1': {'provision_credentials': [{'user': 'db', 'files': []}, {'access_key_id': 'LTAIexplicit', 'files': []}]},
-    # read its files, then failed before writing
-    'db2': {'provision_host_held': [], 'provision_host_user_names': ['db']},
+    'db2': {},
+}
+# the role's provision_hosts: db2 read its files, then failed before writing
+HOSTS = {
+    'web1': {'read': [], 'user_names': ['app']},
+    'web2': {'read': [], 'user_names': ['app']},
+    'db2': {'read': [], 'user_names': ['db']},
 }
 ALL = ['web1', 'web2', 'db1', 'db2']
 PLAY = ['web1', 'web2']
@@ -41,7 +44,7 @@ def test_a_provision_run_counts_users_keys_and_files_and_names_what_lost_hosts_m
     keys = {'access_keys': {'app': key('NEW1', created=True), 'db': key('DB1'),
                             'old': key('NEW2', created=True, rotated_from='OLD2', deleted_access_key_ids=['GONE'])}}
     summary = run_summary(HOSTVARS, 'provision', ALL, PLAY, users=users, keys=keys,
-                          user_names=['app', 'ops', 'db', 'old', 'app'])
+                          user_names=['app', 'ops', 'db', 'old', 'app'], hosts=HOSTS)
     assert summary['users_created'] == ['app'] and summary['users_updated'] == ['ops'] and summary['users_unchanged'] == 2
     assert summary['keys_created'] == {'app': 'NEW1', 'old': 'NEW2'} and summary['keys_kept'] == {'db': 'DB1'}
     assert summary['keys_rotated'] == {'old': {'from': 'OLD2', 'to': 'NEW2'}} and summary['keys_deleted'] == ['GONE']
@@ -68,7 +71,7 @@ def test_a_provision_run_counts_users_keys_and_files_and_names_what_lost_hosts_m
 def test_a_dry_run_on_a_fresh_account_says_what_would_be_created():
     keys = {'access_keys': {'app': key(None, created=True)}}
     users = {'users': [{'name': 'app', 'changed': True, 'created': True}]}
-    summary = run_summary(HOSTVARS, 'provision', PLAY, PLAY, users=users, keys=keys, user_names=['app'], check_mode=True)
+    summary = run_summary(HOSTVARS, 'provision', PLAY, PLAY, users=users, keys=keys, user_names=['app'], check_mode=True, hosts=HOSTS)
     assert summary['lines'] == [
         'Provision summary (check mode: nothing was changed; this is what a real run would do)',
         'Users that would be created: app',
@@ -82,7 +85,7 @@ def test_a_rotation_names_the_old_key_kept_active_because_of_an_unreachable_host
     keys = {'access_keys': {'db': key('NEWDB', created=True, rotated_from='OLDDB',
                                       rotation={'decision': 'rotate', 'message': 'AccessKey OLDDB is replaced'})}}
     rotation = {'deactivated': [], 'deleted': [], 'pending_deletion': [], 'still_held': ['HELD'], 'not_retired': ['db']}
-    summary = run_summary(HOSTVARS, 'rotate', ALL, PLAY, keys=keys, rotation=rotation)
+    summary = run_summary(HOSTVARS, 'rotate', ALL, PLAY, keys=keys, rotation=rotation, hosts=HOSTS)
     assert summary['rotation_decisions'] == {'db': {'decision': 'rotate', 'message': 'AccessKey OLDDB is replaced'}}
     assert summary['consequences'][-2:] == ['old key of db kept Active because db1, db2 were not reached; rotate '
                                             'again once they are back', 'HELD left Active: a host still holds it']
@@ -91,7 +94,7 @@ def test_a_rotation_names_the_old_key_kept_active_because_of_an_unreachable_host
 
 def test_a_revocation_lists_the_keys_left_alone_and_the_users_deleted():
     revocation = {'deleted': ['K1'], 'kept_in_use_elsewhere': {'K2': ['web9']}, 'users_to_delete': ['app']}
-    summary = run_summary(HOSTVARS, 'revoke', ALL, PLAY, revocation=revocation)
+    summary = run_summary(HOSTVARS, 'revoke', ALL, PLAY, revocation=revocation, hosts=HOSTS)
     assert (summary['keys_deleted'], summary['users_deleted']) == (['K1'], ['app'])
     assert 'AccessKeys left alone because hosts outside this run hold them: K2 (web9)' in summary['lines']
     assert summary['consequences'][0] == ('db1 (not reached: unreachable, or failed before its files were read): its '

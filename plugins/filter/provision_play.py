@@ -1,0 +1,145 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The provision role's view of every host of the play at once, computed on the controller in one task.
+
+A task that runs on each host costs a worker process per host even when it only sets a fact or is skipped; on a
+fleet those tasks, not SSH, were most of a converged run. So the role computes what it needs for all hosts in one
+``run_once`` task (``provision_play_plan`` before the read, ``provision_play_reads`` after it,
+``provision_play_writes`` after the reconcile), keyed by host name, and only the read and the writes run per host.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible_collections.aliyun.ram.plugins.filter.declarations import CREDENTIALS, USERS, declaration_variables, merge_declarations
+from ansible_collections.aliyun.ram.plugins.filter.provision import (
+    credential_file_batch_reads, credential_file_reads, held_credential_problems, held_credentials,
+    keyed_credential_files, pending_credential_writes)
+
+
+def _host_vars(hostvars, host):
+    host_vars = hostvars.get(host) if isinstance(hostvars, Mapping) else None
+    return host_vars if isinstance(host_vars, Mapping) else {}
+
+
+def _input_problems(host, declared):
+    """What the declarations of ``host`` lack, one message each (the role used to assert these per host)."""
+    credentials, users = declared['credentials'], declared['users']
+    problems = []
+    if any(not isinstance(user, Mapping) or not user.get('name') for user in users):
+        problems.append('host %s: every provision_users entry needs a name' % host)
+    entries = [entry for entry in credentials if isinstance(entry, Mapping)]
+    if len(entries) != len(credentials) or any(not entry.get('files') for entry in entries):
+        problems.append('host %s: every provision_credentials entry needs files' % host)
+    if any(not entry.get('user') and not entry.get('access_key_id') for entry in entries):
+        problems.append('host %s: a provision_credentials entry needs either user (a name listed in provision_users) or an '
+                        'explicit access_key_id and access_key_secret' % host)
+    declared_names = set(user.get('name') for user in users if isinstance(user, Mapping))
+    undeclared = [name for name in dict.fromkeys(entry.get('user') for entry in entries) if name and name not in declared_names]
+    if undeclared:
+        problems.append('host %s: provision_credentials uses users that provision_users does not declare: %s'
+                        % (host, ', '.join(undeclared)))
+    return problems
+
+
+def _declared_variables(hostvars, host, shared):
+    """The declaration variables of ``host``: its own (inventory, group_vars, host_vars, extra vars), then ``shared``."""
+    host_vars = _host_vars(hostvars, host)
+    names = declaration_variables(host_vars, CREDENTIALS) + declaration_variables(host_vars, USERS)
+    variables = dict((name, host_vars.get(name)) for name in names)
+    variables.update(shared)
+    return variables
+
+
+def _play_level(play_vars, hostvars, context_host):
+    """The declaration variables that the play or role sets (not the inventory): those ``play_vars`` (the values the
+    task on ``context_host`` sees) has that ``hostvars`` of ``context_host`` lacks or has with another value."""
+    own = _host_vars(hostvars, context_host)
+    return dict((name, value) for name, value in (play_vars or {}).items()
+                if name not in own or own.get(name) != value)
+
+
+def provision_play_plan(hostvars, hosts, region=None, play_vars=None, context_host=None):
+    """``{host: {credentials, users, user_names, explicit_keys, reads, problems}}`` for each of ``hosts``.
+
+    ``credentials`` and ``users`` are the host's merged declarations (see ``provision_declarations``), ``users`` only
+    those that one of its credential entries uses, ``user_names`` their names, ``explicit_keys`` the entries that
+    carry their own key pair. ``reads`` is the ``files`` option of the host's one credential_file_info run (with
+    ``compare``, see ``credential_file_reads``), empty when ``problems`` (conflicting or incomplete declarations,
+    each message naming the host) are not: such a host is failed before anything is read or called.
+
+    ``hostvars`` has no play or role variables: the declaration variables that the running task sees (``play_vars``,
+    on ``context_host``) and that do not come from that host's inventory are the play's or role's, and apply to every
+    host (templated once, for ``context_host``).
+    """
+    plan = {}
+    shared = _play_level(play_vars, hostvars, context_host)
+    for host in hosts or []:
+        declared = merge_declarations(_declared_variables(hostvars, host, shared), host)
+        problems = list(declared['problems']) + _input_problems(host, declared)
+        credentials = [entry for entry in declared['credentials'] if isinstance(entry, Mapping)]
+        plan[host] = {
+            'credentials': credentials,
+            'users': declared['used_users'],
+            'user_names': list(dict.fromkeys(entry['user'] for entry in credentials if entry.get('user'))),
+            'explicit_keys': [entry for entry in credentials if not entry.get('user')],
+            'reads': [] if problems else credential_file_batch_reads(
+                credential_file_reads(credentials, explicit_keys=True, compare=True, region=region)),
+            'problems': problems,
+        }
+    return plan
+
+
+def _registered_results(registered):
+    """The per-file results of one host's credential_file_info run: none when it was skipped, the failed result
+    itself when the run failed before reading any file."""
+    if not isinstance(registered, Mapping) or registered.get('skipped'):
+        return []
+    if isinstance(registered.get('results'), list):
+        return registered['results']
+    return [registered] if registered.get('failed') else []
+
+
+def provision_play_reads(plan, hostvars, hosts, registered_as):
+    """``plan`` with, for each of ``hosts`` (the ones whose read ran), what its files hold: ``read`` (the results of
+    the host variable ``registered_as``), ``held`` (the usable keys, see ``held_credentials``), ``problems`` grown by
+    the files that cannot be used (``held_credential_problems``: such a host is failed alone) and
+    ``explicit_keys_to_write`` (its explicit key pairs that some file does not hold yet: the only ones to check).
+    A host of ``plan`` that is not in ``hosts`` keeps its entry without ``read``: it was lost before its read.
+    """
+    updated = dict(plan or {})
+    for host in hosts or []:
+        entry = dict(updated.get(host) or {})
+        results = _registered_results(_host_vars(hostvars, host).get(registered_as))
+        entry['read'] = results
+        entry['held'] = held_credentials(results, host)
+        entry['problems'] = list(entry.get('problems') or []) + held_credential_problems(results, host)
+        entry['explicit_keys_to_write'] = pending_credential_writes(entry.get('explicit_keys'), {}, results)
+        updated[host] = entry
+    return updated
+
+
+def provision_play_writes(plan, hosts, access_keys, region=None, check_mode=False):
+    """``{host: files}``: for each of ``hosts`` whose files a write would change, those files with their key pairs,
+    as the credentials role takes them (``pending_credential_writes`` then ``keyed_credential_files``). A host whose
+    files all hold their keys in sync is left out: it is not contacted again."""
+    writes = {}
+    for host in hosts or []:
+        entry = (plan or {}).get(host) or {}
+        pending = pending_credential_writes(entry.get('credentials'), access_keys, entry.get('read'))
+        files = keyed_credential_files(pending, access_keys, region, check_mode)
+        if files:
+            writes[host] = files
+    return writes
+
+
+class FilterModule:
+    def filters(self):
+        return {
+            'provision_play_plan': provision_play_plan,
+            'provision_play_reads': provision_play_reads,
+            'provision_play_writes': provision_play_writes,
+        }

@@ -1,0 +1,128 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 aliyun.ram contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The provision role's per-play view: what each host declares, reads, holds and must have written, computed for all
+hosts in one controller task."""
+
+from __future__ import annotations
+
+from ansible_collections.aliyun.ram.plugins.filter.provision_play import (
+    provision_play_plan,
+    provision_play_reads,
+    provision_play_writes,
+)
+
+APP_ENV = {'format': 'env', 'path': '/etc/app.env'}
+TEMPLATE = {'template': 'app.j2', 'dest': '/etc/app.conf'}
+EXPLICIT = {'access_key_id': 'LTAIexplicit0001', 'access_key_secret': 'explicit-secret', 'files': [{'format': 'sdk'}]}
+APP_KEY = {'access_key_id': 'LTAIapp000000001', 'access_key_secret': 'app-secret'}
+USERS = [{'name': 'app'}, {'name': 'unused'}]
+
+HOSTVARS = {
+    'web1': {'provision_users': USERS, 'provision_credentials': [{'user': 'app', 'files': [APP_ENV, TEMPLATE]}],
+             'provision_credentials__explicit': [EXPLICIT]},
+    'web2': {'provision_users': USERS, 'provision_credentials': [{'user': 'app', 'files': [APP_ENV]}]},
+    # one file for two users
+    'bad1': {'provision_users': USERS, 'provision_credentials': [{'user': 'app', 'files': [APP_ENV]}],
+             'provision_credentials__x': [{'user': 'unused', 'files': [APP_ENV]}]},
+    # a user nobody declared, an entry without files, an entry naming no user and no key
+    'bad2': {'provision_users': USERS, 'provision_credentials': [{'user': 'ghost', 'files': [APP_ENV]}, {'user': 'app'},
+                                                                 {'files': [APP_ENV]}]},
+}
+HOSTS = ['web1', 'web2', 'bad1', 'bad2']
+
+
+def read_of(plan, host, **fields):
+    """A registered credential_file_info run of ``host`` whose every file holds the key of its entry in sync."""
+    results = []
+    for read in plan[host]['reads']:
+        key = APP_KEY if read['item'].get('user') else EXPLICIT
+        result = {'item': read['item'], 'file_exists': True, 'exists': True, 'in_sync': True,
+                  'access_key_id': key['access_key_id'], 'access_key_secret': key['access_key_secret']}
+        result.update(fields)
+        results.append(result)
+    return {'results': results}
+
+
+def test_each_host_gets_its_merged_declarations_and_one_batch_read():
+    plan = provision_play_plan(HOSTVARS, HOSTS, region='cn-hangzhou')
+    web1 = plan['web1']
+    assert web1['problems'] == [] and web1['user_names'] == ['app'] and web1['users'] == [{'name': 'app'}]
+    assert web1['explicit_keys'] == [EXPLICIT]
+    assert [(read['format'], read['compare'], read['region'], read['item'].get('user')) for read in web1['reads']] == [
+        ('env', True, 'cn-hangzhou', 'app'), ('sdk', True, 'cn-hangzhou', None)]
+    assert all('explicit-secret' not in repr(read) for read in web1['reads'])
+
+
+def test_a_host_with_conflicting_or_incomplete_declarations_reads_nothing_and_says_why():
+    plan = provision_play_plan(HOSTVARS, HOSTS)
+    assert plan['bad1']['reads'] == [] and plan['bad2']['reads'] == []
+    assert len(plan['bad1']['problems']) == 1 and 'declared for two users' in plan['bad1']['problems'][0]
+    assert plan['bad2']['problems'] == [
+        'host bad2: every provision_credentials entry needs files',
+        'host bad2: a provision_credentials entry needs either user (a name listed in provision_users) or an explicit '
+        'access_key_id and access_key_secret',
+        'host bad2: provision_credentials uses users that provision_users does not declare: ghost']
+
+
+def test_reads_give_each_read_host_what_it_holds_and_leave_lost_hosts_unread():
+    plan = provision_play_plan(HOSTVARS, HOSTS)
+    hostvars = dict(HOSTVARS, web1=dict(HOSTVARS['web1'], provision_read=read_of(plan, 'web1')))
+    state = provision_play_reads(plan, hostvars, ['web1'], 'provision_read')
+    assert [(entry['user_name'], entry['access_key_id'], entry['host']) for entry in state['web1']['held']] == [
+        ('app', 'LTAIapp000000001', 'web1')]
+    assert state['web1']['explicit_keys_to_write'] == [] and state['web1']['problems'] == []
+    # web2 was lost before its read: no read recorded, which the summary reports as "not reached"
+    assert 'read' not in state['web2'] and 'read' not in plan['web1']
+
+
+def test_an_unusable_file_or_a_failed_read_is_a_problem_of_that_host_alone():
+    plan = provision_play_plan(HOSTVARS, HOSTS)
+    hostvars = {'web1': {'provision_read': read_of(plan, 'web1', access_key_id='{{ lookup("pipe", "id") }}')},
+                'web2': {'provision_read': {'failed': True, 'msg': 'Permission denied'}}}
+    state = provision_play_reads(plan, hostvars, ['web1', 'web2'], 'provision_read')
+    assert len(state['web1']['problems']) == 2 and state['web1']['held'] == []
+    assert state['web2']['problems'] == [
+        'host web2, credential file the default credential file: it cannot be read: Permission denied. Nothing read from '
+        'this host is used: fix or remove the file, then run again']
+    # an explicit key no file holds yet is the only one to check with STS before it is written
+    assert state['web1']['explicit_keys_to_write'] == [EXPLICIT]
+
+
+def test_a_skipped_read_holds_nothing():
+    plan = provision_play_plan({'idle': {}}, ['idle'])
+    state = provision_play_reads(plan, {'idle': {'provision_read': {'skipped': True}}}, ['idle'], 'provision_read')
+    assert state['idle']['read'] == [] and state['idle']['held'] == [] and state['idle']['problems'] == []
+
+
+def test_writes_leave_out_converged_hosts_and_carry_each_changed_file_with_its_key():
+    plan = provision_play_plan(HOSTVARS, HOSTS, region='cn-hangzhou')
+    hostvars = {'web1': {'provision_read': read_of(plan, 'web1')}, 'web2': {'provision_read': read_of(plan, 'web2')}}
+    state = provision_play_reads(plan, hostvars, ['web1', 'web2'], 'provision_read')
+    writes = provision_play_writes(state, ['web1', 'web2'], {'app': APP_KEY}, 'cn-hangzhou')
+    # web2 holds its key in sync: not contacted again; web1's template cannot be read back, so it is written
+    assert list(writes) == ['web1']
+    assert [(f['dest'], f['access_key_id']) for f in writes['web1']] == [('/etc/app.conf', 'LTAIapp000000001')]
+    stale = {'web2': {'provision_read': read_of(plan, 'web2', in_sync=False)}}
+    writes = provision_play_writes(provision_play_reads(plan, stale, ['web2'], 'provision_read'), ['web2'], {'app': APP_KEY})
+    assert [(f['path'], f['access_key_secret']) for f in writes['web2']] == [('/etc/app.env', 'app-secret')]
+
+
+def test_a_dry_run_writes_a_key_to_be_created_as_the_placeholder():
+    plan = provision_play_plan(HOSTVARS, ['web2'])
+    state = provision_play_reads(plan, {'web2': {'provision_read': {'skipped': True}}}, ['web2'], 'provision_read')
+    writes = provision_play_writes(state, ['web2'], {'app': {'access_key_id': None}}, check_mode=True)
+    assert [f['access_key_id'] for f in writes['web2']] == ['NewAccessKeyWouldBeCreated']
+
+
+def test_play_and_role_variables_apply_to_every_host_over_the_inventory():
+    """hostvars has no play or role variables: what the task sees that the context host's inventory does not set is
+    the play's and counts for every host; what the context host's own inventory sets stays per host."""
+    role_credentials = [{'user': 'app', 'files': [{'format': 'env', 'path': '/role/app.env'}]}]
+    play_vars = {'provision_users': USERS, 'provision_credentials': role_credentials,
+                 'provision_credentials__explicit': [EXPLICIT]}
+    hostvars = {'web1': {'provision_credentials__explicit': [EXPLICIT]}, 'web2': {}}
+    plan = provision_play_plan(hostvars, ['web1', 'web2'], play_vars=play_vars, context_host='web1')
+    assert plan['web1']['credentials'] == role_credentials + [EXPLICIT]
+    assert plan['web2']['credentials'] == role_credentials and plan['web2']['users'] == [{'name': 'app'}]
