@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from ansible_collections.aliyun.ram.plugins.filter.declarations import host_declarations
 from ansible_collections.aliyun.ram.plugins.filter.lifecycle import _keys as access_keys_of
 
-KINDS = ('provision', 'rotate', 'revoke')
+KINDS = ('provision', 'rotate', 'revoke', 'reconcile', 'deploy')
 
 
 def _mapping(value):
@@ -159,7 +159,8 @@ def _lines(summary):
     def did(text):
         return ('that would be ' if dry else '') + text
 
-    title = {'provision': 'Provision', 'rotate': 'Rotation', 'revoke': 'Revocation'}[summary['playbook']]
+    title = {'provision': 'Provision', 'rotate': 'Rotation', 'revoke': 'Revocation', 'reconcile': 'Reconcile',
+             'deploy': 'Deploy'}[summary['playbook']]
     lines = ['%s summary%s' % (title, ' (check mode: nothing was changed; this is what a real run would do)' if dry else '')]
 
     def pairs(mapping):
@@ -186,6 +187,9 @@ def _lines(summary):
                  for user, entry in summary['rotation_decisions'].items())
     if summary['users_unchanged']:
         lines.append('Users unchanged: %d' % summary['users_unchanged'])
+    if summary['playbook'] == 'reconcile':   # contacts no host: the deploy's summary says what the files got
+        lines.append('Hosts failed: %s' % _words(summary['hosts_failed']))
+        return lines
     lines.append('Files %s: %s' % ('that would change' if dry else 'changed', _words(
         '%s (%s)' % (host, ', '.join(paths)) for host, paths in summary['hosts_changed'].items())))
     if summary['hosts_unchanged']:

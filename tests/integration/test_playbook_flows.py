@@ -417,3 +417,47 @@ def test_audit_reports_unused_keys_without_using_any_held_key(runner, emulator, 
     assert after[keys[OTHER]] > before[keys[OTHER]]
     assert dict((k, v) for k, v in after.items() if k != keys[OTHER]) == dict((k, v) for k, v in before.items() if k != keys[OTHER])
     assert signing_key_ids(emulator)['GetCallerIdentity'] == {emulator.env_for('admin')['ALIBABA_CLOUD_ACCESS_KEY_ID'], keys[OTHER]}
+
+
+# ---------------------------------------------------------------- reconcile, then deploy per slice (AWX workflows)
+
+STORE_PASSWORD = 'flows-store-vault-password'
+
+
+def test_reconcile_then_deploy_each_slice_from_the_store(runner, emulator, tmp_path):
+    """The two halves of provision.yml: reconcile (controller only, keys into the store) and deploy (hosts only, keys
+    from the store, nothing changed in RAM), as an AWX workflow runs them with a sliced deploy job."""
+    fresh(emulator)
+    inventory, files = write_inventory(tmp_path)
+    password_file = tmp_path / 'vault-pass'
+    password_file.write_text(STORE_PASSWORD + '\n')
+    password_file.chmod(0o600)
+    env = {'ANSIBLE_VAULT_PASSWORD_FILE': str(password_file)}
+    store = {'provision_secret_store': str(tmp_path / 'ram-keys.vault.yml')}
+
+    # deploy before any reconcile: each host fails saying what to run, nothing is created, nothing written
+    emulator.reset_counters()
+    early = run_playbook(runner, 'deploy-early', 'deploy.yml', inventory, extra_vars=store, env=env, returncode=2)
+    assert 'run the reconcile entry point (playbooks/reconcile.yml) first' in early.output
+    assert emulator.counters()['writes'] == 0 and deployed(files) == {}
+
+    # reconcile: users and keys in RAM and in the store; no host is contacted
+    reconcile = run_playbook(runner, 'reconcile', 'reconcile.yml', inventory, extra_vars=store, env=env)
+    assert host_round_trips(reconcile) == {} and deployed(files) == {}
+    keys = dict((user, ids) for user, ids in user_keys(emulator.state()).items() if user in (APP, BATCH))
+    assert sorted(keys) == [APP, BATCH] and all(len(ids) == 1 for ids in keys.values())
+    assert 'Files changed' not in reconcile.output
+
+    # deploy, one slice per job: the store's keys reach the files, and RAM sees no write
+    emulator.reset_counters()
+    for host in HOSTS:
+        run_playbook(runner, 'deploy-%s' % host, 'deploy.yml', inventory, extra_vars=dict(store, aliyun_ram_hosts=host),
+                     env=env)
+    assert emulator.counters()['writes'] == 0
+    assert deployed(files) == {('flow1', APP): keys[APP][0], ('flow1', BATCH): keys[BATCH][0], ('flow2', APP): keys[APP][0]}
+
+    # converged: a second reconcile and deploy change nothing
+    again = run_playbook(runner, 'reconcile-again', 'reconcile.yml', inventory, extra_vars=store, env=env)
+    redeploy = run_playbook(runner, 'deploy-again', 'deploy.yml', inventory, extra_vars=store, env=env)
+    assert emulator.counters()['writes'] == 0
+    assert set(recap_changed(again).values()) == {0} and set(recap_changed(redeploy).values()) == {0}

@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Every key the roles' tasks read from an entry of a list variable is an option of that entry in the role's argument
-spec, so the spec never rejects what the tasks use (a per-entry ``region`` was read by deploy.yml and refused by the
+spec, so the spec never rejects what the tasks use (a per-entry ``region`` was read by write_files.yml and refused by the
 spec) and a documented option is never silently ignored the other way round."""
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def spec_options(role, entry_point, option):
                          ids=['%s %s %s' % (row[0], row[1], row[4]) for row in READS])
 def test_every_key_the_tasks_read_is_in_the_spec(role, pattern, reference, entry_points, option):
     """Fails if a task reads a key the spec does not have (checked: without region in provision_credentials'
-    options, deploy.yml's provision_entry.region made this fail for main, rotate and revoke)."""
+    options, write_files.yml's provision_entry.region made this fail for main, rotate and revoke)."""
     text = '\n'.join(path.read_text() for path in sorted((ROLES / role).glob(pattern)))
     read = set(re.findall(reference, text))
     assert read, 'the pattern finds nothing: the test would pass whatever the tasks read'

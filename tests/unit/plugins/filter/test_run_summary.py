@@ -114,5 +114,11 @@ def test_skipped_or_missing_results_give_an_empty_summary():
 
 
 def test_an_unknown_kind_is_refused():
-    with pytest.raises(ValueError, match='kind must be one of provision, rotate, revoke'):
-        run_summary({}, 'deploy', [], [])
+    with pytest.raises(ValueError, match='kind must be one of provision, rotate, revoke, reconcile, deploy'):
+        run_summary({}, 'audit', [], [])
+
+
+def test_a_reconcile_contacts_no_host_and_says_nothing_about_files():
+    keys = {'access_keys': {'app': key('NEW1', created=True)}}
+    summary = run_summary(HOSTVARS, 'reconcile', PLAY, PLAY, keys=keys, hosts=HOSTS)
+    assert summary['lines'] == ['Reconcile summary', 'AccessKeys created: app NEW1', 'Hosts failed: none']
