@@ -13,6 +13,12 @@ fleet those tasks, not SSH, were most of a converged run. So the role computes w
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
+
+import yaml
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.aliyun.ram.plugins.filter.declarations import CREDENTIALS, USERS, declaration_variables, merge_declarations
 from ansible_collections.aliyun.ram.plugins.filter.provision import (
@@ -23,6 +29,35 @@ from ansible_collections.aliyun.ram.plugins.filter.provision import (
 def _host_vars(hostvars, host):
     host_vars = hostvars.get(host) if isinstance(hostvars, Mapping) else None
     return host_vars if isinstance(host_vars, Mapping) else {}
+
+
+# The file specs are the credentials role's credentials_files: checked here, for every host at once, against that
+# role's own spec, so that the role is included without its per-host argument check (a worker process per host).
+_CREDENTIALS_SPEC = Path(__file__).resolve().parents[2] / 'roles' / 'credentials' / 'meta' / 'argument_specs.yml'
+_FILES_VALIDATOR = []
+
+
+def _files_validator():
+    if not _FILES_VALIDATOR:
+        specs = yaml.safe_load(_CREDENTIALS_SPEC.read_text(encoding='utf-8'))['argument_specs']
+        _FILES_VALIDATOR.append(ArgumentSpecValidator({'credentials_files': specs['main']['options']['credentials_files']}))
+    return _FILES_VALIDATOR[0]
+
+
+def _file_spec_problems(host, entries):
+    """What the credentials role's argument check would refuse in the file specs of ``entries``, one message each."""
+    problems = []
+    for entry in entries:
+        files = entry.get('files')
+        if not isinstance(files, list) or not files:
+            continue
+        who = entry.get('user') or entry.get('access_key_id')
+        for error in _files_validator().validate({'credentials_files': files}).errors:
+            message = error.msg.replace('credentials_files', 'files')
+            if isinstance(error, UnsupportedError):
+                message = 'unknown option %s' % message
+            problems.append('host %s: the files of %s: %s' % (host, who, message))
+    return problems
 
 
 def _input_problems(host, declared):
@@ -42,7 +77,7 @@ def _input_problems(host, declared):
     if undeclared:
         problems.append('host %s: provision_credentials uses users that provision_users does not declare: %s'
                         % (host, ', '.join(undeclared)))
-    return problems
+    return problems + _file_spec_problems(host, entries)
 
 
 def _declared_variables(hostvars, host, shared):

@@ -126,3 +126,15 @@ def test_play_and_role_variables_apply_to_every_host_over_the_inventory():
     plan = provision_play_plan(hostvars, ['web1', 'web2'], play_vars=play_vars, context_host='web1')
     assert plan['web1']['credentials'] == role_credentials + [EXPLICIT]
     assert plan['web2']['credentials'] == role_credentials and plan['web2']['users'] == [{'name': 'app'}]
+
+
+def test_file_specs_are_checked_against_the_credentials_roles_spec_for_every_host_at_once():
+    """The role is included without its own per-host argument check: a typo in a file spec must still fail the host,
+    before anything is read or called (checked: without the check the misspelled ``pth`` was ignored and the default
+    path written)."""
+    hostvars = {'web1': {'provision_users': USERS, 'provision_credentials': [
+        {'user': 'app', 'files': [{'format': 'env', 'pth': '/etc/app.env'}, {'format': 'yaml'}]}]}}
+    problems = provision_play_plan(hostvars, ['web1'])['web1']['problems']
+    assert len(problems) == 2 and all(problem.startswith('host web1: the files of app: ') for problem in problems)
+    assert 'unknown option files.pth' in ' '.join(problems) and 'got: yaml' in ' '.join(problems)
+    assert provision_play_plan(HOSTVARS, ['web1', 'web2'])['web1']['problems'] == []
