@@ -137,9 +137,9 @@ class Fleet(Bench):
         self.row(section, 'provision converged: SSH round trips per host min/median/max', spread(converged_trips))
         self.row(section, 'baseline: ping play (round trips per host %s) + the two batch tasks: wall s' % spread(ping_trips),
                  '%.1f + %.1f = %.1f' % (ping_s, batch_s, baseline_s))
+        floor_s = self.two_pings_s + batch_s
         self.row(section, 'floor of a cold run: a play of two ping tasks + the two batch tasks: wall s (/ baseline)',
-                 '%.1f + %.1f = %.1f (%.2fx)' % (self.two_pings_s, batch_s, self.two_pings_s + batch_s,
-                                                  (self.two_pings_s + batch_s) / baseline_s))
+                 '%.1f + %.1f = %.1f (%.2fx)' % (self.two_pings_s, batch_s, floor_s, floor_s / baseline_s))
         self.row(section, 'converged / baseline', '%.2fx' % (converged_s / baseline_s))
         self.row(section, 'cold / baseline', '%.2fx' % (cold_s / baseline_s))
         self.verdict('converged <= %.1fx baseline (%s)' % (TARGETS['converged_ratio'], section), '%.2fx' % (converged_s / baseline_s),
