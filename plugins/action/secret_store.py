@@ -16,7 +16,8 @@ from ansible import constants as C
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import control_character_problem
-from ansible_collections.aliyun.ram.plugins.plugin_utils._secret_store import STORE_OPTION_SPEC, OpenStore, StoreError
+from ansible_collections.aliyun.ram.plugins.plugin_utils._kms_backend import run_secret_store
+from ansible_collections.aliyun.ram.plugins.plugin_utils._secret_store import KMS, STORE_OPTION_SPEC, OpenStore, StoreError
 
 ARGUMENT_SPEC = dict(
     secret_store=dict(STORE_OPTION_SPEC, required=True),
@@ -28,6 +29,7 @@ ARGUMENT_SPEC = dict(
     )),
     remove_access_key_ids=dict(type='list', elements='str', default=[], no_log=False),
     remove_users=dict(type='list', elements='str', default=[]),
+    users=dict(type='list', elements='str', default=[]),
     return_secrets=dict(type='bool', default=False),
 )
 
@@ -44,6 +46,13 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg=problem)
             return result
         options = args['secret_store']
+        if options['backend'] == KMS:
+            try:
+                result.update(run_secret_store(self, args, task_vars))
+            except StoreError as err:
+                result.update(failed=True, msg=str(err))
+            result['changed'] = bool(result.get('secret_store', {}).get('changed'))
+            return result
         try:
             with OpenStore(options, self._loader, bool(self._task.check_mode), C.DEFAULT_VAULT_PASSWORD_FILE) as store:
                 result['secret_store'] = store.update(put=args['access_keys'],

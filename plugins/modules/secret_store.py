@@ -7,7 +7,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: secret_store
-short_description: Open, list and maintain the ansible-vault encrypted store of AccessKey secrets
+short_description: Open, list and maintain the store of AccessKey secrets (an ansible-vault file or KMS)
 version_added: 1.0.0
 description:
   - Maintenance of the secret store that M(aliyun.ram.ram_access_keys) keeps with its
@@ -53,6 +53,13 @@ options:
     default: []
   remove_users:
     description: Users whose keys are all removed from the store.
+    type: list
+    elements: str
+    default: []
+  users:
+    description:
+      - With O(secret_store.backend=kms), the users whose entries RV(stored) lists (besides those of O(access_keys)), and
+        whose entries O(remove_access_key_ids) is matched against. The V(kms) backend reads entries by user name.
     type: list
     elements: str
     default: []
@@ -124,7 +131,10 @@ secret_store:
   type: dict
   contains:
     path:
-      description: The store file.
+      description: The store file (O(secret_store.backend=vault_file)).
+      type: str
+    backend:
+      description: V(kms) with O(secret_store.backend=kms).
       type: str
     added_access_key_ids:
       description: Keys written to the store.
