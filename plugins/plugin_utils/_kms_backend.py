@@ -116,10 +116,14 @@ def run_ram_access_keys(action, module_args, options, task_vars, with_held_secre
             if module_args.get('operation', 'reconcile') == 'reconcile':
                 world = Coordination(run_module, lambda user: list_access_keys(api, user),
                                      lambda user, key_id: delete_access_key(api, user, key_id))
-                return coordinated_reconcile(store, world, users, held, check_mode)
-            return _lifecycle(store, run_module, users, held, check_mode)
+                result = coordinated_reconcile(store, world, users, held, check_mode)
+            else:
+                result = _lifecycle(store, run_module, users, held, check_mode)
         except (ApiError, ConflictError) as err:
-            return {'failed': True, 'msg': 'the kms secret store: %s' % err}
+            return {'failed': True, 'msg': 'the kms secret store: %s' % err, 'retries': api.retries}
+    # the store's own calls (and the orphan clean-up) retry through ``api``, the module's through its own client
+    result['retries'] = (result.get('retries') or 0) + api.retries
+    return result
 
 
 def _lifecycle(store, run_module, users, held, check_mode):
