@@ -494,3 +494,18 @@ def test_waiting_is_bounded():
     result = kms.coordinated_reconcile(make_store(fake, 'waiter', clock, lease=30), world, ['alice'], [])
     assert result['failed'] and 'gave up waiting' in result['msg'] and account.created == []
     assert clock.now - CLAIMED_AT <= 2 * 30 + kms.WAIT_MAX_SECONDS + 0.001
+
+
+@pytest.mark.parametrize('code, status, hint', [
+    ('Forbidden.NoPermission', 403, 'may not call kms:CreateSecret'),
+    ('Forbidden.ResourceNotFound', 404, 'does not exist'),
+    ('Rejected.Throttling', 429, 'rate limiting'),
+])
+def test_kms_errors_name_the_action_and_a_kms_hint(code, status, hint):
+    fake = FakeKms()
+    fake.fail('CreateSecret', lambda: kms_error(code, status), count=20)
+    with pytest.raises(ApiError) as info:
+        make_store(fake).put_entry(entry())
+    text = str(info.value)
+    assert 'CreateSecret failed: %s' % code in text and hint in text and 'request id' in text
+    assert 'AliyunRAMFullAccess' not in text and SECRET not in text
