@@ -19,11 +19,14 @@ so where it dies is deterministic and the product has no kill switch.
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
 import sys
+import textwrap
 import time
+from pathlib import Path
 
 import pytest
 
@@ -179,3 +182,61 @@ def test_a_run_killed_after_claiming_is_taken_over_and_leaves_no_orphan(emu, run
     assert sorted(takers[0]['orphan_access_key_ids_deleted']) == orphans
     assert_one_stored_key_per_user(emu, runs, users)
     assert not set(orphans) & set(key for keys in user_keys(emu.state()).values() for key in keys)
+
+
+GUIDE = Path(__file__).resolve().parents[2] / 'docs' / 'docsite' / 'rst' / 'guide_awx.rst'
+
+
+def documented_policy():
+    """The least-privilege policy of the AWX guide (its JSON code block after the KMS store section's heading)."""
+    text = GUIDE.read_text()
+    section = text[text.index('The KMS secret store\n'):]
+    block = section[section.index('.. code-block:: json'):].split('\n\n', 2)[1]
+    return json.loads(textwrap.dedent(block))
+
+
+def controller_with_policy(emu, name, document):
+    """A RAM user with exactly ``document`` as its only policy, and its key as the runs' credentials."""
+    from alibabacloud_ram20150501 import models as ram  # pylint: disable=import-outside-toplevel
+    root = emu.ram_client('root')
+    root.create_policy(ram.CreatePolicyRequest(policy_name=name, policy_document=json.dumps(document)))
+    root.create_user(ram.CreateUserRequest(user_name=name))
+    root.attach_policy_to_user(ram.AttachPolicyToUserRequest(policy_type='Custom', policy_name=name, user_name=name))
+    key = root.create_access_key(ram.CreateAccessKeyRequest(user_name=name)).body.access_key
+    return {'ALIBABA_CLOUD_ACCESS_KEY_ID': key.access_key_id, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET': key.access_key_secret}
+
+
+def lp_play(users):
+    play = reconcile_play(users, 'least-privilege')
+    play[0]['tasks'][0]['aliyun.ram.ram_access_keys']['secret_store'] = {'backend': 'kms', 'lease_seconds': LEASE_SECONDS}
+    return play
+
+
+def test_the_documented_least_privilege_policy_is_enough_and_one_permission_less_is_not(emu, runner):
+    users = ['app-lp-0', 'app-lp-1']
+    create_users(emu, users)
+    policy = documented_policy()
+    env = controller_with_policy(emu, 'kms-controller', policy)
+    run = runner.run('kms-least-privilege', lp_play(users), env=env)
+    assert run.returncode == 0 and not run.results['reconciled'].get('failed'), runner.failure_text(run)
+    keys = user_keys(emu.state())
+    assert all(len(keys.get(user, [])) == 1 for user in users), keys
+    again = runner.run('kms-least-privilege-again', lp_play(users), env=env)
+    assert again.results['reconciled']['changed'] is False, runner.failure_text(again)
+
+    # the same policy without kms:CreateSecret: the claim fails, naming the action, before any key is created
+    others = ['app-lp-2']
+    create_users(emu, others)
+    narrower = dict(policy, Statement=[s for s in policy['Statement'] if s['Action'] != 'kms:CreateSecret'])
+    assert len(narrower['Statement']) == len(policy['Statement']) - 1
+    env = controller_with_policy(emu, 'kms-controller-narrow', narrower)
+    failed = runner.run('kms-missing-permission', lp_play(others), env=env)
+    result = failed.results['reconciled']
+    assert result.get('failed') and 'CreateSecret failed: Forbidden.NoPermission' in result['msg'], result.get('msg')
+    assert 'kms:CreateSecret' in result['msg']
+    assert user_keys(emu.state()).get('app-lp-2', []) == []
+    assert store_for_prefix(emu, 'aliyun-ram/').read_entry('app-lp-2') is None
+
+
+def store_for_prefix(emu, prefix):
+    return KmsStore(api_for(emu), prefix, LEASE_SECONDS)
