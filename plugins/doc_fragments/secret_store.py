@@ -27,11 +27,12 @@ options:
         C(Rejected.ResourceExist)); the winner creates and stores the key and releases the claim, the others wait
         (bounded, with jittered backoff) and then read the stored key. A claim records its holder and its lease; a claim
         whose lease passed without a release (its run died) is taken over by the next run, which first deletes the
-        keys of that user that the dead run created and never stored (keys no store entry and no O(held) entry names,
+        keys of that user that the dead run created and never stored (keys that neither the store nor any
+        O(aliyun.ram.ram_access_keys#module:held) entry names,
         created after the claim was taken). Claims are compared with the controllers' clocks: keep them synchronised
         (NTP)."
       - The V(kms) backend signs with the task's own credentials (the auth options and their environment variables, as
-        the RAM calls do); the aliyun.ram.secret_store action takes them from the environment only.
+        the RAM calls do); M(aliyun.ram.secret_store) takes them from the environment only.
         Its calls are retried on throttling and on lost answers as RAM's are.
       - The V(vault_file) backend is handled on the controller by the action plugin; it never reaches a module. The file is never written in plain
         text, every change replaces it atomically (a temporary file in the same directory, mode C(0600)), and every

@@ -237,7 +237,7 @@ def test_a_lost_create_secret_response_is_recognised():
     fake.fail('CreateSecret', read_timeout, after=True)
     store = make_store(fake)
     assert store.put_entry(entry()) is True
-    assert [a for a in fake.writes()] == ['CreateSecret']
+    assert fake.writes() == ['CreateSecret']
     assert store.read_entry('alice') == entry()
 
 
