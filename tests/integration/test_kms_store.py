@@ -5,8 +5,9 @@
 """ram_access_keys with ``secret_store.backend: kms``: runs that share nothing but the (emulated) cloud account.
 
 * Four ansible-playbook runs started together for the same five users, under 20% throttling of every call (RAM, STS
-  and KMS): each user ends with exactly one key, every run got that key, the KMS store names it, no claim is left
-  held, and a further run makes no write call.
+  and KMS) and with the answers of some KMS writes lost after they committed: each user ends with exactly one key,
+  every run got that key, the KMS store names it, no claim is left held, and a further run makes no write call.
+* The secret_store action with the kms backend lists the entries of named users (ids only) and forgets a user.
 * A run killed with SIGKILL right after claiming (before creating any key) and one killed right after creating the
   keys (before storing them): two ansible-playbook runs started at once then finish within the dead run's lease plus a
   bounded wait; exactly one of them takes the claims over and deletes the keys the dead run left (none in the first
@@ -114,9 +115,13 @@ def assert_one_stored_key_per_user(emu, runs, users):
 def test_concurrent_runs_under_throttling_create_one_key_per_user(emu, runner):
     users = ['kms-conc-%d' % index for index in range(5)]
     create_users(emu, users)
-    emu.set_faults(throttle_rate=0.2)
+    # and lost answers: the first two CreateSecret calls (claims or entries) and the first PutSecretValue commit,
+    # then the connection drops; each writer must recognise its own write (or lose cleanly to another run's)
+    emu.set_faults(throttle_rate=0.2, drop_after_commit=[{'action': 'CreateSecret', 'count': 2},
+                                                         {'action': 'PutSecretValue', 'count': 1}])
     handles = start_runs(runner, users, RUNS, 'kms-concurrent')
     runs = [runner.finish(handle) for handle in handles]
+    assert emu.admin('GET', 'faults')['drop_after_commit'] == []     # every planned answer was lost
     emu.clear_faults()
     for run in runs:
         assert run.returncode == 0 and not run.results['reconciled'].get('failed'), runner.failure_text(run)
@@ -240,3 +245,22 @@ def test_the_documented_least_privilege_policy_is_enough_and_one_permission_less
 
 def store_for_prefix(emu, prefix):
     return KmsStore(api_for(emu), prefix, LEASE_SECONDS)
+
+
+def test_the_secret_store_action_lists_and_forgets_kms_entries(emu, runner):
+    users = ['kms-list-0', 'kms-list-1']
+    create_users(emu, users)
+    assert runner.finish(start_runs(runner, users, 1, 'kms-fill')[0]).returncode == 0
+    options = {'backend': 'kms', 'name_prefix': PREFIX}
+    tasks = [{'name': 'list', 'aliyun.ram.secret_store': {'secret_store': options, 'users': users + ['kms-nobody']},
+              'register': 'listed'},
+             {'name': 'forget one user', 'aliyun.ram.secret_store': {'secret_store': options, 'remove_users': users[:1]},
+              'register': 'forgot'}]
+    run = runner.tasks('kms-secret-store-action', tasks)
+    assert run.returncode == 0, runner.failure_text(run)
+    keys = user_keys(emu.state())
+    listed = run.results['listed']['stored']
+    assert [(e['user_name'], e['access_key_id']) for e in listed] == [(user, keys[user][0]) for user in users]
+    assert all('access_key_secret' not in e for e in listed) and run.results['listed']['changed'] is False
+    assert run.results['forgot']['secret_store']['removed_access_key_ids'] == keys[users[0]]
+    assert store_for(emu).read_entry(users[0]) is None and store_for(emu).read_entry(users[1]) is not None
