@@ -264,3 +264,24 @@ def test_the_secret_store_action_lists_and_forgets_kms_entries(emu, runner):
     assert all('access_key_secret' not in e for e in listed) and run.results['listed']['changed'] is False
     assert run.results['forgot']['secret_store']['removed_access_key_ids'] == keys[users[0]]
     assert store_for(emu).read_entry(users[0]) is None and store_for(emu).read_entry(users[1]) is not None
+
+
+def test_bad_input_fails_before_any_call(emu, runner):
+    def task(name, users, **store):
+        return {'name': name, 'aliyun.ram.ram_access_keys': {'users': users, 'secret_store': dict({'backend': 'kms'}, **store)},
+                'register': name.replace(' ', '_'), 'no_log': True}
+
+    tasks = [task('bad prefix', ['u1'], name_prefix='has space'),
+             task('short lease', ['u1'], lease_seconds=0),
+             task('bad user', ['no/slash']),
+             task('bad endpoint', ['u1'], kms_endpoint='ftp://127.0.0.1:1')]
+    emu.reset_counters()
+    run = runner.tasks('kms-bad-input', tasks)
+    messages = dict((name, run.results[name].get('msg', '')) for name in ('bad_prefix', 'short_lease', 'bad_user', 'bad_endpoint'))
+    assert all(run.results[name].get('failed') for name in messages), messages
+    assert 'name_prefix may contain only' in messages['bad_prefix']
+    assert 'lease_seconds must be 1 or more' in messages['short_lease']
+    assert 'users' in messages['bad_user'] and 'no/slash' in messages['bad_user']
+    assert "kms_endpoint: unsupported scheme 'ftp'" in messages['bad_endpoint']
+    counters = emu.counters()
+    assert counters['reads'] == 0 and counters['writes'] == 0, counters
