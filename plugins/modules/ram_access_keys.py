@@ -228,6 +228,18 @@ EXAMPLES = r'''
     operation: revoke
   delegate_to: localhost
   run_once: true
+
+- name: The same across AWX job slices on separate nodes, through KMS Secrets Manager (one key per user over all slices)
+  aliyun.ram.ram_access_keys:
+    users: [app-web]
+    held: "{{ keys_read_from_hosts }}"
+    secret_store:
+      backend: kms
+      name_prefix: aliyun-ram/
+  delegate_to: localhost
+  run_once: true
+  no_log: true
+  register: reconciled
 '''
 
 RETURN = r'''

@@ -14,6 +14,8 @@ description:
     O(aliyun.ram.ram_access_keys#module:secret_store) option. There, under the store's lock, the store's copies of the
     users' keys are added to the held keys, every key the module creates is written to the store before the task
     returns, and keys it deletes are removed.
+  - With O(secret_store.backend=kms) the store is KMS Secrets Manager; entries are read by user name (see O(users)),
+    with the credentials of the environment (the C(ALIBABA_CLOUD_*) variables, a profile, the default chain).
   - This action opens the same store with the same O(secret_store) options (required here) and the same lock, to fail
     early (no vault secret, a wrong one, a file that is not a store), to list what it holds, to import keys made
     elsewhere (O(access_keys)), and to forget keys or users (O(remove_access_key_ids), O(remove_users)).
@@ -114,6 +116,16 @@ EXAMPLES = r'''
   run_once: true
   no_log: true
   register: reconciled
+
+- name: With the KMS backend, list the stored keys of two users (ids only; credentials from the environment)
+  aliyun.ram.secret_store:
+    secret_store:
+      backend: kms
+      name_prefix: aliyun-ram/
+    users: [app-web, app-batch]
+  delegate_to: localhost
+  run_once: true
+  register: kms_store
 
 - name: Forget the keys of a deleted user
   aliyun.ram.secret_store:
