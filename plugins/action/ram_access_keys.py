@@ -41,6 +41,7 @@ from ansible_collections.aliyun.ram.plugins.plugin_utils._secret_store import (
     created_entries,
     deleted_ids,
     held_from_store,
+    store_options_problem,
     with_held_secrets,
 )
 
@@ -53,7 +54,7 @@ def validated_store_options(store_args):
     if validation.error_messages:
         return None, 'invalid secret_store: %s' % '; '.join(validation.error_messages)
     options = validation.validated_parameters
-    problem = control_character_problem(STORE_ARGUMENT_SPEC, options)
+    problem = control_character_problem(STORE_ARGUMENT_SPEC, options) or store_options_problem(options['secret_store'])
     return (None, problem) if problem else (options['secret_store'], None)
 
 

@@ -13,11 +13,18 @@ entry or one variable.
 from __future__ import annotations
 
 from ansible import constants as C
+from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import control_character_problem
 from ansible_collections.aliyun.ram.plugins.plugin_utils._kms_backend import run_secret_store
-from ansible_collections.aliyun.ram.plugins.plugin_utils._secret_store import KMS, STORE_OPTION_SPEC, OpenStore, StoreError
+from ansible_collections.aliyun.ram.plugins.plugin_utils._secret_store import (
+    KMS,
+    STORE_OPTION_SPEC,
+    OpenStore,
+    StoreError,
+    store_options_problem,
+)
 
 ARGUMENT_SPEC = dict(
     secret_store=dict(STORE_OPTION_SPEC, required=True),
@@ -40,8 +47,12 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        problem = control_character_problem(ARGUMENT_SPEC, args)
+        try:
+            dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        except AnsibleActionFail as err:
+            result.update(failed=True, msg=str(err))
+            return result
+        problem = control_character_problem(ARGUMENT_SPEC, args) or store_options_problem(args['secret_store'])
         if problem:
             result.update(failed=True, msg=problem)
             return result

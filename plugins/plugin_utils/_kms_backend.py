@@ -85,10 +85,16 @@ def connect_kms(module_args, options, check_mode):
 
 
 def _checked_users(module_args):
+    """The users, after the checks the module would make of ``users`` and ``held`` (the store is read before the
+    module first runs, and a name becomes part of a secret's name)."""
     users = module_args.get('users')
-    if not isinstance(users, list):
-        raise StoreError('users must be a list of RAM user names')
+    held = module_args.get('held') or []
+    if not isinstance(users, list) or not isinstance(held, list) or not all(isinstance(e, dict) for e in held):
+        raise StoreError('users must be a list of RAM user names, and held a list of dictionaries')
     try:
+        for index, entry in enumerate(held):
+            validate.user_name(entry.get('user_name'), 'held[%d].user_name' % index)
+            validate.access_key_id(entry.get('access_key_id'), 'held[%d].access_key_id' % index)
         return list(dict.fromkeys(validate.user_name(user, 'users') for user in users))
     except ValidationError as err:
         raise StoreError(str(err)) from None

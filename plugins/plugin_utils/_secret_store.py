@@ -68,8 +68,18 @@ STORE_OPTIONS = dict(
     kms_endpoint=dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_KMS_ENDPOINT'])),
     lease_seconds=dict(type='int', default=DEFAULT_LEASE_SECONDS),
 )
-# vault_password and vault_password_file exclude each other when set (not merely given as null: a role passes both)
-STORE_OPTION_SPEC = dict(type='dict', options=STORE_OPTIONS, required_if=[('backend', VAULT_FILE, ['path'])])
+# vault_password and vault_password_file exclude each other when set (not merely given as null: a role passes both);
+# path is required by the vault_file backend only (checked by store_options_problem, after the control characters)
+STORE_OPTION_SPEC = dict(type='dict', options=STORE_OPTIONS)
+
+
+def store_options_problem(options):
+    """What the validated ``secret_store`` options lack for their backend, or None."""
+    if options.get('backend', VAULT_FILE) == VAULT_FILE and not options.get('path'):
+        return 'secret_store.path is required with secret_store.backend=vault_file (the default)'
+    return None
+
+
 NO_VAULT_SECRET = ('the secret store needs a vault secret to encrypt with: set secret_store.vault_password_file, '
                    'secret_store.vault_password (for example from a vaulted variable) or ANSIBLE_VAULT_PASSWORD_FILE')
 

@@ -274,14 +274,19 @@ def test_bad_input_fails_before_any_call(emu, runner):
     tasks = [task('bad prefix', ['u1'], name_prefix='has space'),
              task('short lease', ['u1'], lease_seconds=0),
              task('bad user', ['no/slash']),
-             task('bad endpoint', ['u1'], kms_endpoint='ftp://127.0.0.1:1')]
+             task('bad endpoint', ['u1'], kms_endpoint='ftp://127.0.0.1:1'),
+             dict(task('bad held', ['u1']), **{'aliyun.ram.ram_access_keys': {
+                 'users': ['u1'], 'held': [{'user_name': 'u1', 'access_key_id': 'bad id\n', 'access_key_secret': 'x' * 30}],
+                 'secret_store': {'backend': 'kms'}}})]
     emu.reset_counters()
     run = runner.tasks('kms-bad-input', tasks)
-    messages = dict((name, run.results[name].get('msg', '')) for name in ('bad_prefix', 'short_lease', 'bad_user', 'bad_endpoint'))
+    names = ('bad_prefix', 'short_lease', 'bad_user', 'bad_endpoint', 'bad_held')
+    messages = dict((name, run.results[name].get('msg', '')) for name in names)
     assert all(run.results[name].get('failed') for name in messages), messages
     assert 'name_prefix may contain only' in messages['bad_prefix']
     assert 'lease_seconds must be 1 or more' in messages['short_lease']
     assert 'users' in messages['bad_user'] and 'no/slash' in messages['bad_user']
     assert "kms_endpoint: unsupported scheme 'ftp'" in messages['bad_endpoint']
+    assert 'held[0].access_key_id' in messages['bad_held']
     counters = emu.counters()
     assert counters['reads'] == 0 and counters['writes'] == 0, counters

@@ -243,7 +243,7 @@ def test_store_password_file_and_password_are_exclusive(emulator, workdir):
 
 
 @pytest.mark.parametrize('store_args, problem', [
-    ({}, 'invalid secret_store: backend is vault_file but all of the following are missing: path found in secret_store'),
+    ({}, 'secret_store.path is required with secret_store.backend=vault_file (the default)'),
     ({'backend': 'consul'}, 'invalid secret_store: value of backend must be one of: vault_file, kms, got: consul'),
     ({'path': '/s\n'}, 'option secret_store.path must not contain control characters (found \\n at position 2)'),
     ({'path': '/s', 'vault_password': 'hunter\t2'},
