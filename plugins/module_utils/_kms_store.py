@@ -476,7 +476,7 @@ def _one_round(store, world, users, held, check_mode, outcome, deadline):
             run_held = list(held) + held_from_entries([entries[u] for u in settled] + fresh, STORE_HOLDER)
             result = world.run_module(run_users, run_held, False)
             world.on_step('created', sorted(won))
-            _store_results(store, won, result, outcome)
+            _store_results(store, world, won, result, outcome)
             outcome.merge(result, run_users)
             world.on_step('stored', sorted(won))
     finally:
@@ -503,16 +503,14 @@ def _delete_orphans(store, world, user, held, outcome, claimed_at):
         outcome.store['orphan_access_key_ids_deleted'].append(access_key_id)
 
 
-def _store_results(store, won, result, outcome):
+def _store_results(store, world, won, result, outcome):
     """Store the created keys (of the users whose claim this run still holds) and forget the deleted ones."""
     for user, key in sorted((result.get('access_keys') or {}).items()):
         if not (key.get('created') and key.get('access_key_id') and key.get('access_key_secret')):
             continue
         claim = won.get(user)
         if claim is not None and not store.still_holds(claim):
-            # our lease passed and another run took the user over: it may already have deleted this key as an orphan
-            outcome.fail('the claim of user %s expired while its key %s was being created, and another run took it '
-                         'over: the key is not stored (raise secret_store.lease_seconds)' % (user, key['access_key_id']))
+            _drop_unclaimed_key(world, user, key, outcome)
             continue
         if store.put_entry({'user_name': user, 'access_key_id': key['access_key_id'],
                             'access_key_secret': key['access_key_secret'], 'create_date': key.get('create_date')}):
@@ -523,6 +521,24 @@ def _store_results(store, won, result, outcome):
             if store.remove_entry(user, deleted):
                 outcome.store['removed_access_key_ids'].extend(
                     [i for i in deleted if i in (result['access_keys'][user].get('deleted_access_key_ids') or [])])
+
+
+def _drop_unclaimed_key(world, user, key, outcome):
+    """Our lease passed while the key was created and another run took the user over: that run creates and stores the
+    user's key, so this one must never reach a host, and nobody else knows it was made (the taker looked for orphans
+    before it existed): delete it here."""
+    key_id = key['access_key_id']
+    try:
+        world.delete_key(user, key_id)
+        fate = 'deleted'
+    except ApiError as err:
+        fate = 'could not be deleted (%s): delete it' % err
+    outcome.fail('the claim of user %s expired while its key %s was being created, and another run took the user over: '
+                 'the key is not stored and %s (raise secret_store.lease_seconds)' % (user, key_id, fate))
+    result_key = dict(key, access_key_id=None, access_key_secret=None, created=False,
+                      error={'code': 'ClaimLost', 'action': None, 'status': None, 'request_id': None})
+    key.clear()
+    key.update(result_key)
 
 
 def _wait_for_claims(store, world, users, deadline, outcome):

@@ -509,3 +509,28 @@ def test_kms_errors_name_the_action_and_a_kms_hint(code, status, hint):
     text = str(info.value)
     assert 'CreateSecret failed: %s' % code in text and hint in text and 'request id' in text
     assert 'AliyunRAMFullAccess' not in text and SECRET not in text
+
+
+def test_a_run_whose_lease_passes_while_creating_deletes_its_key_and_stores_nothing():
+    fake, account, clock = FakeKms(), FakeAccount(), Clock(CLAIMED_AT)
+    slow = make_store(fake, 'slow', clock, lease=30)
+    real_run = account.run_module
+
+    def slow_module(users, held, check_mode):
+        if check_mode:
+            return real_run(users, held, check_mode)
+        # the lease passes before this run creates its key, and another run takes the user over meanwhile
+        clock.now += 31
+        taker, dummy = make_store(fake, 'taker', clock, lease=30).try_claim('alice')
+        assert taker is not None
+        return real_run(users, held, check_mode)
+
+    world = kms.Coordination(slow_module, account.list_keys, account.delete_key, sleep=clock.sleep, rand=lambda: 0.5,
+                             monotonic=clock)
+    result = kms.coordinated_reconcile(slow, world, ['alice'], [])
+    assert result['failed'] and 'expired while its key' in result['msg'] and 'deleted' in result['msg']
+    assert account.deleted == account.created and account.keys['alice'] == []
+    assert result['access_keys']['alice']['access_key_id'] is None and not result['access_keys']['alice']['access_key_secret']
+    assert 'test/alice' not in fake.secrets
+    # the slow run's release must not undo the taker's claim
+    assert fake.value('test/claims/alice')['holder'] == 'taker'
