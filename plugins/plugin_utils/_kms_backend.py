@@ -18,6 +18,8 @@ module_utils/_kms_store.py.
 
 from __future__ import annotations
 
+import os
+
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.aliyun.ram.plugins.module_utils import _ram_validation as validate
@@ -41,6 +43,7 @@ from ansible_collections.aliyun.ram.plugins.plugin_utils._in_process import (
 )
 
 MIN_LEASE_SECONDS = 1
+KMS_ENDPOINT_VARIABLE = 'ALIBABA_CLOUD_KMS_ENDPOINT'
 
 
 def _auth_params(module_args):
@@ -75,7 +78,8 @@ def connect_kms(module_args, options, check_mode):
         connection = Connection(endpoint=params['endpoint'], sts_endpoint=params['sts_endpoint'],
                                 actiontrail_endpoint=params.get('actiontrail_endpoint'),
                                 region=options.get('region') or params['region'], timeout=params['timeout'],
-                                kms_endpoint=options.get('kms_endpoint'))
+                                # read again here: the task's environment: applies now, not when the options were checked
+                                kms_endpoint=options.get('kms_endpoint') or os.environ.get(KMS_ENDPOINT_VARIABLE))
     except ValidationError as err:
         raise StoreError(str(err)) from None
     if params['max_retries'] < 0:

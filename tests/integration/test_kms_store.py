@@ -208,11 +208,15 @@ def controller_with_policy(emu, name, document):
     root.create_user(ram.CreateUserRequest(user_name=name))
     root.attach_policy_to_user(ram.AttachPolicyToUserRequest(policy_type='Custom', policy_name=name, user_name=name))
     key = root.create_access_key(ram.CreateAccessKeyRequest(user_name=name)).body.access_key
-    return {'ALIBABA_CLOUD_ACCESS_KEY_ID': key.access_key_id, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET': key.access_key_secret}
+    return {'ALIBABA_CLOUD_ACCESS_KEY_ID': key.access_key_id, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET': key.access_key_secret,
+            'TEST_KMS_ENDPOINT': 'http://' + emu.endpoint, 'ALIBABA_CLOUD_KMS_ENDPOINT': ''}
 
 
 def lp_play(users):
     play = reconcile_play(users, 'least-privilege')
+    # the KMS endpoint from the task's environment: keyword (the runs' own environment has it too: drop it there)
+    play[0]['tasks'][0]['environment'] = {'ALIBABA_CLOUD_KMS_ENDPOINT': '{{ kms_endpoint }}'}
+    play[0]['vars']['kms_endpoint'] = '{{ lookup("ansible.builtin.env", "TEST_KMS_ENDPOINT") }}'
     play[0]['tasks'][0]['aliyun.ram.ram_access_keys']['secret_store'] = {'backend': 'kms', 'lease_seconds': LEASE_SECONDS}
     return play
 
