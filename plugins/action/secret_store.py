@@ -70,7 +70,9 @@ class ActionModule(ActionBase):
                                                       remove_access_key_ids=args['remove_access_key_ids'],
                                                       remove_users=args['remove_users'])
                 fields = ('user_name', 'access_key_id', 'create_date') + (('access_key_secret',) if args['return_secrets'] else ())
-                result['stored'] = [dict((name, entry[name]) for name in fields) for entry in store.entries]
+                wanted = set(args['users'])
+                result['stored'] = [dict((name, entry[name]) for name in fields) for entry in store.entries
+                                    if not wanted or entry['user_name'] in wanted]
         except StoreError as err:
             result.update(failed=True, msg=str(err))
         except OSError as err:

@@ -60,8 +60,11 @@ options:
     default: []
   users:
     description:
-      - With O(secret_store.backend=kms), the users whose entries RV(stored) lists (besides those of O(access_keys)), and
-        whose entries O(remove_access_key_ids) is matched against. The V(kms) backend reads entries by user name.
+      - The users whose entries RV(stored) lists, with either backend (so that a play reads the keys of its users the
+        same way from both).
+      - With O(secret_store.backend=vault_file), an empty list lists every entry.
+      - With O(secret_store.backend=kms), which reads entries by user name, RV(stored) lists the entries of these users
+        and of O(access_keys), and O(remove_access_key_ids) is matched against the entries of these users.
     type: list
     elements: str
     default: []
