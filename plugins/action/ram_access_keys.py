@@ -7,7 +7,9 @@
 The action and the module share a name, so the task executor has already applied ``module_defaults`` (of the module
 and of ``group/aliyun.ram.ram``) to the task's args when this runs: nothing here looks them up.
 
-Without ``secret_store`` the module runs with the task's args. With it, the store's lock is held from reading the
+Without ``secret_store`` the module runs with the task's args. With ``secret_store.backend=kms`` the run goes through
+KMS Secrets Manager, coordinated with runs on other nodes by claims (plugin_utils/_kms_backend.py). With the vault
+file (the default backend), the store's lock is held from reading the
 store, through the module's create, to writing the new secret, inside this one call: the store's copies of the
 users' keys are added to ``held`` (operation ``reconcile``), the module runs without ``secret_store``, every key it
 created is written to the store before the task returns (also when the module failed for other users), and the keys
@@ -30,13 +32,16 @@ from ansible.plugins.action import ActionBase
 
 from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import control_character_problem
 from ansible_collections.aliyun.ram.plugins.plugin_utils._in_process import execute
+from ansible_collections.aliyun.ram.plugins.plugin_utils._kms_backend import run_ram_access_keys
 from ansible_collections.aliyun.ram.plugins.plugin_utils._secret_store import (
+    KMS,
     STORE_OPTION_SPEC,
     OpenStore,
     StoreError,
     created_entries,
     deleted_ids,
     held_from_store,
+    store_options_problem,
     with_held_secrets,
 )
 
@@ -49,7 +54,7 @@ def validated_store_options(store_args):
     if validation.error_messages:
         return None, 'invalid secret_store: %s' % '; '.join(validation.error_messages)
     options = validation.validated_parameters
-    problem = control_character_problem(STORE_ARGUMENT_SPEC, options)
+    problem = control_character_problem(STORE_ARGUMENT_SPEC, options) or store_options_problem(options['secret_store'])
     return (None, problem) if problem else (options['secret_store'], None)
 
 
@@ -67,6 +72,12 @@ class ActionModule(ActionBase):
         options, problem = validated_store_options(store_args)
         if problem:
             result.update(failed=True, msg=problem)
+            return result
+        if options['backend'] == KMS:
+            try:
+                result.update(run_ram_access_keys(self, module_args, options, task_vars, with_held_secrets))
+            except StoreError as err:
+                result.update(failed=True, msg=str(err))
             return result
         try:
             with OpenStore(options, self._loader, bool(self._task.check_mode), C.DEFAULT_VAULT_PASSWORD_FILE) as store:

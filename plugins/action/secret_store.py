@@ -13,10 +13,18 @@ entry or one variable.
 from __future__ import annotations
 
 from ansible import constants as C
+from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import control_character_problem
-from ansible_collections.aliyun.ram.plugins.plugin_utils._secret_store import STORE_OPTION_SPEC, OpenStore, StoreError
+from ansible_collections.aliyun.ram.plugins.plugin_utils._kms_backend import run_secret_store
+from ansible_collections.aliyun.ram.plugins.plugin_utils._secret_store import (
+    KMS,
+    STORE_OPTION_SPEC,
+    OpenStore,
+    StoreError,
+    store_options_problem,
+)
 
 ARGUMENT_SPEC = dict(
     secret_store=dict(STORE_OPTION_SPEC, required=True),
@@ -28,6 +36,7 @@ ARGUMENT_SPEC = dict(
     )),
     remove_access_key_ids=dict(type='list', elements='str', default=[], no_log=False),
     remove_users=dict(type='list', elements='str', default=[]),
+    users=dict(type='list', elements='str', default=[]),
     return_secrets=dict(type='bool', default=False),
 )
 
@@ -38,19 +47,32 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        problem = control_character_problem(ARGUMENT_SPEC, args)
+        try:
+            dummy, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        except AnsibleActionFail as err:
+            result.update(failed=True, msg=str(err))
+            return result
+        problem = control_character_problem(ARGUMENT_SPEC, args) or store_options_problem(args['secret_store'])
         if problem:
             result.update(failed=True, msg=problem)
             return result
         options = args['secret_store']
+        if options['backend'] == KMS:
+            try:
+                result.update(run_secret_store(self, args, task_vars))
+            except StoreError as err:
+                result.update(failed=True, msg=str(err))
+            result['changed'] = bool(result.get('secret_store', {}).get('changed'))
+            return result
         try:
             with OpenStore(options, self._loader, bool(self._task.check_mode), C.DEFAULT_VAULT_PASSWORD_FILE) as store:
                 result['secret_store'] = store.update(put=args['access_keys'],
                                                       remove_access_key_ids=args['remove_access_key_ids'],
                                                       remove_users=args['remove_users'])
                 fields = ('user_name', 'access_key_id', 'create_date') + (('access_key_secret',) if args['return_secrets'] else ())
-                result['stored'] = [dict((name, entry[name]) for name in fields) for entry in store.entries]
+                wanted = set(args['users'])
+                result['stored'] = [dict((name, entry[name]) for name in fields) for entry in store.entries
+                                    if not wanted or entry['user_name'] in wanted]
         except StoreError as err:
             result.update(failed=True, msg=str(err))
         except OSError as err:

@@ -127,6 +127,7 @@ requirements:
   - alibabacloud-tea-openapi >= 0.4.6
   - darabonba-core >= 1.0.0
   - alibabacloud-actiontrail20200706 >= 2.6.0 (for M(aliyun.ram.actiontrail_event_info))
+  - alibabacloud-kms20160120 >= 3.3.1 (for the V(kms) backend of the secret store of M(aliyun.ram.ram_access_keys))
 notes:
   - These modules call the Alibaba Cloud API from wherever they run. Run them on the controller
     (C(delegate_to) V(localhost), usually with C(run_once) V(true)); environment variables and credential files are

@@ -7,7 +7,7 @@
 # The interfaces in this file are meant for use within the aliyun.ram collection
 # and may not remain stable to outside uses. Changes may be made in ANY release, even a bugfix release.
 
-"""RAM/STS/ActionTrail clients: endpoints, credential resolution, and one retrying call path for every API action.
+"""RAM/STS/ActionTrail/KMS clients: endpoints, credential resolution, and one retrying call path for every API action.
 
 ``RamApi`` is what the rest of the collection talks to: ``read``/``write``/``paginate`` with CamelCase
 wire parameter names, returning the response body as a plain dict.  It is thread-safe (a batch module
@@ -15,7 +15,8 @@ may share one between worker threads).  The SDK sits behind ``SdkTransport``; un
 
 A service is a name in ``SERVICES`` (its pip package, the option naming its endpoint, its default endpoint); the
 SDK of each is loaded by ``sdk_for``.  RAM and STS are imported with this file (every module uses them); ActionTrail
-only when a call needs it, so the modules that never query it do not pay for importing its SDK.
+and KMS (the ``kms`` backend of the secret store) only when a call needs them, so the tasks that never call them do
+not pay for importing their SDKs.
 """
 
 from __future__ import annotations
@@ -78,17 +79,18 @@ else:
     STS_SDK_IMPORT_ERROR = None
 
 DEFAULT_ENDPOINTS = {'ram': 'ram.aliyuncs.com', 'sts': 'sts.aliyuncs.com'}
-# ActionTrail is regional: its endpoint names the region whose events LookupEvents returns.
+# ActionTrail and KMS are regional: the endpoint names the region whose events or secrets the calls see.
 ACTIONTRAIL_DEFAULT_REGION = 'cn-hangzhou'
+KMS_DEFAULT_REGION = 'cn-hangzhou'
 DEFAULT_ROLE_SESSION_NAME = 'ansible-aliyun-ram'
 ROLE_SESSION_SECONDS = 3600
 USER_AGENT = 'AnsibleCollection/aliyun.ram'
 
 # pip package names, for missing_required_lib()
 SERVICE_PACKAGES = {'ram': 'alibabacloud-ram20150501', 'sts': 'alibabacloud-sts20150401',
-                    'actiontrail': 'alibabacloud-actiontrail20200706'}
+                    'actiontrail': 'alibabacloud-actiontrail20200706', 'kms': 'alibabacloud-kms20160120'}
 # the option that names each service's endpoint (and its environment variable, see _ram_module.auth_argument_spec)
-ENDPOINT_OPTIONS = {'ram': 'endpoint', 'sts': 'sts_endpoint', 'actiontrail': 'actiontrail_endpoint'}
+ENDPOINT_OPTIONS = {'ram': 'endpoint', 'sts': 'sts_endpoint', 'actiontrail': 'actiontrail_endpoint', 'kms': 'kms_endpoint'}
 SERVICES = tuple(SERVICE_PACKAGES)
 
 
@@ -96,6 +98,8 @@ def default_endpoint(service, region=None):
     """The public endpoint of ``service`` (host name, reached over HTTPS)."""
     if service == 'actiontrail':
         return 'actiontrail.%s.aliyuncs.com' % (region or ACTIONTRAIL_DEFAULT_REGION)
+    if service == 'kms':
+        return 'kms.%s.aliyuncs.com' % (region or KMS_DEFAULT_REGION)
     return DEFAULT_ENDPOINTS[service]
 
 
@@ -105,8 +109,14 @@ def _load_actiontrail_sdk():
     return TrailSdkClient, trail_sdk_models
 
 
+def _load_kms_sdk():
+    from alibabacloud_kms20160120.client import Client as KmsSdkClient  # pylint: disable=import-outside-toplevel
+    from alibabacloud_kms20160120 import models as kms_sdk_models  # pylint: disable=import-outside-toplevel
+    return KmsSdkClient, kms_sdk_models
+
+
 # service -> loader of (client class, models module), for the SDKs imported on first use
-_LAZY_SDKS = {'actiontrail': _load_actiontrail_sdk}
+_LAZY_SDKS = {'actiontrail': _load_actiontrail_sdk, 'kms': _load_kms_sdk}
 _lazy_loaded = {}
 _lazy_lock = threading.Lock()
 
@@ -201,8 +211,9 @@ def parse_endpoint(value, option):
 class Connection(object):
     """Where to send requests and how long to wait."""
 
-    def __init__(self, endpoint=None, sts_endpoint=None, region=None, timeout=10.0, actiontrail_endpoint=None):
-        given = {'ram': endpoint, 'sts': sts_endpoint, 'actiontrail': actiontrail_endpoint}
+    def __init__(self, endpoint=None, sts_endpoint=None, region=None, timeout=10.0, actiontrail_endpoint=None,
+                 kms_endpoint=None):
+        given = {'ram': endpoint, 'sts': sts_endpoint, 'actiontrail': actiontrail_endpoint, 'kms': kms_endpoint}
         self.endpoints = dict(
             (service, parse_endpoint(given[service], ENDPOINT_OPTIONS[service]) if given[service]
              else (default_endpoint(service, region), 'https'))
@@ -353,7 +364,7 @@ class SdkTransport(object):
 
 
 class RamApi(object):
-    """Every RAM/STS/ActionTrail call goes through here: error translation, retries, reconciliation, paging."""
+    """Every RAM/STS/ActionTrail/KMS call goes through here: error translation, retries, reconciliation, paging."""
 
     def __init__(self, transport, policy=None, secrets=()):
         self.transport = transport

@@ -170,6 +170,8 @@ def translate(exc, action, endpoint=None, write=False, secrets=()):
 def error_hint(err):
     """A short, actionable hint for the common failures; None when there is nothing useful to add."""
     code = err.code or ''
+    if err.action in KMS_SECRET_ACTIONS:
+        return _kms_hint(err, code)
     if err.transport:
         where = (' %s' % err.endpoint) if err.endpoint else ''
         if err.transport == TRANSPORT_NOT_SENT:
@@ -217,6 +219,30 @@ def error_hint(err):
         return 'the group does not exist: create it first'
     if code == 'Inactive':
         return 'the RAM service is not activated for this account'
+    return None
+
+
+# The KMS Secrets Manager actions of the kms secret store (the only KMS calls the collection makes).
+KMS_SECRET_ACTIONS = frozenset(('CreateSecret', 'GetSecretValue', 'PutSecretValue', 'DescribeSecret', 'UpdateSecret',
+                                'DeleteSecret', 'RestoreSecret', 'ListSecrets'))
+
+
+def _kms_hint(err, code):
+    if code == 'Forbidden.NoPermission' or code == 'NoPermission':
+        return ('the identity in use may not call kms:%s on the secret store\'s secrets: grant kms:%s on '
+                'acs:kms:*:*:secret/<secret_store.name_prefix>* (see the least-privilege policy in the AWX guide)'
+                % (err.action, err.action))
+    if code == 'Forbidden.ResourceNotFound':
+        return 'the secret does not exist (another run may have deleted it)'
+    if code == 'Rejected.ResourceInDeleteWindow':
+        return 'the secret is scheduled for deletion: restore it (RestoreSecret) or wait for its recovery window to end'
+    if err.transport == TRANSPORT_NOT_SENT:
+        return 'could not connect to the KMS endpoint %s: check secret_store.kms_endpoint and secret_store.region' % (
+            err.endpoint or '')
+    if code.startswith('Throttling') or code == 'Rejected.Throttling' or err.retry_after_ms:
+        return 'KMS is rate limiting this account: lower parallelism or raise max_retries'
+    if (err.status or 0) >= 500 or err.transport:
+        return 'a temporary KMS failure: try again later'
     return None
 
 

@@ -31,7 +31,8 @@ description:
     (C(GetAccessKeyLastUsed)) keeps showing what the applications did, not the last run of this module.
   - O(operation=retire) and O(operation=revoke) are the later steps of a key's life (see O(operation)).
   - With O(secret_store), the action plugin of the same name keeps the secrets of the created keys in an encrypted store
-    on the controller, and adds the store's copies to O(held).
+    on the controller, or in KMS Secrets Manager (O(secret_store.backend=kms), for runs on several nodes), and adds the
+    store's copies to O(held).
 author:
   - aliyun.ram contributors (@aliyun-ram)
 options:
@@ -227,6 +228,18 @@ EXAMPLES = r'''
     operation: revoke
   delegate_to: localhost
   run_once: true
+
+- name: The same across AWX job slices on separate nodes, through KMS Secrets Manager (one key per user over all slices)
+  aliyun.ram.ram_access_keys:
+    users: [app-web]
+    held: "{{ keys_read_from_hosts }}"
+    secret_store:
+      backend: kms
+      name_prefix: aliyun-ram/
+  delegate_to: localhost
+  run_once: true
+  no_log: true
+  register: reconciled
 '''
 
 RETURN = r'''
@@ -364,6 +377,24 @@ secret_store:
       result of M(aliyun.ram.secret_store) - the keys created by this task are added, the keys it deleted removed.
   returned: with O(secret_store)
   type: dict
+  contains:
+    backend:
+      description: V(kms) with O(secret_store.backend=kms).
+      type: str
+    orphan_access_key_ids_deleted:
+      description:
+        - With O(secret_store.backend=kms), the keys deleted because a run that died after claiming their user created
+          them and never stored them.
+      type: list
+      elements: str
+    claims_taken_over:
+      description: With O(secret_store.backend=kms), the expired claims of other runs this task took over (user, holder, lease).
+      type: list
+      elements: dict
+    waited_for:
+      description: With O(secret_store.backend=kms), the users whose keys another run was creating, which this task waited for.
+      type: list
+      elements: str
 root_key_refused:
   description: Set when a held key is an Alibaba Cloud account root key.
   returned: when a root key was found

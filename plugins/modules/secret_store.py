@@ -7,13 +7,15 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: secret_store
-short_description: Open, list and maintain the ansible-vault encrypted store of AccessKey secrets
+short_description: Open, list and maintain the store of AccessKey secrets (an ansible-vault file or KMS)
 version_added: 1.0.0
 description:
   - Maintenance of the secret store that M(aliyun.ram.ram_access_keys) keeps with its
     O(aliyun.ram.ram_access_keys#module:secret_store) option. There, under the store's lock, the store's copies of the
     users' keys are added to the held keys, every key the module creates is written to the store before the task
     returns, and keys it deletes are removed.
+  - With O(secret_store.backend=kms) the store is KMS Secrets Manager; entries are read by user name (see O(users)),
+    with the credentials of the environment (the C(ALIBABA_CLOUD_*) variables, a profile, the default chain).
   - This action opens the same store with the same O(secret_store) options (required here) and the same lock, to fail
     early (no vault secret, a wrong one, a file that is not a store), to list what it holds, to import keys made
     elsewhere (O(access_keys)), and to forget keys or users (O(remove_access_key_ids), O(remove_users)).
@@ -53,6 +55,16 @@ options:
     default: []
   remove_users:
     description: Users whose keys are all removed from the store.
+    type: list
+    elements: str
+    default: []
+  users:
+    description:
+      - The users whose entries RV(stored) lists, with either backend (so that a play reads the keys of its users the
+        same way from both).
+      - With O(secret_store.backend=vault_file), an empty list lists every entry.
+      - With O(secret_store.backend=kms), which reads entries by user name, RV(stored) lists the entries of these users
+        and of O(access_keys), and O(remove_access_key_ids) is matched against the entries of these users.
     type: list
     elements: str
     default: []
@@ -108,6 +120,16 @@ EXAMPLES = r'''
   no_log: true
   register: reconciled
 
+- name: With the KMS backend, list the stored keys of two users (ids only; credentials from the environment)
+  aliyun.ram.secret_store:
+    secret_store:
+      backend: kms
+      name_prefix: aliyun-ram/
+    users: [app-web, app-batch]
+  delegate_to: localhost
+  run_once: true
+  register: kms_store
+
 - name: Forget the keys of a deleted user
   aliyun.ram.secret_store:
     secret_store:
@@ -124,7 +146,10 @@ secret_store:
   type: dict
   contains:
     path:
-      description: The store file.
+      description: The store file (O(secret_store.backend=vault_file)).
+      type: str
+    backend:
+      description: V(kms) with O(secret_store.backend=kms).
       type: str
     added_access_key_ids:
       description: Keys written to the store.

@@ -177,18 +177,27 @@ def same_python(interpreter):
     return os.path.normpath(interpreter) == os.path.normpath(sys.executable)
 
 
-def execute(action, module_args, task_vars):
-    """The task's module's result: run in this process when the task runs on this controller, otherwise as a module."""
+def execute(action, module_args, task_vars, check_mode=None):
+    """The task's module's result: run in this process when the task runs on this controller, otherwise as a module.
+
+    ``check_mode`` True runs the module in check mode whatever the task's (a plan: what a real run would do)."""
     task = action._task  # pylint: disable=protected-access
+    check_mode = bool(task.check_mode) if check_mode is None else bool(check_mode)
     environment = task_environment_of(action)
     reason = why_not_here(action, task_vars, environment)
     if reason is None and missing_sdk(('ram', 'sts'))[0] is not None:
         reason = 'the SDK cannot be imported by the Python running Ansible'
     if reason is None:
-        return run_here(task.resolved_action.rsplit('.', 1)[-1], dict(module_args), bool(task.check_mode), bool(task.diff),
+        return run_here(task.resolved_action.rsplit('.', 1)[-1], dict(module_args), check_mode, bool(task.diff),
                         environment)
     Display().vvv('%s runs as a module: %s' % (task.resolved_action, reason))
-    return action._execute_module(module_args=module_args, task_vars=task_vars)  # pylint: disable=protected-access
+    # _execute_module passes the task's check mode to the module: set it for this one call
+    saved = task.check_mode
+    task.check_mode = check_mode
+    try:
+        return action._execute_module(module_args=module_args, task_vars=task_vars)  # pylint: disable=protected-access
+    finally:
+        task.check_mode = saved
 
 
 class ControllerModuleAction(ActionBase):

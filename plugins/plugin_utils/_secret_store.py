@@ -10,6 +10,10 @@
 """The controller-side secret store: an ansible-vault encrypted YAML file, used by the ``secret_store`` option of the
 aliyun.ram.ram_access_keys action and by the aliyun.ram.secret_store action.
 
+This is the ``vault_file`` backend (the default of ``secret_store.backend``); the ``kms`` backend, KMS Secrets
+Manager shared by runs on any node, is module_utils/_kms_store.py, wired to the actions by plugin_utils/_kms_backend.py.
+Both take the one ``secret_store`` option spec below.
+
 Plain text never touches the disk: the file is read and decrypted in memory, and written as vault text to
 a 0600 temporary file in the same directory that replaces the store atomically.  ``StoreLock`` (an
 exclusive ``flock`` on ``<path>.lock``) serialises the read-reconcile-write of concurrent runs on one
@@ -36,32 +40,48 @@ import yaml
 
 from ansible import constants as C
 from ansible.errors import AnsibleError
+from ansible.module_utils.basic import env_fallback
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible.parsing.vault import VaultLib, VaultSecret, get_file_vault_secret, is_encrypted
 
 from ansible_collections.aliyun.ram.plugins.module_utils._atomic_write import atomic_write
+from ansible_collections.aliyun.ram.plugins.module_utils._kms_store import DEFAULT_LEASE_SECONDS, DEFAULT_NAME_PREFIX, StoreError
 
 FORMAT_VERSION = 1
 STORE_HOLDER = 'secret store'
 _ENTRY_FIELDS = ('user_name', 'access_key_id', 'access_key_secret', 'create_date')
 LOCK_POLL_SECONDS = 0.1
 
+VAULT_FILE = 'vault_file'
+KMS = 'kms'
+BACKENDS = (VAULT_FILE, KMS)
 # The suboptions of the secret_store option (documented in the aliyun.ram.secret_store doc fragment).
 STORE_OPTIONS = dict(
-    path=dict(type='path', required=True),
+    backend=dict(type='str', default=VAULT_FILE, choices=list(BACKENDS)),
+    path=dict(type='path'),
     vault_id=dict(type='str'),
     vault_password_file=dict(type='path'),
     vault_password=dict(type='str', no_log=True),
     lock_timeout=dict(type='int', default=300),
+    name_prefix=dict(type='str', default=DEFAULT_NAME_PREFIX),
+    region=dict(type='str'),
+    kms_endpoint=dict(type='str', fallback=(env_fallback, ['ALIBABA_CLOUD_KMS_ENDPOINT'])),
+    lease_seconds=dict(type='int', default=DEFAULT_LEASE_SECONDS),
 )
-# vault_password and vault_password_file exclude each other when set (not merely given as null: a role passes both)
+# vault_password and vault_password_file exclude each other when set (not merely given as null: a role passes both);
+# path is required by the vault_file backend only (checked by store_options_problem, after the control characters)
 STORE_OPTION_SPEC = dict(type='dict', options=STORE_OPTIONS)
+
+
+def store_options_problem(options):
+    """What the validated ``secret_store`` options lack for their backend, or None."""
+    if options.get('backend', VAULT_FILE) == VAULT_FILE and not options.get('path'):
+        return 'secret_store.path is required with secret_store.backend=vault_file (the default)'
+    return None
+
+
 NO_VAULT_SECRET = ('the secret store needs a vault secret to encrypt with: set secret_store.vault_password_file, '
                    'secret_store.vault_password (for example from a vaulted variable) or ANSIBLE_VAULT_PASSWORD_FILE')
-
-
-class StoreError(Exception):
-    """The store cannot be used; the message never contains store content."""
 
 
 # O_NOFOLLOW: a symbolic link planted on the lock path must not make us create or open its target; no O_TRUNC: the

@@ -199,4 +199,5 @@ class Emulator:
             'ALIBABA_CLOUD_RAM_ENDPOINT': 'http://' + self.endpoint,
             'ALIBABA_CLOUD_STS_ENDPOINT': 'http://' + self.endpoint,
             'ALIBABA_CLOUD_ACTIONTRAIL_ENDPOINT': 'http://' + self.endpoint,
+            'ALIBABA_CLOUD_KMS_ENDPOINT': 'http://' + self.endpoint,
         }

@@ -243,12 +243,14 @@ def test_store_password_file_and_password_are_exclusive(emulator, workdir):
 
 
 @pytest.mark.parametrize('store_args, problem', [
-    ({}, 'invalid secret_store: missing required arguments: path found in secret_store'),
+    ({}, 'secret_store.path is required with secret_store.backend=vault_file (the default)'),
+    ({'backend': 'consul'}, 'invalid secret_store: value of backend must be one of: vault_file, kms, got: consul'),
     ({'path': '/s\n'}, 'option secret_store.path must not contain control characters (found \\n at position 2)'),
     ({'path': '/s', 'vault_password': 'hunter\t2'},
      'option secret_store.vault_password must not contain control characters (found \\t; the value is not shown)'),
-    ({'path': '/s', 'unknown': 1}, 'invalid secret_store: secret_store.unknown. Supported parameters include: lock_timeout, '
-                                   'path, vault_id, vault_password, vault_password_file.'),
+    ({'path': '/s', 'unknown': 1}, 'invalid secret_store: secret_store.unknown. Supported parameters include: backend, '
+                                   'kms_endpoint, lease_seconds, lock_timeout, name_prefix, path, region, vault_id, '
+                                   'vault_password, vault_password_file.'),
     ('/s', 'invalid secret_store: dictionary requested'),
 ])
 def test_bad_store_options_are_refused_before_anything_else(store_args, problem):
@@ -258,5 +260,7 @@ def test_bad_store_options_are_refused_before_anything_else(store_args, problem)
 
 
 def test_store_options_get_their_defaults():
-    assert validated_store_options({'path': '/s'}) == ({'path': '/s', 'vault_id': None, 'vault_password_file': None,
-                                                        'vault_password': None, 'lock_timeout': 300}, None)
+    assert validated_store_options({'path': '/s'}) == ({'backend': 'vault_file', 'path': '/s', 'vault_id': None,
+                                                        'vault_password_file': None, 'vault_password': None,
+                                                        'lock_timeout': 300, 'name_prefix': 'aliyun-ram/', 'region': None,
+                                                        'kms_endpoint': None, 'lease_seconds': 300}, None)

@@ -94,3 +94,42 @@ def test_symlink_at_the_lock_path_fails_and_leaves_its_target_alone(tmp_path):
         stat.S_IMODE(status.st_mode), status.st_uid, status.st_gid, status.st_ino, status.st_mtime_ns)
     assert os.readlink(str(tmp_path / 'store.vault.yml.lock')) == str(victim)
     assert not (tmp_path / 'store.vault.yml').exists()
+
+
+USERS_PLAYBOOK = textwrap.dedent('''\
+    - hosts: localhost
+      gather_facts: false
+      tasks:
+        - name: Put two users' keys
+          aliyun.ram.secret_store:
+            secret_store: {path: "{{ store }}"}
+            access_keys:
+              - {user_name: u1, access_key_id: LTAIusersfilter000000001, access_key_secret: "{{ 'a' * 30 }}"}
+              - {user_name: u2, access_key_id: LTAIusersfilter000000002, access_key_secret: "{{ 'b' * 30 }}"}
+        - name: List one user, as a play reads its users' keys from either backend
+          aliyun.ram.secret_store:
+            secret_store: {path: "{{ store }}"}
+            users: [u2]
+          register: listed
+        - name: Report
+          ansible.builtin.copy:
+            dest: "{{ report }}"
+            mode: "0600"
+            content: "{{ listed.stored | to_json }}"
+''')
+
+
+def test_users_filters_what_the_vault_file_store_lists(tmp_path):
+    (tmp_path / 'playbook.yml').write_text(USERS_PLAYBOOK)
+    (tmp_path / 'vault-password').write_text(VAULT_PASSWORD + '\n')
+    report = tmp_path / 'report.json'
+    env = dict(os.environ, ANSIBLE_VAULT_PASSWORD_FILE=str(tmp_path / 'vault-password'), ANSIBLE_LOCALHOST_WARNING='false',
+               ANSIBLE_INVENTORY_UNPARSED_WARNING='false', ANSIBLE_NOCOLOR='1')
+    extra = json.dumps({'store': str(tmp_path / 'store.vault.yml'), 'report': str(report),
+                        'ansible_python_interpreter': sys.executable})
+    process = subprocess.run([ANSIBLE_PLAYBOOK, '-i', 'localhost,', '-c', 'local', str(tmp_path / 'playbook.yml'),
+                              '-e', extra], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             timeout=120, check=False)
+    assert process.returncode == 0, process.stdout
+    assert json.loads(report.read_text()) == [{'user_name': 'u2', 'access_key_id': 'LTAIusersfilter000000002',
+                                               'create_date': None}]

@@ -47,7 +47,8 @@ def test_parse_endpoint_rejects(value):
 def test_connection_defaults_and_timeout():
     conn = Connection(timeout=2.5)
     assert conn.endpoints == {'ram': ('ram.aliyuncs.com', 'https'), 'sts': ('sts.aliyuncs.com', 'https'),
-                              'actiontrail': ('actiontrail.cn-hangzhou.aliyuncs.com', 'https')}
+                              'actiontrail': ('actiontrail.cn-hangzhou.aliyuncs.com', 'https'),
+                              'kms': ('kms.cn-hangzhou.aliyuncs.com', 'https')}
     assert conn.timeout_ms == 2500
     with pytest.raises(ValidationError):
         Connection(timeout=0)
