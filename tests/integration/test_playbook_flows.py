@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 import yaml
 
 from tests.support.emulator import read_env_file
@@ -424,16 +425,19 @@ def test_audit_reports_unused_keys_without_using_any_held_key(runner, emulator, 
 STORE_PASSWORD = 'flows-store-vault-password'
 
 
-def test_reconcile_then_deploy_each_slice_from_the_store(runner, emulator, tmp_path):
+@pytest.mark.parametrize('backend', ['vault_file', 'kms'])
+def test_reconcile_then_deploy_each_slice_from_the_store(runner, emulator, tmp_path, backend):
     """The two halves of provision.yml: reconcile (controller only, keys into the store) and deploy (hosts only, keys
-    from the store, nothing changed in RAM), as an AWX workflow runs them with a sliced deploy job."""
+    from the store, nothing changed in RAM), as an AWX workflow runs them with a sliced deploy job; with the KMS store
+    the jobs share nothing but the (emulated) account."""
     fresh(emulator)
     inventory, files = write_inventory(tmp_path)
     password_file = tmp_path / 'vault-pass'
     password_file.write_text(STORE_PASSWORD + '\n')
     password_file.chmod(0o600)
     env = {'ANSIBLE_VAULT_PASSWORD_FILE': str(password_file)}
-    store = {'provision_secret_store': str(tmp_path / 'ram-keys.vault.yml')}
+    store = ({'provision_secret_store': str(tmp_path / 'ram-keys.vault.yml')} if backend == 'vault_file' else
+             {'provision_secret_store_backend': 'kms', 'provision_secret_store_name_prefix': 'flows/'})
 
     # deploy before any reconcile: each host fails saying what to run, nothing is created, nothing written
     emulator.reset_counters()

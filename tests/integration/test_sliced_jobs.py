@@ -148,7 +148,7 @@ def kms_store(emu):
     env = emu.env_for('admin')
     api = connect(Auth(env['ALIBABA_CLOUD_ACCESS_KEY_ID'], env['ALIBABA_CLOUD_ACCESS_KEY_SECRET']),
                   Connection(endpoint=env['ALIBABA_CLOUD_RAM_ENDPOINT'], sts_endpoint=env['ALIBABA_CLOUD_STS_ENDPOINT'],
-                             kms_endpoint=env['ALIBABA_CLOUD_RAM_ENDPOINT']))
+                             kms_endpoint=env['ALIBABA_CLOUD_KMS_ENDPOINT']))
     return KmsStore(api, PREFIX, LEASE_SECONDS)
 
 
@@ -165,8 +165,7 @@ def assert_converged(emu):
 
 def env_for(emulator):
     env = emulator.env_for('admin')
-    env.update({'ALIBABA_CLOUD_KMS_ENDPOINT': env['ALIBABA_CLOUD_RAM_ENDPOINT'].split('://', 1)[1],
-                'ANSIBLE_COLLECTIONS_PATH': str(ensure_collection_link()), 'ANSIBLE_PIPELINING': '1',
+    env.update({'ANSIBLE_COLLECTIONS_PATH': str(ensure_collection_link()), 'ANSIBLE_PIPELINING': '1',
                 'ANSIBLE_HOST_KEY_CHECKING': 'false', 'ANSIBLE_PRIVATE_KEY_FILE': hostctl('key').strip(),
                 'ANSIBLE_SSH_ARGS': '-o ControlMaster=auto -o ControlPersist=60s ' + SSH_OPTIONS})
     return env
