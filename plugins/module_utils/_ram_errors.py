@@ -185,9 +185,12 @@ def error_hint(err):
                     '(ReadOnlyAccess does not cover actiontrail:LookupEvents)')
         if err.action == 'AssumeRole':
             return 'the source identity may not assume the role: attach AliyunSTSAssumeRoleAccess and check the role trust policy'
+        # a least-privilege policy is extended by the action itself; the system policies cover every action
         if err.action.startswith(('Get', 'List')):
-            return 'the identity in use may not call %s: attach AliyunRAMReadOnlyAccess (or AliyunRAMFullAccess) to it' % err.action
-        return 'the identity in use may not call %s: attach AliyunRAMFullAccess to it (RAM writes need it)' % err.action
+            return ('the identity in use may not call %s: grant ram:%s (or attach AliyunRAMReadOnlyAccess or '
+                    'AliyunRAMFullAccess) to it' % (err.action, err.action))
+        return ('the identity in use may not call %s: grant ram:%s (or attach AliyunRAMFullAccess, RAM writes need it) '
+                'to it' % (err.action, err.action))
     if code.startswith('InvalidAccessKeyId'):
         return 'check access_key: the AccessKey does not exist, was deleted, or is inactive'
     if code in ('IncompleteSignature', 'SignatureDoesNotMatch'):

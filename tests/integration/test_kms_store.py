@@ -25,12 +25,11 @@ import multiprocessing
 import os
 import signal
 import sys
-import textwrap
 import time
-from pathlib import Path
 
 import pytest
 
+from tests.support import policies
 from tests.support.fixtures import fresh
 from tests.support.playbook import ensure_collection_link, user_keys
 
@@ -189,27 +188,10 @@ def test_a_run_killed_after_claiming_is_taken_over_and_leaves_no_orphan(emu, run
     assert not set(orphans) & set(key for keys in user_keys(emu.state()).values() for key in keys)
 
 
-GUIDE = Path(__file__).resolve().parents[2] / 'docs' / 'docsite' / 'rst' / 'guide_awx.rst'
-
-
-def documented_policy():
-    """The least-privilege policy of the AWX guide (its JSON code block after the KMS store section's heading)."""
-    text = GUIDE.read_text()
-    section = text[text.index('The KMS secret store\n'):]
-    block = section[section.index('.. code-block:: json'):].split('\n\n', 2)[1]
-    return json.loads(textwrap.dedent(block))
-
-
 def controller_with_policy(emu, name, document):
-    """A RAM user with exactly ``document`` as its only policy, and its key as the runs' credentials."""
-    from alibabacloud_ram20150501 import models as ram  # pylint: disable=import-outside-toplevel
-    root = emu.ram_client('root')
-    root.create_policy(ram.CreatePolicyRequest(policy_name=name, policy_document=json.dumps(document)))
-    root.create_user(ram.CreateUserRequest(user_name=name))
-    root.attach_policy_to_user(ram.AttachPolicyToUserRequest(policy_type='Custom', policy_name=name, user_name=name))
-    key = root.create_access_key(ram.CreateAccessKeyRequest(user_name=name)).body.access_key
-    return {'ALIBABA_CLOUD_ACCESS_KEY_ID': key.access_key_id, 'ALIBABA_CLOUD_ACCESS_KEY_SECRET': key.access_key_secret,
-            'TEST_KMS_ENDPOINT': 'http://' + emu.endpoint, 'ALIBABA_CLOUD_KMS_ENDPOINT': ''}
+    """A RAM user with exactly ``document`` as its only policy; its key, and the KMS endpoint for the task only."""
+    return dict(policies.controller_with_policy(emu, name, document), TEST_KMS_ENDPOINT='http://' + emu.endpoint,
+                ALIBABA_CLOUD_KMS_ENDPOINT='')
 
 
 def lp_play(users):
@@ -224,7 +206,7 @@ def lp_play(users):
 def test_the_documented_least_privilege_policy_is_enough_and_one_permission_less_is_not(emu, runner):
     users = ['app-lp-0', 'app-lp-1']
     create_users(emu, users)
-    policy = documented_policy()
+    policy = policies.documented_policy()
     env = controller_with_policy(emu, 'kms-controller', policy)
     run = runner.run('kms-least-privilege', lp_play(users), env=env)
     assert run.returncode == 0 and not run.results['reconciled'].get('failed'), runner.failure_text(run)

@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 
 import pytest
 import yaml
 
+from tests.support import policies
 from tests.support.emulator import read_env_file
 from tests.support.fixtures import fresh
 from tests.support.playbook import REPO_ROOT, user_keys
@@ -465,3 +467,37 @@ def test_reconcile_then_deploy_each_slice_from_the_store(runner, emulator, tmp_p
     redeploy = run_playbook(runner, 'deploy-again', 'deploy.yml', inventory, extra_vars=store, env=env)
     assert emulator.counters()['writes'] == 0
     assert set(recap_changed(again).values()) == {0} and set(recap_changed(redeploy).values()) == {0}
+
+
+def test_provision_runs_under_exactly_the_documented_least_privilege_policy(runner, emulator, tmp_path):
+    """playbooks/provision.yml with the KMS store, the controller holding only the AWX guide's policy (users app-*,
+    the default prefix); without ram:CreateUser the run fails naming the action, before any change."""
+    fresh(emulator)
+    files = tmp_path / 'files'
+    users = ['app-lp-web', 'app-lp-batch']
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {
+        'vars': {'ansible_connection': 'local', 'provision_users': [{'name': user} for user in users],
+                 'provision_secret_store_backend': 'kms'},
+        'hosts': {'flow1': {'provision_credentials': [
+            {'user': user, 'files': [{'format': 'env', 'path': str(files / ('%s.env' % user))}]} for user in users]}}}}))
+    policy = policies.documented_policy()
+    env = policies.controller_with_policy(emulator, 'lp-controller', policy)
+    run_playbook(runner, 'least-privilege', 'provision.yml', inventory, env=env)
+    keys = user_keys(emulator.state())
+    assert all(len(keys.get(user, [])) == 1 for user in users), keys
+    assert dict((user, read_env_file(str(files / ('%s.env' % user)))['ALIBABA_CLOUD_ACCESS_KEY_ID']) for user in users) == \
+        dict((user, keys[user][0]) for user in users)
+    emulator.reset_counters()
+    again = run_playbook(runner, 'least-privilege-again', 'provision.yml', inventory, env=env)
+    assert emulator.counters()['writes'] == 0 and set(recap_changed(again).values()) == {0}
+
+    # one permission less: the first write is refused, the message names the action, nothing was changed
+    fresh(emulator)
+    shutil.rmtree(str(files))
+    narrow = policies.controller_with_policy(emulator, 'lp-narrow', policies.without_action(policy, 'ram:CreateUser'))
+    emulator.reset_counters()
+    failed = run_playbook(runner, 'least-privilege-narrow', 'provision.yml', inventory, env=narrow, returncode=2)
+    assert 'ram:CreateUser' in failed.output and 'NoPermission' in failed.output, runner.failure_text(failed, 6000)
+    # the refused calls are counted as writes; what counts is that none changed anything
+    assert not set(users) & set(emulator.state()['users']) and not (files / ('%s.env' % users[0])).exists()

@@ -33,7 +33,10 @@ SECRET = 'Sup3rSecretValueXYZ'
 
 @pytest.mark.parametrize('code, status, action, hint_part', [
     ('NoPermission', 403, 'CreateUser', 'AliyunRAMFullAccess'),
+    # a least-privilege policy needs the action's name to be extended
+    ('NoPermission', 403, 'CreateUser', 'grant ram:CreateUser'),
     ('NoPermission', 403, 'ListUsers', 'AliyunRAMReadOnlyAccess'),
+    ('NoPermission', 403, 'ListUsers', 'grant ram:ListUsers'),
     ('NoPermission', 403, 'AssumeRole', 'AliyunSTSAssumeRoleAccess'),
     ('InvalidAccessKeyId.NotFound', 404, 'GetUser', 'check access_key:'),
     ('InvalidAccessKeyId.Inactive', 400, 'GetUser', 'inactive'),
