@@ -170,6 +170,16 @@ def mark_compromised(comments, access_key_id, limit=COMMENTS_LIMIT):
     return '%s %s' % (record, text if len(text) <= room else text[:room - 3] + '...'), None
 
 
+def keep_compromised_record(current_comments, wanted_comments):
+    """The Comments to write when a person declares ``wanted_comments`` for a user (ram_user, provision_users): the
+    compromised record of ``current_comments`` stays in front of them, so that no user module forgets a leaked key."""
+    comments = wanted_comments
+    for access_key_id in compromised_ids(current_comments):
+        marked, dummy = mark_compromised(comments, access_key_id)
+        comments = marked or comments
+    return comments
+
+
 def compromised_message(user_name, access_key_ids):
     """Why a key is never kept, deployed or reactivated (names the key ids)."""
     return ('AccessKey %s of user %s is recorded as compromised (the user\'s Comments in RAM, written by '

@@ -139,3 +139,11 @@ def test_retire_keeps_the_compromised_key_as_evidence():
     assert result['access_key_id'] == OTHER and result['deleted_access_key_ids'] == []
     assert result['compromised_access_key_ids'] == [LEAKED]
     assert LEAKED in [k['AccessKeyId'] for k in fake.users['app']['keys']]
+
+
+def test_declared_comments_keep_the_compromised_record():
+    from ansible_collections.aliyun.ram.plugins.module_utils._users.plan import diff_user_attributes
+    current = {'comments': '[compromised AccessKey: %s] web' % LEAKED}
+    assert diff_user_attributes(current, {'comments': 'web'}) == {}
+    assert diff_user_attributes(current, {'comments': 'api'}) == {'comments': '[compromised AccessKey: %s] api' % LEAKED}
+    assert diff_user_attributes({'comments': 'web'}, {'comments': 'api'}) == {'comments': 'api'}
