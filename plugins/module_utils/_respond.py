@@ -159,11 +159,12 @@ def plan_key(key_id, owner, events, held, unreachable, users_scanned=None):
         return plan
     if plan['status'] == 'Active' and active_others:
         plan['decision'] = TWO_ACTIVE_KEYS
+        other = active_others[0]
         plan['message'] = ('user %s has two Active AccessKeys, %s (leaked) and %s: whether %s is a rotation under way or '
                            'another application\'s key cannot be told, so nothing was changed. Finish the rotation '
                            '(playbooks/rotate.yml) or deactivate %s if nothing uses it, then run respond again; to stop '
-                           'the leaked key at once: %s' % (user_name, key_id, ', '.join(active_others), active_others[0],
-                                                          active_others[0], _stop_now_command(user_name, key_id)))
+                           'the leaked key at once: %s'
+                           % (user_name, key_id, other, other, other, _stop_now_command(user_name, key_id)))
         return plan
     held_elsewhere = [(k, hosts) for k, hosts in held_others.items() if hosts]
     if held_elsewhere:

@@ -42,9 +42,11 @@ FACTS = (
 def _facts(incident):
     rows = [(label, incident.get(field)) for label, field in FACTS]
     replacement = incident.get('replacement') or {}
-    rows.append(('Replacement', '%s (created %s%s)' % (replacement['access_key_id'], replacement.get('create_date'),
-                                                        ', in this run' if replacement.get('created_in_this_run') else '')
-                 if replacement else None))
+    replaced = None
+    if replacement:
+        replaced = '%s (created %s%s)' % (replacement['access_key_id'], replacement.get('create_date'),
+                                          ', in this run' if replacement.get('created_in_this_run') else '')
+    rows.append(('Replacement', replaced))
     rows.append(('Source IPs (ActionTrail)', ', '.join(incident['source_ips']) or None))
     rows.append(('Hosts holding it when the run began', ', '.join(incident['holders']) or None))
     rows.append(('Hosts updated', ', '.join(h['host'] for h in incident['updated_hosts']) or None))
