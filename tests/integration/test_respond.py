@@ -185,3 +185,88 @@ def test_replace_first_with_a_host_down_then_the_rerun_finishes_and_a_third_run_
     assert incident['decision'] == 'already_contained' and 'already contained' in incident['message']
     assert 'nothing was changed' in incident['message']
     assert_no_secret_in(emulator, out)
+
+
+def test_deactivate_first_stops_the_key_before_the_replacement_exists(runner, emulator, tmp_path):
+    fresh(emulator)
+    hosts = {'ir1': [BATCH]}
+    inventory, files = write_inventory(tmp_path, hosts=hosts)
+    run_playbook(runner, 'provision', 'provision.yml', inventory)
+    leaked = deployed(files, hosts)[('ir1', BATCH)]
+    emulator.admin('DELETE', 'events')
+
+    run, report, out = respond(runner, 'respond-deactivate-first', inventory, tmp_path, [leaked],
+                               respond_mode='deactivate_first')
+    replacement = deployed(files, hosts)[('ir1', BATCH)]
+    assert replacement != leaked and keys_of(emulator, BATCH) == {leaked: 'Inactive', replacement: 'Active'}
+    # the order RAM saw: the leaked key deactivated, then the new key created
+    writes = [(e['eventName'], e.get('requestParameters') or {}) for e in emulator.admin('GET', 'events')['events']
+              if e['eventName'] in ('UpdateAccessKey', 'CreateAccessKey', 'DeleteAccessKey')]
+    assert [name for name, dummy in writes] == ['UpdateAccessKey', 'CreateAccessKey'], writes
+    incident, = report['incidents']
+    assert incident['decision'] == 'contain' and report['mode'] == 'deactivate_first'
+    assert incident['contained_at'] <= incident['replacement']['create_date']
+    assert [h['host'] for h in incident['updated_hosts']] == ['ir1'] and incident['proven'] is True
+    assert_no_secret_in(emulator, out)
+
+
+def test_keys_that_cannot_be_contained_safely_are_refused_with_what_to_do_and_nothing_changes(runner, emulator, tmp_path):
+    """In one run: the account root key (used lately), a key of no user, a key of a user with two Active keys, and a
+    key whose user's other key is held by a host."""
+    from alibabacloud_ram20150501 import models  # pylint: disable=import-outside-toplevel
+    fresh(emulator)
+    client = emulator.ram_client('admin')
+    root_id = emulator.env_for('root')['ALIBABA_CLOUD_ACCESS_KEY_ID']
+    emulator.ram_client('root').list_users(models.ListUsersRequest())
+    client.create_user(models.CreateUserRequest(user_name='ir-two'))
+    two_leaked = client.create_access_key(models.CreateAccessKeyRequest(user_name='ir-two')).body.access_key.access_key_id
+    client.create_access_key(models.CreateAccessKeyRequest(user_name='ir-two'))
+    client.create_user(models.CreateUserRequest(user_name='ir-held'))
+    held_other = client.create_access_key(models.CreateAccessKeyRequest(user_name='ir-held')).body.access_key
+    client.update_access_key(models.UpdateAccessKeyRequest(user_name='ir-held', user_access_key_id=held_other.access_key_id,
+                                                           status='Inactive'))
+    held_leaked = client.create_access_key(models.CreateAccessKeyRequest(user_name='ir-held')).body.access_key.access_key_id
+    hosts = {'ir1': ['ir-held']}
+    inventory, files = write_inventory(tmp_path, hosts=hosts, extra_users=['ir-held'])
+    env_file = files / 'ir1' / 'ir-held.env'
+    env_file.parent.mkdir(parents=True)
+    env_file.write_text('ALIBABA_CLOUD_ACCESS_KEY_ID=%s\nALIBABA_CLOUD_ACCESS_KEY_SECRET=%s\n' % (
+        held_other.access_key_id, held_other.access_key_secret))
+    env_file.chmod(0o600)
+    unknown = 'LTAI' + 'Unknown' + '0' * 13
+    emulator.admin('POST', 'propagation/flush')
+    before = dict((user, keys_of(emulator, user)) for user in ('ir-two', 'ir-held'))
+    emulator.reset_counters()
+
+    run, report, out = respond(runner, 'respond-refused', inventory, tmp_path,
+                               ','.join([root_id, unknown, two_leaked, held_leaked]), returncode=2)
+    assert emulator.counters()['writes'] == 0
+    assert dict((user, keys_of(emulator, user)) for user in ('ir-two', 'ir-held')) == before
+    assert env_file.read_text().startswith('ALIBABA_CLOUD_ACCESS_KEY_ID=%s\n' % held_other.access_key_id)
+    decisions = dict((i['access_key_id'], i) for i in report['incidents'])
+    assert [decisions[k]['decision'] for k in (root_id, unknown, two_leaked, held_leaked)] == [
+        'root_key', 'unknown_key', 'two_active_keys', 'other_key_held']
+    root = decisions[root_id]
+    assert 'root AccessKey of the Alibaba Cloud account' in root['message'] and 'nothing was changed' in root['message']
+    assert len(root['console_steps']) == 4 and any('disable it' in step for step in root['console_steps'])
+    assert 'belongs to no RAM user of this account' in decisions[unknown]['message']
+    assert 'has two Active AccessKeys' in decisions[two_leaked]['message']
+    assert 'UpdateAccessKey --UserName ir-two --UserAccessKeyId %s --Status Inactive' % two_leaked in decisions[two_leaked]['message']
+    assert decisions[held_leaked]['message'].startswith('hosts ir1 hold %s, another AccessKey of user ir-held' % held_other.access_key_id)
+    assert report['summary']['refused'] == 4
+    # the failure says why, per key
+    assert 'is the root AccessKey of the Alibaba Cloud account' in run.output and 'has two Active AccessKeys' in run.output
+    html = (out / 'respond.html').read_text()
+    assert html.count('class="console-steps"') == 1 and 'data-decision="other_key_held"' in html
+    assert_no_secret_in(emulator, out)
+
+
+def test_a_typo_fails_before_any_call(runner, emulator, tmp_path):
+    fresh(emulator)
+    inventory, dummy = write_inventory(tmp_path, hosts={'ir1': [APP]})
+    emulator.reset_counters()
+    run, report, dummy = respond(runner, 'respond-typo', inventory, tmp_path, 'LTAI5tGoodKey00000000000, LTAl5t-typo',
+                                 returncode=2)
+    assert report is None
+    assert "'LTAl5t-typo' is not an AccessKey ID" in run.output and 'nothing was read or changed' in run.output
+    assert emulator.counters()['reads'] == 0 and emulator.counters()['writes'] == 0
