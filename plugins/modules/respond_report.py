@@ -107,6 +107,8 @@ options:
     description: Title of the Markdown and HTML reports.
     type: str
     default: Leaked AccessKey response
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
