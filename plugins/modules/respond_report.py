@@ -206,7 +206,8 @@ def main():
             host_reads=dict(type='list', elements='dict', default=[]),
             declared_users=dict(type='dict', default={}),
             plan=dict(type='dict', default={}),
-            user_keys_after=dict(type='list', elements='dict', default=[]),
+            # key ids, statuses and dates of the owners' keys (ram_access_key_info), never a secret
+            user_keys_after=dict(type='list', elements='dict', default=[], no_log=False),
             containments=dict(type='list', elements='dict', default=[]),
             hosts=dict(type='dict', default={}),
             proofs=dict(type='list', elements='dict', default=[]),
