@@ -185,14 +185,17 @@ def plan_key(key_id, owner, events, held, unreachable, users_scanned=None):
 
 def plan_response(access_key_ids, owners, events, reads, declared_users_by_host, users_scanned=None):
     """Every key's plan, the users whose keys are replaced (``contain_users``) and the hosts that declare them
-    (``target_hosts``: the play that deploys the replacement, unreachable ones included)."""
+    (``target_hosts``: the play that deploys the replacement, unreachable ones included; ``reachable_target_hosts``:
+    those whose files were read)."""
     by_id = dict((o.get('access_key_id'), o) for o in owners or [])
     keys = [plan_key(key_id, by_id.get(key_id), events, reads['held'], reads['unreachable'], users_scanned)
             for key_id in access_key_ids]
     contain_users = sorted(set(k['user_name'] for k in keys if k['decision'] in ACTING))
     targets = sorted(host for host, users in (declared_users_by_host or {}).items()
                      if set(users or []) & set(contain_users))
+    unreachable = set(h['host'] for h in reads['unreachable'])
     return {'keys': keys, 'contain_users': contain_users, 'target_hosts': targets,
+            'reachable_target_hosts': [host for host in targets if host not in unreachable],
             'acting': [k['access_key_id'] for k in keys if k['decision'] in ACTING],
             'refused': [k['access_key_id'] for k in keys if k['decision'] in REFUSALS]}
 

@@ -69,7 +69,9 @@ class Engine(object):
         vars_file.write_text(yaml.safe_dump(variables))
         env = self.runner.env({'PATH': BIN_DIR + os.pathsep + os.environ.get('PATH', ''),
                                # the playbooks' own temporary files stay with the test
-                               'ANSIBLE_LOCAL_TEMP': str(cwd / 'ansible-tmp')})
+                               'ANSIBLE_LOCAL_TEMP': str(cwd / 'ansible-tmp'),
+                               # as a shell sets it: the playbooks' relative report directories are under cwd
+                               'PWD': str(cwd)})
         cmd = [ANSIBLE_RULEBOOK, '-r', 'aliyun.ram.%s' % rulebook, '-i', str(inventory), '-e', str(vars_file),
                '--print-events', '--shutdown-delay', str(ENGINE_TIMEOUT)]
         with open(self.output_path, 'wb') as output:

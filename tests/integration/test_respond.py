@@ -126,7 +126,7 @@ def test_replace_first_with_a_host_down_then_the_rerun_finishes_and_a_third_run_
 
     # ir3 is down during the incident
     inventory, files = write_inventory(tmp_path, unreachable=('ir3',))
-    run, report, out = respond(runner, 'respond', inventory, tmp_path, leaked, returncode=4)
+    run, report, out = respond(runner, 'respond', inventory, tmp_path, leaked, returncode=2)
     now = deployed(files)
     replacement = now[('ir1', APP)]
     assert replacement != leaked and now[('ir2', APP)] == replacement and now[('ir3', APP)] == leaked
@@ -155,6 +155,8 @@ def test_replace_first_with_a_host_down_then_the_rerun_finishes_and_a_third_run_
     stats = custom_stats(run)['aliyun_ram_respond']
     assert stats['decisions'] == {leaked: 'contain'} and stats['hosts_not_updated'] == ['ir3']
     assert stats['unfinished'] == [leaked] and stats['paths']['html'].endswith('respond.html')
+    # the run fails, saying how to finish
+    assert 'not finished for %s: hosts not updated ir3' % leaked in run.output
     markdown = (out / 'respond.md').read_text()
     assert '## %s' % leaked in markdown and '--limit ir3' in markdown
     assert_no_secret_in(emulator, out)

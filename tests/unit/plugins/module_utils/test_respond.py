@@ -132,9 +132,10 @@ def test_a_key_recorded_by_an_earlier_run(status, holders, decision):
 
 def test_plan_response_targets_the_hosts_declaring_the_owners_only():
     response = plan_response([LEAKED, OTHER], [owner(), {'access_key_id': OTHER, 'found': False}], [],
-                             {'held': [held('h1')], 'unreachable': []},
+                             {'held': [held('h1')], 'unreachable': [{'host': 'h2', 'declared_users': ['app']}]},
                              {'h1': ['app'], 'h2': ['app', 'db'], 'h3': ['db']})
     assert response['contain_users'] == ['app'] and response['target_hosts'] == ['h1', 'h2']
+    assert response['reachable_target_hosts'] == ['h1']
     assert response['acting'] == [LEAKED] and response['refused'] == [OTHER]
 
 
