@@ -94,6 +94,12 @@ options:
   finish_command:
     description: The command that runs the response again; the hosts not updated are added as C(--limit).
     type: str
+  dry_run:
+    description:
+      - Whether the response ran in check mode (the playbook's C(ansible_check_mode)); the reports say that nothing was
+        changed. The task itself runs with C(check_mode=false) so that the reports are written.
+    type: bool
+    default: false
   output_dir:
     description: Directory for C(respond.md), C(respond.html) and C(respond.json) (mode 0600); not set, nothing is written.
     type: path
@@ -213,6 +219,7 @@ def main():
             proofs=dict(type='list', elements='dict', default=[]),
             started_at=dict(type='str'),
             finish_command=dict(type='str'),
+            dry_run=dict(type='bool', default=False),
             output_dir=dict(type='path'),
             formats=dict(type='list', elements='str', choices=list(FORMATS), default=list(FORMATS)),
             title=dict(type='str', default='Leaked AccessKey response'),
@@ -237,7 +244,7 @@ def main():
             module.fail_json(msg='plan must be the plan returned by stage=plan')
         context = {'generated_at': utc_now().strftime('%Y-%m-%dT%H:%M:%SZ'), 'started_at': params['started_at'],
                    'mode': mode, 'max_exposure_minutes': minutes, 'finish_command': params['finish_command'],
-                   'target_hosts': plan.get('target_hosts') or [], 'check_mode': module.check_mode}
+                   'target_hosts': plan.get('target_hosts') or [], 'check_mode': module.check_mode or params['dry_run']}
         report = _respond.build_report(plan, _outcome(params), context)
         result.update(report=report, lines=_respond.summary_lines(report), summary=report['summary'])
         if params['output_dir']:

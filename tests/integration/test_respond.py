@@ -61,10 +61,10 @@ def run_playbook(runner, name, playbook, inventory, extra_vars=None, returncode=
     return run
 
 
-def respond(runner, name, inventory, tmp_path, key_ids, returncode=0, **extra):
+def respond(runner, name, inventory, tmp_path, key_ids, returncode=0, check=False, **extra):
     out = tmp_path / name
     extra_vars = dict({'leaked_access_key_ids': key_ids, 'respond_output_dir': str(out)}, **extra)
-    run = run_playbook(runner, name, 'respond.yml', inventory, extra_vars=extra_vars, returncode=returncode)
+    run = run_playbook(runner, name, 'respond.yml', inventory, extra_vars=extra_vars, returncode=returncode, check=check)
     report = json.loads((out / 'respond.json').read_text()) if (out / 'respond.json').exists() else None
     return run, report, out
 
@@ -195,6 +195,14 @@ def test_deactivate_first_stops_the_key_before_the_replacement_exists(runner, em
     inventory, files = write_inventory(tmp_path, hosts=hosts)
     run_playbook(runner, 'provision', 'provision.yml', inventory)
     leaked = deployed(files, hosts)[('ir1', BATCH)]
+
+    # a dry run changes nothing in RAM or on the host, and its report says what would be done
+    emulator.reset_counters()
+    dry, report, out = respond(runner, 'respond-check', inventory, tmp_path, [leaked], check=True,
+                               respond_mode='deactivate_first')
+    assert emulator.counters()['writes'] == 0 and deployed(files, hosts)[('ir1', BATCH)] == leaked
+    assert keys_of(emulator, BATCH) == {leaked: 'Active'} and comments_of(emulator, BATCH) == ''
+    assert report['check_mode'] and report['incidents'][0]['decision'] == 'contain'
     emulator.admin('DELETE', 'events')
 
     run, report, out = respond(runner, 'respond-deactivate-first', inventory, tmp_path, [leaked],
