@@ -137,6 +137,11 @@ def ensure_access_key(api, spec, check_mode, now=None):
     now = now or utc_now()
     keys = list_access_keys(api, user_name, expect_ids=[spec['id']] if spec.get('id') else ())
     policy = single_key_policy(spec.get('max_age_days'), spec.get('on_limit') or 'fail', STATUS_CHOICES.get(spec.get('status')))
+    # a named key that is to stay or become usable must not be one recorded as compromised (one GetUser)
+    if spec.get('id') and policy.status != INACTIVE and spec['id'] in [k['access_key_id'] for k in keys]:
+        refusal = refuse_compromised(user_name, [spec['id']], UserId(api, user_name).compromised())
+        if refusal:
+            raise ConflictError(refusal + '; name no key (a new one is created) or set status=inactive', user_name=user_name)
     plan = plan_keys(keys, [spec['id']] if spec.get('id') else [], policy, now)
     changes = KeyChanges(api, user_name, check_mode)
     result = {'changed': False, 'created': False, 'user_name': user_name, 'deleted_access_key_ids': changes.deleted,

@@ -147,3 +147,16 @@ def test_declared_comments_keep_the_compromised_record():
     assert diff_user_attributes(current, {'comments': 'web'}) == {}
     assert diff_user_attributes(current, {'comments': 'api'}) == {'comments': '[compromised AccessKey: %s] api' % LEAKED}
     assert diff_user_attributes({'comments': 'web'}, {'comments': 'api'}) == {'comments': 'api'}
+
+
+def test_ram_access_key_refuses_to_keep_or_reactivate_a_compromised_key_and_may_deactivate_it():
+    from ansible_collections.aliyun.ram.plugins.module_utils._keys.apply import ensure_access_key
+    from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ConflictError
+    api, fake = _fake_with_leaked_key(status='Inactive')
+    for status in (None, 'active'):
+        with pytest.raises(ConflictError) as caught:
+            ensure_access_key(api, {'user_name': 'app', 'id': LEAKED, 'status': status}, False, now=NOW)
+        assert LEAKED in str(caught.value) and 'recorded as compromised' in str(caught.value)
+    assert fake.writes() == []
+    result = ensure_access_key(api, {'user_name': 'app', 'id': LEAKED, 'status': 'inactive'}, False, now=NOW)
+    assert not result['changed'] and result['access_key']['status'] == 'Inactive'
