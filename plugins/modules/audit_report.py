@@ -211,43 +211,17 @@ paths:
   sample: {markdown: /srv/reports/ram-audit/audit.md, html: /srv/reports/ram-audit/audit.html, json: /srv/reports/ram-audit/audit.json}
 """
 
-import os
-import tempfile
-
-from ansible.module_utils.common.text.converters import to_bytes
 from ansible_collections.aliyun.ram.plugins.module_utils import _audit
 from ansible_collections.aliyun.ram.plugins.module_utils._audit_render import FILE_NAMES, FORMATS, render
 from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import CheckedModule
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import parse_date, utc_now
+from ansible_collections.aliyun.ram.plugins.module_utils._report_files import write_reports
 
 
 # Registered results of other tasks (ram_access_key_info, credential_file_info, sts_caller_info): their msg fields
 # (an unreachable host's SSH error, an API error) legitimately span lines. The audit copies only named fields and
 # the renderers escape what they show.
 MULTILINE_OPTIONS = ('users', 'host_reads', 'identities', 'controller_identity')
-
-
-def _write_if_changed(module, path, content):
-    data = to_bytes(content)
-    try:
-        with open(path, 'rb') as handle:
-            if handle.read() == data:
-                return False
-    except FileNotFoundError:
-        pass
-    if module.check_mode:
-        return True
-    fd, temp = tempfile.mkstemp(dir=os.path.dirname(path), prefix='.%s.' % os.path.basename(path))
-    try:
-        with os.fdopen(fd, 'wb') as handle:
-            handle.write(data)
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
-    except BaseException:
-        if os.path.exists(temp):
-            os.unlink(temp)
-        raise
-    return True
 
 
 def main():
@@ -288,18 +262,9 @@ def main():
                   unknown_key_ids=_audit.unknown_held_key_ids(users, reads['held']))
 
     if params['output_dir']:
-        output_dir = params['output_dir']
-        if os.path.exists(output_dir) and not os.path.isdir(output_dir):
-            module.fail_json(msg='output_dir %s exists and is not a directory' % output_dir)
-        if not os.path.isdir(output_dir) and not module.check_mode:
-            os.makedirs(output_dir, mode=0o700)
-        paths = {}
-        for report_format in dict.fromkeys(params['formats']):
-            path = os.path.join(output_dir, FILE_NAMES[report_format])
-            paths[report_format] = path
-            if _write_if_changed(module, path, render(report, report_format, params['title'])):
-                result['changed'] = True
-        result['paths'] = paths
+        result['paths'], written = write_reports(module, params['output_dir'], params['formats'], FILE_NAMES,
+                                                 lambda report_format: render(report, report_format, params['title']))
+        result['changed'] = result['changed'] or written
     module.exit_json(**result)
 
 

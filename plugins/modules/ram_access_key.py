@@ -82,6 +82,8 @@ attributes:
   diff_mode:
     support: none
 notes:
+  - A key recorded as compromised in its user's C(Comments) (M(aliyun.ram.ram_access_key_compromised),
+    C(playbooks/respond.yml)) named in O(id) is refused unless O(status=inactive); it is never kept or reactivated.
   - The created secret is not hidden from the task result (hiding it would also hide it from the registered variable);
     always set C(no_log) V(true) on the task.
 seealso:

@@ -9,9 +9,9 @@ with the collection found through ANSIBLE_COLLECTIONS_PATH.
 * A key older than the policy makes rotate_old_keys run the collection's playbooks/rotate.yml on two local
   pseudo-hosts (the env files of tests/integration/test_playbook_flows.py): both hosts get the new key, the old one
   is deactivated.
-* An ActionTrail event injected from an address outside the expected networks makes contain_unexpected_use run its
-  playbook (a stand-in that records the key ids: playbooks/respond.yml does not exist yet) once, although the engine
-  polls again and again; restarted with the same state file it does not run it again.
+* An ActionTrail event injected from an address outside the expected networks makes contain_unexpected_use run the
+  collection's playbooks/respond.yml once, although the engine polls again and again: the pseudo-host holding the key
+  gets a replacement and the key is deactivated; restarted with the same state file it does not run it again.
 
 The engine is stopped by the test (once mode, or SIGTERM to its process group after the condition or a deadline),
 never left running. Its whole output (events printed with --print-events, the playbooks' output) is scanned for every
@@ -69,7 +69,9 @@ class Engine(object):
         vars_file.write_text(yaml.safe_dump(variables))
         env = self.runner.env({'PATH': BIN_DIR + os.pathsep + os.environ.get('PATH', ''),
                                # the playbooks' own temporary files stay with the test
-                               'ANSIBLE_LOCAL_TEMP': str(cwd / 'ansible-tmp')})
+                               'ANSIBLE_LOCAL_TEMP': str(cwd / 'ansible-tmp'),
+                               # as a shell sets it: the playbooks' relative report directories are under cwd
+                               'PWD': str(cwd)})
         cmd = [ANSIBLE_RULEBOOK, '-r', 'aliyun.ram.%s' % rulebook, '-i', str(inventory), '-e', str(vars_file),
                '--print-events', '--shutdown-delay', str(ENGINE_TIMEOUT)]
         with open(self.output_path, 'wb') as output:
@@ -165,59 +167,60 @@ def test_an_old_key_is_rotated_by_the_rotate_rulebook(emulator, engine_runner, r
     assert 'PLAY RECAP' in output and 'failed=0' in output and 'failed=1' not in output, run.tail()
 
 
-def stand_in_respond_playbook(directory, record):
-    """What playbooks/respond.yml will be called with: it records the key ids it was given, one JSON line a run (with
-    the time of the run, so that two runs for the same key are two lines)."""
-    directory.mkdir()
-    playbook = directory / 'respond.yml'
-    line = "{{ {'keys': leaked_access_key_ids, 'at': now(utc=true).isoformat()} | to_json }}"
-    playbook.write_text(yaml.safe_dump([{
-        'name': 'Stand-in for playbooks/respond.yml', 'hosts': 'all', 'gather_facts': False,
-        'tasks': [{'name': 'Record the key ids', 'run_once': True, 'delegate_to': 'localhost',
-                   'ansible.builtin.lineinfile': {'path': str(record), 'line': line, 'create': True, 'mode': '0600'}}]}]))
-    return playbook
-
-
-def records(path):
-    """The key ids of each run of the stand-in playbook."""
-    return [json.loads(line)['keys'] for line in path.read_text().splitlines()] if path.exists() else []
-
-
 def test_unexpected_use_is_contained_once(emulator, engine_runner, run_dir, tmp_path):
+    """The rule runs the collection's playbooks/respond.yml for the key: the pseudo-host holding it gets a replacement
+    and the key is deactivated and recorded as compromised, once, although the engine polls again and again."""
     fresh(emulator)
     client = emulator.ram_client()
     from alibabacloud_ram20150501 import models  # pylint: disable=import-outside-toplevel
     client.create_user(models.CreateUserRequest(user_name=LEAKY))
-    key_id = client.create_access_key(models.CreateAccessKeyRequest(user_name=LEAKY)).body.access_key.access_key_id
+    leaked = client.create_access_key(models.CreateAccessKeyRequest(user_name=LEAKY)).body.access_key
+    key_id = leaked.access_key_id
+    env_file = tmp_path / 'files' / 'leaky.env'
+    env_file.parent.mkdir()
+    env_file.write_text('ALIBABA_CLOUD_ACCESS_KEY_ID=%s\nALIBABA_CLOUD_ACCESS_KEY_SECRET=%s\n' % (key_id, leaked.access_key_secret))
+    env_file.chmod(0o600)
     # used from the loopback (expected), then from an address nobody expects
     emulator.admin('POST', 'events', {'events': [
         {'access_key_id': key_id, 'source_ip': '127.0.0.1', 'event_name': 'GetUser'},
         {'access_key_id': key_id, 'source_ip': UNEXPECTED_IP, 'event_name': 'ListUsers'}]})
+    emulator.admin('POST', 'propagation/flush')
     inventory = tmp_path / 'inventory.yml'
-    inventory.write_text(yaml.safe_dump({'all': {'hosts': {'localhost': {
-        'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}}))
-    record = tmp_path / 'responded.jsonl'
+    inventory.write_text(yaml.safe_dump({'all': {
+        'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
+                 'provision_users': [{'name': LEAKY}]},
+        'hosts': {'eda-ir1': {'provision_credentials': [
+            {'user': LEAKY, 'files': [{'format': 'env', 'path': str(env_file)}]}]}}}}))
+    report = tmp_path / 'respond-report' / 'respond.json'
     state_file = tmp_path / 'eda-state.json'
     variables = {'aliyun_ram_expected_source_cidrs': ['127.0.0.0/8'], 'aliyun_ram_poll_interval': 1,
-                 'aliyun_ram_state_file': str(state_file),
-                 'aliyun_ram_respond_playbook': str(stand_in_respond_playbook(tmp_path / 'respond', record))}
+                 'aliyun_ram_state_file': str(state_file)}
+    emulator.reset_counters()
 
     def polls():
         return emulator.counters()['actions'].get('LookupEvents', {}).get('calls', 0)
 
-    # polling every second: the playbook runs once, and the next polls (at least three more) find nothing new
+    def created():
+        return emulator.counters()['actions'].get('CreateAccessKey', {}).get('calls', 0)
+
+    # polling every second: the response runs once, and the next polls (at least three more) find nothing new
     run = engine(engine_runner, run_dir, 'eda-contain').start('contain_unexpected_use', inventory, variables, tmp_path)
     after_first = []
 
     def three_more_polls():
-        if not records(record):
+        if not report.exists():
             return False
         after_first.append(after_first[0] if after_first else polls())
         return polls() >= after_first[0] + 3
 
     run.wait(until=three_more_polls)
     run.scan()
-    assert records(record) == [[key_id]], run.tail()
+    replacement = read_env_file(str(env_file))['ALIBABA_CLOUD_ACCESS_KEY_ID']
+    assert replacement != key_id and key_statuses(emulator, LEAKY) == {key_id: 'Inactive', replacement: 'Active'}, run.tail()
+    assert created() == 1, run.tail()
+    incident, = json.loads(report.read_text())['incidents']
+    assert (incident['decision'], incident['user_name'], incident['status_after']) == ('contain', LEAKY, 'Inactive')
+    assert UNEXPECTED_IP in incident['source_ips']
     assert run.output().count("'type': 'key_used_from_unexpected_source'") == 1, run.tail()
     assert "'source_ip': '%s'" % UNEXPECTED_IP in run.output() and "'user_name': '%s'" % LEAKY in run.output()
     assert stat_mode(state_file) == 0o600
@@ -227,9 +230,9 @@ def test_unexpected_use_is_contained_once(emulator, engine_runner, run_dir, tmp_
         'contain_unexpected_use', inventory, dict(variables, aliyun_ram_once=True), tmp_path)
     again.wait()
     again.scan()
-    assert records(record) == [[key_id]], again.tail()
+    assert created() == 1 and key_statuses(emulator, LEAKY) == {key_id: 'Inactive', replacement: 'Active'}, again.tail()
     assert 'key_used_from_unexpected_source' not in again.output(), again.tail()
-    engine_runner.guard.assert_files_clean(record, state_file)
+    engine_runner.guard.assert_files_clean(report, state_file)
 
 
 def stat_mode(path):

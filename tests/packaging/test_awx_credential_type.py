@@ -20,7 +20,7 @@ AWX_DIR = REPO_ROOT / 'extensions' / 'awx'
 EXPECTED_ENV = {
     'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN',
     'ALIBABA_CLOUD_RAM_ENDPOINT', 'ALIBABA_CLOUD_STS_ENDPOINT', 'ALIBABA_CLOUD_ROLE_ARN',
-    'ALIBABA_CLOUD_ROLE_SESSION_NAME', 'ALIBABA_CLOUD_ECS_METADATA',
+    'ALIBABA_CLOUD_ROLE_SESSION_NAME', 'ALIBABA_CLOUD_ECS_METADATA', 'ALIBABA_CLOUD_ACTIONTRAIL_ENDPOINT',
 }
 SECRET_FIELDS = {'secret_key', 'security_token'}
 
@@ -70,6 +70,7 @@ FULL_INPUTS = {
     'ecs_role_name': 'EcsOps',
     'ram_endpoint': '127.0.0.1:18080',
     'sts_endpoint': 'http://127.0.0.1:18080',
+    'actiontrail_endpoint': 'http://127.0.0.1:18081',
 }
 
 
@@ -103,6 +104,7 @@ def test_full_credential_injects_every_value(credential_type):
         'ALIBABA_CLOUD_SECURITY_TOKEN': FULL_INPUTS['security_token'],
         'ALIBABA_CLOUD_RAM_ENDPOINT': FULL_INPUTS['ram_endpoint'],
         'ALIBABA_CLOUD_STS_ENDPOINT': FULL_INPUTS['sts_endpoint'],
+        'ALIBABA_CLOUD_ACTIONTRAIL_ENDPOINT': FULL_INPUTS['actiontrail_endpoint'],
         'ALIBABA_CLOUD_ROLE_ARN': FULL_INPUTS['assume_role_arn'],
         'ALIBABA_CLOUD_ROLE_SESSION_NAME': FULL_INPUTS['role_session_name'],
         'ALIBABA_CLOUD_ECS_METADATA': FULL_INPUTS['ecs_role_name'],
@@ -124,6 +126,7 @@ def test_minimal_credential_leaves_optional_values_empty(credential_type):
     assert env['ALIBABA_CLOUD_SECURITY_TOKEN'] == env['ALIBABA_CLOUD_RAM_ENDPOINT'] == ''
     assert env['ALIBABA_CLOUD_STS_ENDPOINT'] == env['ALIBABA_CLOUD_ROLE_ARN'] == ''
     assert env['ALIBABA_CLOUD_ROLE_SESSION_NAME'] == env['ALIBABA_CLOUD_ECS_METADATA'] == ''
+    assert env['ALIBABA_CLOUD_ACTIONTRAIL_ENDPOINT'] == ''
     assert not extra_vars
 
 
@@ -137,7 +140,7 @@ def test_empty_optional_values_mean_unset_for_the_modules(collection_copy):
     """The modules read the empty values AWX injects as not set: default endpoints, no security token."""
     check = (
         'from ansible_collections.aliyun.ram.plugins.module_utils import _ram_client as c\n'
-        'assert c.Connection(endpoint="", sts_endpoint="").endpoints == c.Connection().endpoints\n'
+        'assert c.Connection(endpoint="", sts_endpoint="", actiontrail_endpoint="").endpoints == c.Connection().endpoints\n'
         'assert c.Auth(access_key_id="id", access_key_secret="s", security_token="").security_token is None\n'
         'assert c.Auth(access_key_id="id", access_key_secret="s", role_session_name="").role_session_name'
         ' == c.DEFAULT_ROLE_SESSION_NAME\n'

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from ansible_collections.aliyun.ram.plugins.module_utils._keys.plan import (
     ACTIVE,
+    compromised_ids,
     describe_keys,
     held_copies,
     identity_is_user,
@@ -232,17 +233,25 @@ class UserId(object):
     def __init__(self, api, user_name):
         self.api = api
         self.user_name = user_name
-        self._value = None
+        self._user = None
 
-    def __call__(self):
-        if self._value is None:
+    def _read(self):
+        if self._user is None:
             def attempt():
                 body = read_unless_gone(self.api, 'GetUser', UserName=self.user_name)
-                return ((body or {}).get('User') or {}).get('UserId') or None
-            self._value = self.api.poll(attempt)
-            if self._value is None:
+                user = (body or {}).get('User') or {}
+                return user if user.get('UserId') else None
+            self._user = self.api.poll(attempt)
+            if self._user is None:
                 raise ApiError('GetUser', code='EntityNotExist.User', message='RAM has no user %s' % self.user_name)
-        return self._value
+        return self._user
+
+    def __call__(self):
+        return self._read()['UserId']
+
+    def compromised(self):
+        """The user's key ids recorded as compromised (its Comments, read with the UserId: one GetUser)."""
+        return compromised_ids(self._read().get('Comments'))
 
 
 def caller_identity(api):

@@ -47,6 +47,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._keys.plan import (
     plan_retire,
     plan_revoke,
     reconcile_policy,
+    refuse_compromised,
     select_rotation,
     single_key_policy,
 )
@@ -102,12 +103,12 @@ class KeyChanges(object):
         return key, finished
 
 
-def first_held(api, held, user_name, candidates, verify, need_secret=True, prove_agreeing=False):
+def first_held(api, held, user_name, candidates, verify, need_secret=True, prove_agreeing=False, user_id=None):
     """(key id, held index, identity, warnings): the first candidate with a held copy that passes STS when it needs
     a proof (``verify`` and ``needs_proof``), otherwise that has a secret (any copy when not ``need_secret``);
     (None, None, None, warnings)."""
     warnings = []
-    user_id = UserId(api, user_name)
+    user_id = user_id or UserId(api, user_name)
     for access_key_id in candidates:
         copies = held_copies(held, user_name, access_key_id)
         proving = verify and needs_proof(copies, prove_agreeing)
@@ -136,6 +137,11 @@ def ensure_access_key(api, spec, check_mode, now=None):
     now = now or utc_now()
     keys = list_access_keys(api, user_name, expect_ids=[spec['id']] if spec.get('id') else ())
     policy = single_key_policy(spec.get('max_age_days'), spec.get('on_limit') or 'fail', STATUS_CHOICES.get(spec.get('status')))
+    # a named key that is to stay or become usable must not be one recorded as compromised (one GetUser)
+    if spec.get('id') and policy.status != INACTIVE and spec['id'] in [k['access_key_id'] for k in keys]:
+        refusal = refuse_compromised(user_name, [spec['id']], UserId(api, user_name).compromised())
+        if refusal:
+            raise ConflictError(refusal + '; name no key (a new one is created) or set status=inactive', user_name=user_name)
     plan = plan_keys(keys, [spec['id']] if spec.get('id') else [], policy, now)
     changes = KeyChanges(api, user_name, check_mode)
     result = {'changed': False, 'created': False, 'user_name': user_name, 'deleted_access_key_ids': changes.deleted,
@@ -183,10 +189,12 @@ def _key_result(user_name, held, key, created=False):
     }
 
 
-def resolve_user(api, held, user_name, options, now, check_mode=False):
+def resolve_user(api, held, user_name, options, now, check_mode=False, user_id=None):
     """Reconcile, phase 1 for one user, read-only: list, plan, verify.  Returns (result, plan, warnings);
     ``result['created']`` says a key must be created (phase 2).  In check mode a user that does not exist is one
-    that an earlier task of the same dry run would create: it would get a key."""
+    that an earlier task of the same dry run would create: it would get a key.  Keys recorded as compromised in the
+    user's Comments (``user_id``, a ``UserId``: one GetUser per user) are never kept."""
+    user_id = user_id or UserId(api, user_name)
     held_ids = held_ids_of(held, user_name)
     # a dry run does not wait for users an earlier task of it would have created: they are not there at all
     keys = list_access_keys_if_user(api, user_name) if check_mode else None
@@ -195,16 +203,20 @@ def resolve_user(api, held, user_name, options, now, check_mode=False):
         keys = []
     elif keys is None or not set(held_ids) <= set(key['access_key_id'] for key in keys):
         keys = list_access_keys(api, user_name, expect_ids=held_ids)
+    compromised = [] if missing else user_id.compromised()
     rotation = None
     if user_name in options['rotate_users']:
         rotation = select_rotation(keys, held_ids, options['rotate_older_than_days'], now)
     plan = plan_keys(keys, held_ids, reconcile_policy(options['max_age_days'], options['on_limit']), now,
-                     replace_ids=rotation['replace'] if rotation else ())
+                     replace_ids=rotation['replace'] if rotation else (), compromised=compromised)
     warnings = []
+    refusal = refuse_compromised(user_name, held_ids, compromised)
+    if refusal:
+        warnings.append(refusal)
     if options['verify'] and plan['stale_held']:
         warnings.extend(check_stale_copies(api, held, user_name, plan['stale_held']))
     kept, index, identity, not_kept = first_held(api, held, user_name, plan['candidates'], options['verify'],
-                                                 prove_agreeing=options['prove_held_keys'])
+                                                 prove_agreeing=options['prove_held_keys'], user_id=user_id)
     warnings.extend(not_kept)
     if kept:
         result = _key_result(user_name, held, next(k for k in keys if k['access_key_id'] == kept))
@@ -228,11 +240,12 @@ def resolve_user(api, held, user_name, options, now, check_mode=False):
     return result, plan, warnings
 
 
-def create_for_user(api, user_name, result, plan, options, check_mode):
+def create_for_user(api, user_name, result, plan, options, check_mode, user_id=None):
     """Reconcile, phase 2 for one user: make room, create, verify; fills ``result``."""
     changes = KeyChanges(api, user_name, check_mode)
     result['deleted_access_key_ids'] = changes.deleted
-    finish = (lambda key: verify_created(api, user_name, key, UserId(api, user_name))) if options['verify'] else None
+    user_id = user_id or UserId(api, user_name)
+    finish = (lambda key: verify_created(api, user_name, key, user_id)) if options['verify'] else None
     key, identity = changes.create(plan, finish)
     result.update(access_key_id=key['access_key_id'], status=key['status'], create_date=key['create_date'])
     if key.get('access_key_secret'):
@@ -248,10 +261,11 @@ def reconcile_keys(api, options, check_mode, now=None):
     held = options['held']
     secrets = [entry.get('access_key_secret') for entry in held]
     share_backoff(api)
+    user_ids = dict((user_name, UserId(api, user_name)) for user_name in options['users'])
 
     def phase_one(user_name):
         try:
-            return resolve_user(api, held, user_name, options, now, check_mode)
+            return resolve_user(api, held, user_name, options, now, check_mode, user_ids[user_name])
         except RootKeyError as err:
             return err
 
@@ -277,7 +291,7 @@ def reconcile_keys(api, options, check_mode, now=None):
 
     def phase_two(item):
         user_name, plan = item
-        return create_for_user(api, user_name, access_keys[user_name], plan, options, check_mode)
+        return create_for_user(api, user_name, access_keys[user_name], plan, options, check_mode, user_ids[user_name])
 
     created_failures = []
     for outcome in run_parallel(pending, phase_two, options['parallelism']):
@@ -305,14 +319,17 @@ def retire_user(api, held, user_name, options, now, check_mode):
     holds any more are deactivated, Inactive keys past their grace period deleted (``plan_retire``)."""
     held_ids = held_ids_of(held, user_name)
     keys = list_access_keys(api, user_name, expect_ids=held_ids)
-    # the end of a rotation proves the deployed key, agreeing copies or not
-    kept_id, dummy, identity, warnings = first_held(api, held, user_name, held_active_newest_first(keys, held_ids),
-                                                    options['verify'], need_secret=False, prove_agreeing=True)
+    user_id = UserId(api, user_name)
+    compromised = user_id.compromised()
+    # the end of a rotation proves the deployed key, agreeing copies or not; a compromised key is never the one kept
+    candidates = [key_id for key_id in held_active_newest_first(keys, held_ids) if key_id not in compromised]
+    kept_id, dummy, identity, warnings = first_held(api, held, user_name, candidates, options['verify'],
+                                                    need_secret=False, prove_agreeing=True, user_id=user_id)
     if kept_id is None:
         raise ConflictError('no host holds an active AccessKey of user %s%s: nothing is deactivated or deleted'
                             % (user_name, ' that passes STS verification' if options['verify'] else ''))
     kept = next(k for k in keys if k['access_key_id'] == kept_id)
-    plan = plan_retire(keys, held_ids, kept_id, options['delete_after_days'], now)
+    plan = plan_retire(keys, held_ids, kept_id, options['delete_after_days'], now, compromised=compromised)
     changes = KeyChanges(api, user_name, check_mode)
     for access_key_id in plan['deactivate']:
         changes.set_status(access_key_id, INACTIVE)
@@ -328,6 +345,7 @@ def retire_user(api, held, user_name, options, now, check_mode):
         'still_held_access_key_ids': plan['still_held'] + plan['held_inactive'],
         'pending_access_key_ids': plan['pending'],
         'newer_access_key_ids': plan['newer'],
+        'compromised_access_key_ids': plan['kept_compromised'],
     }
     if identity:
         result['identity'] = _identity_result(identity)

@@ -19,11 +19,14 @@ somebody has: the caller of ram_access_key, or the hosts and the secret store fo
 * ``select_rotation``, ``plan_retire`` and ``plan_revoke`` are the rest of a key's life (see their docstrings for the
   rules that make a rotation safe to re-run after a failure at any step).
 * Identities (STS ``GetCallerIdentity``, parsed by ``api.parse_identity``): root or the RAM user itself.
+* Compromised keys (``playbooks/respond.yml``) are recorded in their user's ``Comments`` (RAM has no user tags):
+  ``compromised_ids`` reads the record, ``mark_compromised`` writes it; no plan keeps, reactivates or deletes them.
 """
 
 from __future__ import annotations
 
 import datetime
+import re
 
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import age_days, parse_date
 
@@ -45,6 +48,12 @@ RESUME = 'resume'
 RECENTLY_ROTATED = 'recently_rotated'
 TOO_YOUNG = 'too_young'
 NO_HELD_KEY = 'no_held_key'
+
+
+# A leaked key, recorded in its user's Comments (1-128 characters in RAM) ahead of whatever the comment said:
+# ``[compromised AccessKey: LTAI..., LTAI...] the user's own comment``.
+COMMENTS_LIMIT = 128
+_COMPROMISED_RECORD = re.compile(r'^\[compromised AccessKeys?: ([A-Za-z0-9., ]*)\] ?')
 
 
 # ---------------------------------------------------------------- keys
@@ -130,6 +139,60 @@ def where_held(held, index):
     return 'held[%d]%s' % (index, (' (host %s)' % host) if host else '')
 
 
+# ---------------------------------------------------------------- compromised keys
+
+def compromised_ids(comments):
+    """The key ids recorded as compromised in a user's Comments (``mark_compromised``), in the recorded order."""
+    match = _COMPROMISED_RECORD.match(comments or '')
+    if not match:
+        return []
+    return [key_id for key_id in re.split(r'[ ,]+', match.group(1)) if key_id]
+
+
+def mark_compromised(comments, access_key_id, limit=COMMENTS_LIMIT):
+    """(new Comments, error): ``comments`` with ``access_key_id`` added to the compromised record (None: already
+    there).  The record goes first and the user's own text after it, shortened when the whole would pass RAM's
+    ``limit``: the record is what provision and rotate read, the text is a person's note."""
+    recorded = compromised_ids(comments)
+    if access_key_id in recorded:
+        return None, None
+    text = _COMPROMISED_RECORD.sub('', comments or '', count=1)
+    ids = recorded + [access_key_id]
+    record = '[compromised AccessKey%s: %s]' % ('s' if len(ids) > 1 else '', ', '.join(ids))
+    if len(record) > limit:
+        return None, ('the compromised keys %s do not fit in the %d characters of the user\'s Comments: delete the '
+                      'investigated ones (and their ids from the Comments) first' % (', '.join(ids), limit))
+    if not text:
+        return record, None
+    room = limit - len(record) - 1
+    if room <= 0:
+        return record, None
+    return '%s %s' % (record, text if len(text) <= room else text[:room - 3] + '...'), None
+
+
+def keep_compromised_record(current_comments, wanted_comments):
+    """The Comments to write when a person declares ``wanted_comments`` for a user (ram_user, provision_users): the
+    compromised record of ``current_comments`` stays in front of them, so that no user module forgets a leaked key."""
+    comments = wanted_comments
+    for access_key_id in compromised_ids(current_comments):
+        marked, dummy = mark_compromised(comments, access_key_id)
+        comments = marked or comments
+    return comments
+
+
+def compromised_message(user_name, access_key_ids):
+    """Why a key is never kept, deployed or reactivated (names the key ids)."""
+    return ('AccessKey %s of user %s is recorded as compromised (the user\'s Comments in RAM, written by '
+            'playbooks/respond.yml): it is never kept, deployed or reactivated; a new key replaces it, and it stays '
+            'Inactive until it is deleted after the investigation' % (', '.join(access_key_ids), user_name))
+
+
+def refuse_compromised(user_name, held_ids, compromised):
+    """The message for held keys that are recorded as compromised (None: none is held)."""
+    found = [key_id for key_id in dict.fromkeys(held_ids) if key_id in set(compromised)]
+    return compromised_message(user_name, found) if found else None
+
+
 # ---------------------------------------------------------------- identities
 
 def is_root_identity(identity):
@@ -205,6 +268,8 @@ def make_room(keys, held_ids, on_limit, now, limit=KEY_LIMIT, spare=()):
 def _create_reason(plan, keys, replace, policy):
     if plan['candidates']:
         return 'no held copy of the active key(s) %s could be verified' % ', '.join(plan['candidates'])
+    if plan['compromised_held']:
+        return 'the held key(s) %s are recorded as compromised' % ', '.join(plan['compromised_held'])
     if plan['rotated_from'] and plan['rotated_from'] in replace:
         return 'the held key %s is rotated' % plan['rotated_from']
     if plan['rotated_from']:
@@ -218,7 +283,7 @@ def _create_reason(plan, keys, replace, policy):
     return 'the user has no active key' if keys else 'the user has no key'
 
 
-def plan_keys(ram_keys, held_ids, policy, now, replace_ids=(), limit=KEY_LIMIT):
+def plan_keys(ram_keys, held_ids, policy, now, replace_ids=(), limit=KEY_LIMIT, compromised=()):
     """Which key a user keeps, or what creating one takes (pure).
 
     ``held_ids``: ids of the keys whose secret somebody holds (any order, duplicates allowed); ``replace_ids``: held
@@ -234,13 +299,16 @@ def plan_keys(ram_keys, held_ids, policy, now, replace_ids=(), limit=KEY_LIMIT):
       then empty);
     * ``listed`` (every id RAM lists), ``rotated_from`` (the newest held key that is too old or replaced),
       ``orphans`` (Active keys nobody holds), ``stale_held`` (held ids RAM does not list), ``inactive_held``,
-      and ``warnings``.
+      ``compromised_held`` and ``warnings``.
+
+    ``compromised``: ids recorded as compromised (``compromised_ids``): never a candidate, never kept or spared for
+    deletion to make room: a held one is replaced as a key too old is.
     """
     keys = sort_keys(ram_keys)
-    held, replace = set(held_ids), set(replace_ids)
+    held, replace, bad = set(held_ids), set(replace_ids), set(compromised)
     usable = [k for k in keys if k['access_key_id'] in held and (k['status'] == ACTIVE or policy.held_inactive == KEEP)]
-    replaced = [k for k in usable if k['access_key_id'] in replace or policy.too_old(k, now)]
-    unheld_active = [k for k in keys if k['status'] == ACTIVE and k['access_key_id'] not in held]
+    replaced = [k for k in usable if k['access_key_id'] in replace or k['access_key_id'] in bad or policy.too_old(k, now)]
+    unheld_active = [k for k in keys if k['status'] == ACTIVE and k['access_key_id'] not in held and k['access_key_id'] not in bad]
     plan = {
         'listed': key_ids(keys),
         'candidates': list(reversed([k['access_key_id'] for k in usable if k not in replaced])),
@@ -248,13 +316,15 @@ def plan_keys(ram_keys, held_ids, policy, now, replace_ids=(), limit=KEY_LIMIT):
         'orphans': key_ids(unheld_active),
         'stale_held': sorted(held - set(key_ids(keys))),
         'inactive_held': [k['access_key_id'] for k in keys if k['access_key_id'] in held and k['status'] == INACTIVE],
+        'compromised_held': [k['access_key_id'] for k in keys if k['access_key_id'] in held and k['access_key_id'] in bad],
         'new_key_status': policy.status or ACTIVE,
         'update_status': None,
         'warnings': [],
     }
     plan['create_reason'] = _create_reason(plan, keys, replace, policy)
-    plan['delete'], plan['limit_error'] = make_room(keys, held, policy.on_limit, now, limit=limit,
-                                                    spare=[plan['rotated_from']] if plan['rotated_from'] else ())
+    plan['delete'], plan['limit_error'] = make_room(
+        keys, held, policy.on_limit, now, limit=limit,
+        spare=([plan['rotated_from']] if plan['rotated_from'] else []) + sorted(bad))
     plan['keep'] = plan['candidates'][0] if plan['candidates'] else None
     if plan['keep']:
         plan['reason'] = 'the held key %s exists' % plan['keep']
@@ -330,7 +400,7 @@ def grace_over(replacement_create_date, delete_after_days, now):
     return created is not None and now - created >= datetime.timedelta(days=delete_after_days)
 
 
-def plan_retire(ram_keys, held_ids, target_id, delete_after_days, now):
+def plan_retire(ram_keys, held_ids, target_id, delete_after_days, now, compromised=()):
     """After every host of a user holds ``target_id``: which of the user's other keys to deactivate and delete.
 
     ``held_ids``: ids that hosts still hold (not the secret store: its copies of old keys are for rollback).
@@ -339,6 +409,8 @@ def plan_retire(ram_keys, held_ids, target_id, delete_after_days, now):
     Inactive keys that no host holds are deleted when their grace period is over: with ``delete_after_days``
     None, keys that were already Inactive before this run (a later run deletes the keys deactivated now);
     otherwise once the target is ``delete_after_days`` old (0: right away).  The rest is ``pending``.
+    Keys recorded as ``compromised`` are deactivated like the others but never deleted (``kept_compromised``): they
+    are the evidence of an incident, deleted by a person after the investigation.
     """
     keys = sort_keys(ram_keys)
     held = set(held_ids)
@@ -352,11 +424,12 @@ def plan_retire(ram_keys, held_ids, target_id, delete_after_days, now):
         'delete': [],
         'pending': [],
         'held_inactive': [k['access_key_id'] for k in keys if k['status'] == INACTIVE and k['access_key_id'] in held],
+        'kept_compromised': [k['access_key_id'] for k in keys if k['access_key_id'] in set(compromised)],
     }
     over = grace_over(target['create_date'], delete_after_days, now)
     for key in keys:
         key_id = key['access_key_id']
-        if key_id in held or key_id == target_id:
+        if key_id in held or key_id == target_id or key_id in plan['kept_compromised']:
             continue
         if key['status'] == INACTIVE:
             (plan['delete'] if over or delete_after_days is None else plan['pending']).append(key_id)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from ansible_collections.aliyun.ram.plugins.module_utils import _ram_validation as validate
+from ansible_collections.aliyun.ram.plugins.module_utils._keys.plan import keep_compromised_record
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_errors import ValidationError
 
 # option name -> API field name
@@ -62,12 +63,15 @@ def user_spec(params):
 
 
 def diff_user_attributes(current, desired):
-    """``{option: wanted value}`` for every attribute set in ``desired`` that differs from ``current``."""
+    """``{option: wanted value}`` for every attribute set in ``desired`` that differs from ``current``.  A key
+    recorded as compromised in the current comments stays recorded (``keep_compromised_record``)."""
     changes = {}
     for option, _field in USER_ATTRIBUTES:
         wanted = desired.get(option)
         if wanted is None:
             continue
+        if option == 'comments':
+            wanted = keep_compromised_record((current or {}).get(option), wanted)
         if wanted != ((current or {}).get(option) or ''):
             changes[option] = wanted
     return changes

@@ -126,11 +126,12 @@ def converged(fake):
 
 def test_converged_makes_no_write_no_call_signed_with_a_held_key_and_one_list_per_user(ram):
     """Agreeing copies of a listed key are trusted: an STS proof would be a call signed with the key, which RAM
-    records as its last use (checked: with every held key proven, GetCallerIdentity appears three times here)."""
+    records as its last use (checked: with every held key proven, GetCallerIdentity appears three times here).
+    One GetUser per user reads the compromised keys recorded in its Comments."""
     api, fake = ram
     result = reconcile(api, options(['u1', 'u2', 'u3'], converged(fake)))
     assert not result['changed'] and fake.writes() == []
-    assert sorted(action for action, params in fake.calls) == ['ListAccessKeys'] * 3
+    assert sorted(action for action, params in fake.calls) == ['GetUser'] * 3 + ['ListAccessKeys'] * 3
     u2 = result['access_keys']['u2']
     assert u2['access_key_id'] == 'K1' and not u2['created'] and u2['held_index'] == 2
     assert u2['holders'] == ['h1', 'shared'] and 'access_key_secret' not in u2 and 'identity' not in u2

@@ -53,11 +53,14 @@ def minimal_args(name, tmp_path):
                             'access_key_secret': 'control-char-secret-01'},
         'credential_file_info': {'format': 'env', 'path': str(tmp_path / 'app.env')},
         'ram_access_key': {'user_name': 'alice'},
+        'ram_access_key_compromised': {'user_name': 'alice', 'access_key_id': 'LTAI5tControlChar0000001'},
         'ram_access_key_info': {'user_name': 'alice'},
+        'ram_access_key_owner_info': {'access_key_ids': ['LTAI5tControlChar0000001']},
         'ram_access_keys': {'users': ['alice']},
         'ram_user': {'name': 'alice'},
         'ram_user_info': {},
         'ram_users': {'users': [{'name': 'alice'}]},
+        'respond_report': {'stage': 'check', 'access_key_ids': ['LTAI5tControlChar0000001']},
         'secret_store': {'secret_store': {'path': str(tmp_path / 'store.vault.yml')}},
         'sts_caller_info': {},
     }[name]
@@ -255,6 +258,7 @@ def test_only_the_declared_options_are_exempt():
     assert dict((name, options) for name, options in exempt.items() if options) == {
         'audit_report': ('users', 'host_reads', 'identities', 'controller_identity'),
         'credential_file': ('content',),
+        'respond_report': ('owners', 'events', 'host_reads', 'plan', 'user_keys_after', 'containments', 'hosts', 'proofs'),
     }
     for name, options in exempt.items():
         spec, dummy = captured_spec(name)

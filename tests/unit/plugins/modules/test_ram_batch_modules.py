@@ -162,8 +162,9 @@ def test_access_keys_create_then_converged(run, keyed_ram):
     del keyed_ram.calls[:]
     second, out = run(ram_access_keys, {'users': ['u1', 'u2'], 'held': held})
     assert not second['changed'] and keyed_ram.writes() == []
-    # converged: no call signed with a held key (it would count as the key's last use), one listing per user
-    assert sorted(action for action, params in keyed_ram.calls) == ['ListAccessKeys'] * 2
+    # converged: no call signed with a held key (it would count as the key's last use), one listing and one GetUser
+    # (the compromised keys recorded in the user's Comments) per user
+    assert sorted(action for action, params in keyed_ram.calls) == ['GetUser'] * 2 + ['ListAccessKeys'] * 2
     for index, name in enumerate(('u1', 'u2')):
         entry = second['access_keys'][name]
         assert entry['held_index'] == index and entry['holders'] == ['web-' + name] and 'access_key_secret' not in entry
