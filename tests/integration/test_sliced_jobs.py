@@ -115,12 +115,47 @@ class Slice:
     def wait(self, timeout):
         return self.process.wait(timeout=timeout)
 
+    def owns(self, pid):
+        """Whether ``pid`` is this slice's ansible-runner or one of its descendants (ansible-runner starts
+        ansible-playbook in a session of its own, so process groups do not tell)."""
+        while pid > 1:
+            if pid == self.process.pid:
+                return True
+            pid = parent_of(pid)
+        return False
+
     def kill(self):
-        os.killpg(self.process.pid, signal.SIGKILL)
+        """SIGKILL this slice's whole process tree at once, as a lost execution node would end it."""
+        for pid in [self.process.pid] + descendants(self.process.pid):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
         self.process.wait()
 
     def output(self):
         return self.log.read_text(errors='replace')
+
+
+def parent_of(pid):
+    try:
+        with open('/proc/%d/stat' % pid, encoding='ascii', errors='replace') as handle:
+            return int(handle.read().rsplit(')', 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def descendants(root):
+    children = {}
+    for entry in os.listdir('/proc'):
+        if entry.isdigit():
+            children.setdefault(parent_of(int(entry)), []).append(int(entry))
+    found, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
 
 
 def run_slices(slices, name, timeout=RUN_SECONDS):
@@ -165,7 +200,7 @@ def assert_converged(emu):
 
 def env_for(emulator):
     env = emulator.env_for('admin')
-    env.update({'ANSIBLE_COLLECTIONS_PATH': str(ensure_collection_link()), 'ANSIBLE_PIPELINING': '1',
+    env.update({'ANSIBLE_FORKS': '10', 'ANSIBLE_COLLECTIONS_PATH': str(ensure_collection_link()), 'ANSIBLE_PIPELINING': '1',
                 'ANSIBLE_HOST_KEY_CHECKING': 'false', 'ANSIBLE_PRIVATE_KEY_FILE': hostctl('key').strip(),
                 'ANSIBLE_SSH_ARGS': '-o ControlMaster=auto -o ControlPersist=60s ' + SSH_OPTIONS})
     return env
@@ -208,14 +243,10 @@ def test_a_slice_killed_right_after_claiming_is_taken_over_and_leaves_no_orphan(
     while victim is None and time.monotonic() - started < RUN_SECONDS:
         for holder in claim_holders(store):
             pid = int(holder.split(':')[1])
-            try:
-                group = os.getpgid(pid)
-            except ProcessLookupError:
-                continue
-            victim = next((one for one in slices if one.process.pid == group), None)
+            victim = next((one for one in slices if one.owns(pid)), None)
             if victim:
                 break
-        time.sleep(0.05)
+        time.sleep(0.02)
     assert victim is not None, 'no slice was seen holding a claim'
     victim.kill()
     killed_at = time.monotonic()
