@@ -20,7 +20,6 @@ so where it dies is deterministic and the product has no kill switch.
 
 from __future__ import annotations
 
-import json
 import multiprocessing
 import os
 import signal
