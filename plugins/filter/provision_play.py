@@ -12,6 +12,7 @@ fleet those tasks, not SSH, were most of a converged run. So the role computes w
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -44,7 +45,27 @@ def _files_validator():
     return _FILES_VALIDATOR[0]
 
 
-def _file_spec_problems(host, entries):
+def _file_spec_errors(files, checked):
+    """The argument check's messages for one list of file specs. The validator copies and walks what it checks, which
+    is slow on Ansible's lazily templated values: it checks plain copies, each distinct list once (``checked``, by
+    its JSON text: a fleet's hosts mostly share their file specs)."""
+    try:
+        text = json.dumps(files, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        text = None
+    if text is not None and text in checked:
+        return checked[text]
+    plain = json.loads(text) if text is not None else files
+    messages = []
+    for error in _files_validator().validate({'credentials_files': plain}).errors:
+        message = error.msg.replace('credentials_files', 'files')
+        messages.append('unknown option %s' % message if isinstance(error, UnsupportedError) else message)
+    if text is not None:
+        checked[text] = messages
+    return messages
+
+
+def _file_spec_problems(host, entries, checked):
     """What the credentials role's argument check would refuse in the file specs of ``entries``, one message each."""
     problems = []
     for entry in entries:
@@ -52,15 +73,11 @@ def _file_spec_problems(host, entries):
         if not isinstance(files, list) or not files:
             continue
         who = entry.get('user') or entry.get('access_key_id')
-        for error in _files_validator().validate({'credentials_files': files}).errors:
-            message = error.msg.replace('credentials_files', 'files')
-            if isinstance(error, UnsupportedError):
-                message = 'unknown option %s' % message
-            problems.append('host %s: the files of %s: %s' % (host, who, message))
+        problems.extend('host %s: the files of %s: %s' % (host, who, message) for message in _file_spec_errors(files, checked))
     return problems
 
 
-def _input_problems(host, declared):
+def _input_problems(host, declared, checked):
     """What the declarations of ``host`` lack, one message each (the role used to assert these per host)."""
     credentials, users = declared['credentials'], declared['users']
     problems = []
@@ -77,7 +94,7 @@ def _input_problems(host, declared):
     if undeclared:
         problems.append('host %s: provision_credentials uses users that provision_users does not declare: %s'
                         % (host, ', '.join(undeclared)))
-    return problems + _file_spec_problems(host, entries)
+    return problems + _file_spec_problems(host, entries, checked)
 
 
 def _declared_variables(hostvars, host, shared):
@@ -112,9 +129,10 @@ def provision_play_plan(hostvars, hosts, region=None, play_vars=None, context_ho
     """
     plan = {}
     shared = _play_level(play_vars, hostvars, context_host)
+    checked = {}
     for host in hosts or []:
         declared = merge_declarations(_declared_variables(hostvars, host, shared), host)
-        problems = list(declared['problems']) + _input_problems(host, declared)
+        problems = list(declared['problems']) + _input_problems(host, declared, checked)
         credentials = [entry for entry in declared['credentials'] if isinstance(entry, Mapping)]
         plan[host] = {
             'credentials': credentials,
