@@ -29,6 +29,7 @@ import time
 import pytest
 
 from tests.support.fixtures import fresh
+from tests.support.leaks import LeakGuard
 from tests.support.playbook import REPO_ROOT, ensure_collection_link, user_keys
 
 # the collection's own code, from this checkout, to read the KMS store as the slices left it
@@ -195,6 +196,13 @@ def kms_store(emu):
     return KmsStore(api, PREFIX, LEASE_SECONDS)
 
 
+def assert_no_leak(emu, slices):
+    """No secret of the session in anything the slices left: ansible-runner's artifacts (stdout, job events), the
+    logs, the project copies; the controller's own credentials are in each slice's env/envvars, as AWX passes them."""
+    LeakGuard(emu.all_secrets).assert_files_clean(*[one.data_dir for one in slices],
+                                                  allowed=[one.data_dir / 'env' / 'envvars' for one in slices])
+
+
 def assert_converged(emu):
     keys = dict((user, ids) for user, ids in user_keys(emu.state()).items() if user in USERS)
     assert sorted(keys) == sorted(USERS) and all(len(ids) == 1 for ids in keys.values()), keys
@@ -228,6 +236,7 @@ def test_four_slices_share_nothing_but_the_account_and_converge_on_one_key_per_u
     codes, dummy = run_slices(slices, 'again')
     assert codes == [0] * SLICES, '\n'.join(one.output()[-4000:] for one in slices)
     assert emulator.counters()['writes'] == 0
+    assert_no_leak(emulator, slices)
 
 
 def claim_holders(store):
@@ -270,3 +279,4 @@ def test_a_slice_killed_right_after_claiming_is_taken_over_and_leaves_no_orphan(
     # the next run of the killed slice (as the next job would) leaves every user one key, held everywhere and stored
     assert victim.start('retry').wait(RUN_SECONDS) == 0, victim.output()[-4000:]
     assert_converged(emulator)
+    assert_no_leak(emulator, slices)
