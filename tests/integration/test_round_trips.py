@@ -13,42 +13,27 @@ is on, so a module run is one ssh invocation and nothing is copied).
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
 
 import pytest
 
 from tests.support.fixtures import fresh
+from tests.support.netns_hosts import NEEDS_TEST_HOSTS, SSH_OPTIONS, hostctl, hosts_up, ssh
 from tests.support.playbook import REPO_ROOT
 
-HOSTCTL = REPO_ROOT / 'tests' / 'hosts' / 'hostctl'
 HOSTS = {'trip1': '10.99.7.81', 'trip2': '10.99.7.82', 'trip3': '10.99.7.83'}
 SHARED, OWN = 'trip-shared', 'trip-own'
-SSH_OPTIONS = '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes'
 WRAPPER = '''#!/bin/sh
 printf '%s\\n' "$*" >> "{log}"
 exec /usr/bin/{tool} "$@"
 '''
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which('ip') is None,
-                                reason='runs on test hosts: needs root and iproute2 (tests/hosts/hostctl)')
-
-
-def hostctl(*args):
-    return subprocess.run([str(HOSTCTL)] + list(args), check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout
+pytestmark = NEEDS_TEST_HOSTS
 
 
 @pytest.fixture
 def test_hosts():
-    hostctl('image')
-    hostctl('bridge-up')
-    for name, address in HOSTS.items():
-        hostctl('down', name)
-        hostctl('up', name, address)
-    yield HOSTS
-    for name in HOSTS:
-        subprocess.run([str(HOSTCTL), 'down', name], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with hosts_up(HOSTS) as hosts:
+        yield hosts
 
 
 def write_inventory(tmp_path):
@@ -93,9 +78,7 @@ class Trips:
 
 
 def on_host(name, command):
-    proc = subprocess.run(['ssh', '-i', hostctl('key').strip()] + SSH_OPTIONS.split() + ['root@%s' % HOSTS[name], command],
-                          stdout=subprocess.PIPE, universal_newlines=True, check=True)
-    return proc.stdout
+    return ssh(HOSTS[name], command)
 
 
 def recap_changed(output):

@@ -30,6 +30,7 @@ import pytest
 
 from tests.support.fixtures import fresh
 from tests.support.leaks import LeakGuard
+from tests.support.netns_hosts import NEEDS_TEST_HOSTS, SSH_OPTIONS, hostctl, hosts_up, ssh
 from tests.support.playbook import REPO_ROOT, ensure_collection_link, user_keys
 
 # the collection's own code, from this checkout, to read the KMS store as the slices left it
@@ -39,7 +40,6 @@ if str(ensure_collection_link()) not in sys.path:
 from ansible_collections.aliyun.ram.plugins.module_utils._kms_store import HELD, RELEASED, KmsStore, claim_state
 from ansible_collections.aliyun.ram.plugins.module_utils._ram_client import Auth, Connection, connect
 
-HOSTCTL = REPO_ROOT / 'tests' / 'hosts' / 'hostctl'
 HOSTS = dict(('slice%02d' % index, '10.99.7.%d' % (200 + index)) for index in range(40))
 USERS = ['slice-user-%d' % index for index in range(5)]
 SLICES = 4
@@ -47,26 +47,14 @@ PREFIX = 'it-slices/'
 LEASE_SECONDS = 20
 # four ansible-playbook runs on a shared 2-core machine, each over 10 hosts, under throttling
 RUN_SECONDS = 420
-SSH_OPTIONS = '-o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null -o LogLevel=ERROR -o BatchMode=yes'
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 or shutil.which('ip') is None,
-                                reason='runs on test hosts: needs root and iproute2 (tests/hosts/hostctl)')
-
-
-def hostctl(*args):
-    return subprocess.run([str(HOSTCTL)] + list(args), check=True, stdout=subprocess.PIPE, universal_newlines=True).stdout
+pytestmark = NEEDS_TEST_HOSTS
 
 
 @pytest.fixture(scope='module')
 def test_hosts():
-    hostctl('image')
-    hostctl('bridge-up')
-    for name, address in HOSTS.items():
-        hostctl('down', name)
-        hostctl('up', name, address)
-    yield HOSTS
-    for name in HOSTS:
-        subprocess.run([str(HOSTCTL), 'down', name], check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    with hosts_up(HOSTS) as hosts:
+        yield hosts
 
 
 def awx_slices(hosts, count):
@@ -169,13 +157,7 @@ def run_slices(slices, name, timeout=RUN_SECONDS):
 
 def on_every_host(command):
     """{host: stdout} of ``command`` on every test host."""
-    key = hostctl('key').strip()
-    found = {}
-    for name, address in HOSTS.items():
-        proc = subprocess.run(['ssh', '-i', key] + SSH_OPTIONS.split() + ['root@%s' % address, command],
-                              stdout=subprocess.PIPE, universal_newlines=True, check=False)
-        found[name] = proc.stdout
-    return found
+    return dict((name, ssh(address, command, check=False)) for name, address in HOSTS.items())
 
 
 def held_on_hosts():
