@@ -55,7 +55,7 @@ EXAMPLES = r'''
 - name: Stop a leaked key now and remember it was leaked
   aliyun.ram.ram_access_key_compromised:
     user_name: app-web
-    access_key_id: LTAI5tExampleExample0000
+    access_key_id: "{{ leaked_access_key_id }}"
     deactivate: true
   delegate_to: localhost
   run_once: true

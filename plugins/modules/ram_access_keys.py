@@ -232,7 +232,7 @@ EXAMPLES = r'''
 - name: The same across AWX job slices on separate nodes, through KMS Secrets Manager (one key per user over all slices)
   aliyun.ram.ram_access_keys:
     users: [app-web]
-    held: "{{ keys_read_from_hosts }}"
+    held: "{{ keys_read_back_from_hosts }}"
     secret_store:
       backend: kms
       name_prefix: aliyun-ram/

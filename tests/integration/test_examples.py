@@ -129,9 +129,17 @@ PREREQUISITES = {
              'retired_access_key_id': '{{ deployed_key.access_key.access_key_id }}'}},
     ],
     'ram_access_key_info': [_user('backup-job')] + _old_key('backup-job', 'backup_job_key'),
+    # the examples stop a key of app-web that leaked
+    'ram_access_key_compromised': [_user('app-web')] + _old_key('app-web', 'leaked_key') + [
+        {'name': 'Prerequisite: the leaked key id', 'ansible.builtin.set_fact': {
+            'leaked_access_key_id': '{{ leaked_key.access_key.access_key_id }}'}}],
+    # the examples look up a key id that no user of the account has
+    'ram_access_key_owner_info': [],
     'ram_access_keys': [_user('app-web'), _user('app-worker')] + _held_by_hosts('app-web'),
     # the examples create, update and delete their users themselves
     'ram_users': [],
+    'respond_report': [{'name': 'Prerequisite: the leaked key ids, as -e or an AWX survey gives them',
+                        'ansible.builtin.set_fact': {'leaked_access_key_ids': 'LTAI5tExampleExample0000'}}],
     'secret_store': [_user('app-web')] + _held_by_hosts('app-web'),
     'sts_caller_info': [
         _user('backup-job'),

@@ -180,9 +180,15 @@ def kms_store(emu):
 
 def assert_no_leak(emu, slices):
     """No secret of the session in anything the slices left: ansible-runner's artifacts (stdout, job events), the
-    logs, the project copies; the controller's own credentials are in each slice's env/envvars, as AWX passes them."""
-    LeakGuard(emu.all_secrets).assert_files_clean(*[one.data_dir for one in slices],
-                                                  allowed=[one.data_dir / 'env' / 'envvars' for one in slices])
+    logs, the project copies. The controller's own credentials are in each slice's env/envvars, as AWX passes them,
+    and ansible-runner records that environment in artifacts/<ident>/command: there, and only there, they are
+    allowed, and no other secret."""
+    guard = LeakGuard(emu.all_secrets)
+    own = set(emu.env_for('admin').values())
+    passed_in = [one.data_dir / 'env' / 'envvars' for one in slices]
+    passed_in += [path for one in slices for path in (one.data_dir / 'artifacts').glob('*/command')]
+    guard.assert_files_clean(*[one.data_dir for one in slices], allowed=passed_in)
+    guard.assert_files_clean(*passed_in, secrets=[secret for secret in guard.secrets() if secret not in own])
 
 
 def assert_converged(emu):
