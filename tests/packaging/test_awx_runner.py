@@ -101,6 +101,7 @@ def injected_env(emulator, **inputs):
         'ecs_role_name': '',
         'ram_endpoint': 'http://' + emulator.endpoint,
         'sts_endpoint': 'http://' + emulator.endpoint,
+        'actiontrail_endpoint': 'http://' + emulator.endpoint,
     }
     assert set(inputs) <= set(values), inputs
     values.update(inputs)
