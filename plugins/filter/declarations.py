@@ -13,9 +13,9 @@ Identical declarations from two variables are one (two groups may declare the sa
 declarations of one user name, and two declarations of one file (one profile of it) for different users, are
 problems: each message names the host, the user or file and both variables, never a secret.
 
-Every reader of the declarations uses this function - the provision role (through the host facts
-``provision_host_credentials`` and ``provision_host_users`` that its validate step sets), the reads of hosts
-outside the play, and the audit playbook - so each sees the same merged view.
+Every reader of the declarations uses this function - the provision role (through ``provision_play_plan``, which
+merges every host's declarations into the fact ``provision_hosts``), the reads of hosts outside the play, and the
+audit playbook - so each sees the same merged view.
 """
 
 from __future__ import annotations
