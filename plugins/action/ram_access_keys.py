@@ -11,7 +11,8 @@ Without ``secret_store`` the module runs with the task's args. With ``secret_sto
 KMS Secrets Manager, coordinated with runs on other nodes by claims (plugin_utils/_kms_backend.py). With the vault
 file (the default backend), the store's lock is held from reading the
 store, through the module's create, to writing the new secret, inside this one call: the store's copies of the
-users' keys are added to ``held`` (operation ``reconcile``), the module runs without ``secret_store``, every key it
+users' keys are added to ``held`` (operation ``reconcile``) and the keys it records as compromised to
+``compromised_access_keys``, the module runs without ``secret_store``, every key it
 created is written to the store before the task returns (also when the module failed for other users), and the keys
 it deleted are removed. Two runs reconciling the same user at the same time therefore create at most one key.
 
@@ -90,9 +91,12 @@ class ActionModule(ActionBase):
 
     def _run_with_store(self, store, module_args, task_vars):
         held = list(module_args.get('held') or [])
+        users = module_args.get('users') or []
         if module_args.get('operation', 'reconcile') == 'reconcile':
-            held.extend(held_from_store(store.entries, module_args.get('users') or []))
+            held.extend(held_from_store(store.entries, users))
             module_args['held'] = held
+        module_args['compromised_access_keys'] = list(module_args.get('compromised_access_keys') or []) + [
+            {'user_name': r['user_name'], 'access_key_id': r['access_key_id']} for r in store.compromised if r['user_name'] in users]
         module_result = with_held_secrets(execute(self, module_args, task_vars), held)
         # Written before the task returns, whether the module failed for other users or not.
         try:

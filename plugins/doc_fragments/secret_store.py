@@ -30,7 +30,8 @@ options:
         keys of that user that the dead run created and never stored (keys that neither the store nor any
         O(aliyun.ram.ram_access_keys#module:held) entry names,
         created after the claim was taken). Claims are compared with the controllers' clocks: keep them synchronised
-        (NTP)."
+        (NTP). Keys recorded as compromised (M(aliyun.ram.secret_store), O(aliyun.ram.secret_store#module:compromised_access_keys))
+        are listed, without secrets, in the secret O(secret_store.name_prefix)C(compromised/)I(user)."
       - The V(kms) backend signs with the task's own credentials (the auth options and their environment variables, as
         the RAM calls do); M(aliyun.ram.secret_store) takes them from the environment only.
         Its calls are retried on throttling and on lost answers as RAM's are.
@@ -63,7 +64,7 @@ options:
       name_prefix:
         description:
           - With O(secret_store.backend=kms), the beginning of the names of the store's secrets (letters, digits and
-            C(_ / + = . @ -)). A least-privilege policy grants the KMS secret actions on
+            C(_ / + = . @ -)), at most 116 characters. A least-privilege policy grants the KMS secret actions on
             C(acs:kms:*:*:secret/<name_prefix>*).
         type: str
         default: aliyun-ram/

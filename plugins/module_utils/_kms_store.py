@@ -50,6 +50,7 @@ from ansible_collections.aliyun.ram.plugins.module_utils._ram_transform import p
 SERVICE = 'kms'
 DEFAULT_NAME_PREFIX = 'aliyun-ram/'
 CLAIMS = 'claims/'
+COMPROMISED = 'compromised/'
 DEFAULT_LEASE_SECONDS = 300
 # How much earlier than its recorded claim time a key may have been created and still count as the dead holder's:
 # the holder's clock and RAM's may disagree by this much.
@@ -62,6 +63,10 @@ STORE_TAG = 'ansible-ram-store'
 USER_TAG = 'ansible-ram-user'
 ENTRY_KIND = 'access-key'
 CLAIM_KIND = 'claim'
+COMPROMISED_KIND = 'compromised-access-keys'
+# concurrent records of the same user's compromised keys (each write of the record is one version): rounds of
+# read-then-write before giving up
+RECORD_ROUNDS = 5
 
 RESOURCE_EXISTS = 'Rejected.ResourceExist'
 IN_DELETE_WINDOW = 'Rejected.ResourceInDeleteWindow'
@@ -89,9 +94,9 @@ def check_name_prefix(prefix):
     from it (the claim of a 64-character user name) must fit."""
     if not isinstance(prefix, str) or not SECRET_NAME_CHARACTERS.fullmatch(prefix):
         raise ValidationError('secret_store.name_prefix may contain only letters, digits and _ / + = . @ -, got %r' % (prefix,))
-    longest = len(prefix) + len(CLAIMS) + MAX_USER_NAME
+    longest = len(prefix) + max(len(CLAIMS), len(COMPROMISED)) + MAX_USER_NAME
     if longest > MAX_SECRET_NAME:
-        raise ValidationError('secret_store.name_prefix is too long: a claim name would have %d characters, KMS allows %d'
+        raise ValidationError('secret_store.name_prefix is too long: a secret name would have %d characters, KMS allows %d'
                               % (longest, MAX_SECRET_NAME))
     return prefix
 
@@ -102,6 +107,10 @@ def entry_name(prefix, user_name):
 
 def claim_name(prefix, user_name):
     return prefix + CLAIMS + user_name
+
+
+def compromised_name(prefix, user_name):
+    return prefix + COMPROMISED + user_name
 
 
 def claim_version(generation):
@@ -183,6 +192,7 @@ def parse_json_secret(data, name, fields):
 
 
 ENTRY_FIELDS = ('user_name', 'access_key_id', 'access_key_secret')
+COMPROMISED_FIELDS = ('user_name', 'access_key_ids')
 CLAIM_FIELDS = ('user_name', 'holder', 'generation', 'state', 'claimed_at', 'lease_expires')
 
 
@@ -236,6 +246,54 @@ class KmsStore(object):
         if current is None:
             return None
         return parse_json_secret(current[1], name, CLAIM_FIELDS)
+
+    def read_compromised(self, user_name):
+        """The ids of the user's keys recorded as compromised (``record_compromised``), oldest first."""
+        name = compromised_name(self.prefix, user_name)
+        current = self._current(name)
+        if current is None:
+            return []
+        value = parse_json_secret(current[1], name, COMPROMISED_FIELDS)
+        if value['user_name'] != user_name or not isinstance(value['access_key_ids'], list):
+            raise StoreError('the KMS secret %s was not written by aliyun.ram for user %s' % (name, user_name))
+        return [str(key_id) for key_id in value['access_key_ids']]
+
+    def record_compromised(self, user_name, access_key_id):
+        """Record the key as compromised (one secret per user lists the ids; it holds no secret) and delete the
+        user's entry when it names the key: the store never hands its secret out again.  True when something
+        changed (would change, in check mode)."""
+        changed = self.remove_entry(user_name, [access_key_id])
+        name = compromised_name(self.prefix, user_name)
+        for dummy in range(RECORD_ROUNDS):
+            ids = self.read_compromised(user_name)
+            if access_key_id in ids:
+                return changed
+            if self.check_mode:
+                return True
+            ids = ids + [access_key_id]
+            version = 'compromised-%d' % len(ids)
+            data = json.dumps({'user_name': user_name, 'access_key_ids': ids}, sort_keys=True)
+
+            def recorded():
+                return {} if access_key_id in self.read_compromised(user_name) else None
+
+            try:
+                if len(ids) == 1:
+                    self.api.write('CreateSecret', verify=recorded, service=SERVICE, SecretName=name, VersionId=version,
+                                   SecretData=data, SecretDataType='text',
+                                   Description='aliyun.ram: the AccessKeys of RAM user %s recorded as compromised' % user_name,
+                                   Tags=json.dumps([{'TagKey': STORE_TAG, 'TagValue': COMPROMISED_KIND},
+                                                    {'TagKey': USER_TAG, 'TagValue': user_name}]))
+                else:
+                    self.api.write('PutSecretValue', verify=recorded, service=SERVICE, SecretName=name, VersionId=version,
+                                   SecretData=data, SecretDataType='text')
+                return True
+            except ApiError as err:
+                # another run recorded a key of the same user first (the same version id): read and write again
+                if err.code != RESOURCE_EXISTS:
+                    raise
+        raise StoreError('the compromised record of user %s kept changing under this run (%d attempts): run again'
+                         % (user_name, RECORD_ROUNDS))
 
     # -- store entries
 

@@ -70,6 +70,25 @@ options:
         description:
           - Where the copy is held, reported in RV(access_keys.holders) and in messages.
         type: str
+  compromised_access_keys:
+    description:
+      - Keys to treat as compromised, besides those recorded in their users' C(Comments) by
+        M(aliyun.ram.ram_access_key_compromised). Such a key is never kept, deployed, reactivated or deleted.
+      - With O(secret_store), the keys the store records as compromised (see
+        O(aliyun.ram.secret_store#module:compromised_access_keys)) are added here.
+    type: list
+    elements: dict
+    default: []
+    version_added: 1.0.0
+    suboptions:
+      user_name:
+        description: The RAM user the key belongs to.
+        type: str
+        required: true
+      access_key_id:
+        description: The AccessKey ID.
+        type: str
+        required: true
   max_age_days:
     description:
       - Replace a held key older than this many days with a new one (the old key is left as it is; see
@@ -425,6 +444,10 @@ def main():
                 access_key_id=dict(type='str', required=True, no_log=False),
                 access_key_secret=dict(type='str', no_log=True),
                 host=dict(type='str'),
+            )),
+            compromised_access_keys=dict(type='list', elements='dict', default=[], options=dict(
+                user_name=dict(type='str', required=True),
+                access_key_id=dict(type='str', required=True, no_log=False),
             )),
             max_age_days=dict(type='int'),
             on_limit=dict(type='str', default='fail', choices=list(ON_LIMIT_CHOICES)),

@@ -18,7 +18,8 @@ description:
     with the credentials of the environment (the C(ALIBABA_CLOUD_*) variables, a profile, the default chain).
   - This action opens the same store with the same O(secret_store) options (required here) and the same lock, to fail
     early (no vault secret, a wrong one, a file that is not a store), to list what it holds, to import keys made
-    elsewhere (O(access_keys)), and to forget keys or users (O(remove_access_key_ids), O(remove_users)).
+    elsewhere (O(access_keys)), to forget keys or users (O(remove_access_key_ids), O(remove_users)), and to record
+    leaked keys as compromised (O(compromised_access_keys)).
   - Deactivated keys stay in the store until they are deleted, so a rollback to them stays possible during their grace
     period.
   - This is an action plugin; it runs on the controller.
@@ -48,6 +49,29 @@ options:
       create_date:
         description: When the key was created (UTC, as RAM reports it).
         type: str
+  compromised_access_keys:
+    description:
+      - Keys to record as compromised (C(playbooks/respond.yml) does, when a store is configured). The store drops its
+        copy of each key, secret and all, keeps only the record (user, key ID, when), and never takes the key again
+        (O(access_keys) with it fails). M(aliyun.ram.ram_access_keys) with this store treats the keys as compromised,
+        as it does with the record in their users' C(Comments). They are never kept, deployed, reactivated or deleted.
+      - With O(secret_store.backend=vault_file) the records are a list in the store file; with
+        O(secret_store.backend=kms) one secret per user, C(<name_prefix>compromised/<user>), lists the key IDs (it
+        holds no AccessKey secret).
+      - Recording a key that is already recorded changes nothing.
+    type: list
+    elements: dict
+    default: []
+    version_added: 1.0.0
+    suboptions:
+      user_name:
+        description: The RAM user the key belongs to.
+        type: str
+        required: true
+      access_key_id:
+        description: The AccessKey ID.
+        type: str
+        required: true
   remove_access_key_ids:
     description: Keys to remove from the store.
     type: list
@@ -130,6 +154,16 @@ EXAMPLES = r'''
   run_once: true
   register: kms_store
 
+- name: Record a leaked key as compromised (its copy leaves the store, which never takes it again)
+  aliyun.ram.secret_store:
+    secret_store:
+      path: "{{ inventory_dir }}/secrets/ram-keys.vault.yml"
+    compromised_access_keys:
+      - user_name: app-web
+        access_key_id: LTAI5tExampleLeakedKey01
+  delegate_to: localhost
+  run_once: true
+
 - name: Forget the keys of a deleted user
   aliyun.ram.secret_store:
     secret_store:
@@ -159,6 +193,11 @@ secret_store:
       description: Keys removed from the store.
       type: list
       elements: str
+    compromised_access_key_ids:
+      description: Keys newly recorded as compromised (O(compromised_access_keys)).
+      type: list
+      elements: str
+      version_added: 1.0.0
     changed:
       description: Whether the store changed.
       type: bool
@@ -179,5 +218,20 @@ stored:
       type: str
     access_key_secret:
       description: The secret (only with O(return_secrets=true)).
+      type: str
+compromised:
+  description:
+    - The keys the store records as compromised (of O(users) and the users named in the task with
+      O(secret_store.backend=kms); all of them with O(secret_store.backend=vault_file) and no O(users)).
+  returned: success
+  type: list
+  elements: dict
+  version_added: 1.0.0
+  contains:
+    user_name:
+      description: The RAM user.
+      type: str
+    access_key_id:
+      description: The AccessKey ID.
       type: str
 '''

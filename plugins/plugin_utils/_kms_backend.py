@@ -113,6 +113,8 @@ def run_ram_access_keys(action, module_args, options, task_vars, with_held_secre
         try:
             api = connect_kms(module_args, options, check_mode)
             store = KmsStore(api, options['name_prefix'], options['lease_seconds'], check_mode)
+            module_args = dict(module_args, compromised_access_keys=list(module_args.get('compromised_access_keys') or []) + [
+                {'user_name': user, 'access_key_id': key_id} for user in users for key_id in store.read_compromised(user)])
         except (ValidationError, ApiError) as err:
             raise StoreError(str(err)) from None
 
@@ -159,15 +161,28 @@ def run_secret_store(action, args, task_vars):
         try:
             store = KmsStore(connect_kms(args, options, check_mode), options['name_prefix'], options['lease_seconds'],
                              check_mode)
-            added, removed = [], []
-            for entry in args['access_keys']:
-                validate.user_name(entry['user_name'], 'access_keys')
-                if store.put_entry(entry):
-                    added.append(entry['access_key_id'])
+            # every input checked before the first write (compromised_access_keys by the action)
             users = list(dict.fromkeys(list(args.get('users') or []) + [e['user_name'] for e in args['access_keys']]
+                                       + [k['user_name'] for k in args['compromised_access_keys']]
                                        + list(args['remove_users'])))
             for user in users:
                 validate.user_name(user, 'users')
+            leaked = set((k['user_name'], k['access_key_id']) for k in args['compromised_access_keys'])
+            for entry in args['access_keys']:
+                if (entry['user_name'], entry['access_key_id']) in leaked or \
+                        entry['access_key_id'] in store.read_compromised(entry['user_name']):
+                    raise StoreError('AccessKey %s of user %s is recorded as compromised in the secret store: it is never '
+                                     'stored again' % (entry['access_key_id'], entry['user_name']))
+            added, removed, recorded = [], [], []
+            for key in args['compromised_access_keys']:
+                entry = store.read_entry(key['user_name'])
+                if store.record_compromised(key['user_name'], key['access_key_id']):
+                    recorded.append(key['access_key_id'])
+                    if entry and entry['access_key_id'] == key['access_key_id']:
+                        removed.append(key['access_key_id'])
+            for entry in args['access_keys']:
+                if store.put_entry(entry):
+                    added.append(entry['access_key_id'])
             for user in args['remove_users']:
                 entry = store.read_entry(user)
                 if entry and store.remove_entry(user, [entry['access_key_id']]):
@@ -179,7 +194,10 @@ def run_secret_store(action, args, task_vars):
             fields = ('user_name', 'access_key_id', 'create_date') + (('access_key_secret',) if args['return_secrets'] else ())
             stored = [dict((name, entry[name]) for name in fields)
                       for entry in (store.read_entry(user) for user in users) if entry]
+            compromised = [{'user_name': user, 'access_key_id': key_id} for user in users
+                           for key_id in store.read_compromised(user)]
         except (ValidationError, ApiError) as err:
             raise StoreError(str(err)) from None
     return {'secret_store': {'backend': 'kms', 'added_access_key_ids': added, 'removed_access_key_ids': sorted(set(removed)),
-                             'changed': bool(added or removed)}, 'stored': stored}
+                             'compromised_access_key_ids': recorded, 'changed': bool(added or removed or recorded)},
+            'stored': stored, 'compromised': compromised}

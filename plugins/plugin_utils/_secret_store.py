@@ -30,6 +30,7 @@ is refused with a message that names the file and never quotes the content.
 
 from __future__ import annotations
 
+import datetime
 import errno
 import fcntl
 import os
@@ -50,6 +51,8 @@ from ansible_collections.aliyun.ram.plugins.module_utils._kms_store import DEFAU
 FORMAT_VERSION = 1
 STORE_HOLDER = 'secret store'
 _ENTRY_FIELDS = ('user_name', 'access_key_id', 'access_key_secret', 'create_date')
+# A key recorded as compromised (playbooks/respond.yml): its id only; its secret has left the store for good.
+_COMPROMISED_FIELDS = ('user_name', 'access_key_id', 'recorded_at')
 LOCK_POLL_SECONDS = 0.1
 
 VAULT_FILE = 'vault_file'
@@ -148,9 +151,10 @@ class StoreLock(object):
 
 
 def parse_store(plaintext, path):
-    """Entries of a decrypted store: ``[{user_name, access_key_id, access_key_secret, create_date}]``."""
+    """(entries, compromised) of a decrypted store: ``[{user_name, access_key_id, access_key_secret, create_date}]``
+    and the keys recorded as compromised, ``[{user_name, access_key_id, recorded_at}]``."""
     if not plaintext.strip():
-        return []
+        return [], []
     try:
         data = yaml.safe_load(plaintext)
     except (yaml.YAMLError, RecursionError):
@@ -163,7 +167,13 @@ def parse_store(plaintext, path):
                                                   for name in _ENTRY_FIELDS[:3]):
             raise StoreError('entry %d of the secret store %s lacks user_name, access_key_id or access_key_secret' % (index, path))
         entries.append(dict((name, entry.get(name)) for name in _ENTRY_FIELDS))
-    return entries
+    compromised = []
+    for index, record in enumerate(data.get('compromised_access_keys') or []):
+        if not isinstance(record, dict) or not all(isinstance(record.get(name), str) and record.get(name)
+                                                   for name in _COMPROMISED_FIELDS[:2]):
+            raise StoreError('compromised record %d of the secret store %s lacks user_name or access_key_id' % (index, path))
+        compromised.append(dict((name, record.get(name)) for name in _COMPROMISED_FIELDS))
+    return entries, compromised
 
 
 def _plain(value):
@@ -172,20 +182,29 @@ def _plain(value):
     return ''.join(value) if isinstance(value, str) else value
 
 
-def render_store(entries):
+def render_store(entries, compromised=()):
     data = {'aliyun_ram_secret_store': FORMAT_VERSION,
             'access_keys': sorted((dict((name, _plain(e.get(name))) for name in _ENTRY_FIELDS) for e in entries),
                                   key=lambda e: (e['user_name'], e['create_date'] or '', e['access_key_id']))}
+    if compromised:
+        data['compromised_access_keys'] = sorted(
+            (dict((name, _plain(r.get(name))) for name in _COMPROMISED_FIELDS) for r in compromised),
+            key=lambda r: (r['user_name'], r['access_key_id']))
     return '# aliyun.ram secret store: the AccessKeys the collection created, by RAM user\n' + yaml.safe_dump(
         data, default_flow_style=False, sort_keys=False)
 
 
-def put_entries(entries, new_entries):
-    """(entries, ids added or changed): each new entry replaces the one with the same user and key id."""
+def put_entries(entries, new_entries, compromised=()):
+    """(entries, ids added or changed): each new entry replaces the one with the same user and key id. A key
+    recorded as ``compromised`` is refused (StoreError): the store never holds its secret again."""
     result = [dict(e) for e in entries]
     changed = []
+    refused = compromised_ids_of(compromised)
     for new in new_entries:
         new = dict((name, new.get(name)) for name in _ENTRY_FIELDS)
+        if new['access_key_id'] in refused:
+            raise StoreError('AccessKey %s of user %s is recorded as compromised in the secret store: it is never stored '
+                             'again' % (new['access_key_id'], new['user_name']))
         match = [e for e in result if e['user_name'] == new['user_name'] and e['access_key_id'] == new['access_key_id']]
         if match and match[0]['access_key_secret'] == new['access_key_secret'] and (
                 match[0]['create_date'] == new['create_date'] or not new['create_date']):
@@ -200,6 +219,27 @@ def remove_entries(entries, access_key_ids=(), user_names=()):
     ids, users = set(access_key_ids), set(user_names)
     kept = [e for e in entries if e['access_key_id'] not in ids and e['user_name'] not in users]
     return kept, [e['access_key_id'] for e in entries if e not in kept]
+
+
+def compromised_ids_of(compromised, user_names=None):
+    """The ids of the compromised records (of ``user_names`` when given)."""
+    return [r['access_key_id'] for r in compromised if user_names is None or r['user_name'] in user_names]
+
+
+def record_compromised(entries, compromised, keys, now):
+    """(entries, compromised, ids newly recorded): each of ``keys`` (``{user_name, access_key_id}``) recorded as
+    compromised at ``now``, and its entry, secret and all, out of the store."""
+    known = set((r['user_name'], r['access_key_id']) for r in compromised)
+    records = [dict(r) for r in compromised]
+    added = []
+    for key in keys:
+        pair = (key['user_name'], key['access_key_id'])
+        if pair not in known:
+            known.add(pair)
+            records.append({'user_name': pair[0], 'access_key_id': pair[1], 'recorded_at': now})
+            added.append(pair[1])
+    ids = set(key['access_key_id'] for key in keys)
+    return [e for e in entries if e['access_key_id'] not in ids], records, added
 
 
 def held_from_store(entries, user_names):
@@ -228,10 +268,11 @@ def _read_store_file(path):
 
 
 def read_store(path, decrypt, is_encrypted):
-    """Entries of the store at ``path`` (none when it does not exist). Refuses a file that is not vault text."""
+    """(entries, compromised) of the store at ``path`` (none when it does not exist). Refuses a file that is not vault
+    text."""
     data = _read_store_file(path)
     if data is None or not data.strip():
-        return []
+        return [], []
     if not is_encrypted(data):
         raise StoreError('%s is not ansible-vault encrypted: refusing to keep secrets in a plain-text file '
                          '(encrypt it with ansible-vault encrypt, or remove it)' % path)
@@ -244,9 +285,9 @@ def read_store(path, decrypt, is_encrypted):
     return parse_store(text, path)
 
 
-def write_store(path, entries, encrypt):
+def write_store(path, entries, encrypt, compromised=()):
     """Encrypt and replace the store atomically (mode 0600, temporary file in the same directory)."""
-    vaulttext = encrypt(render_store(entries).encode('utf-8'))
+    vaulttext = encrypt(render_store(entries, compromised).encode('utf-8'))
     atomic_write(os.path.abspath(path), vaulttext, mode=0o600)
 
 
@@ -282,6 +323,10 @@ def with_held_secrets(module_result, held):
             if secret:
                 key['access_key_secret'] = secret
     return module_result
+
+
+def utc_stamp():
+    return datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%SZ')
 
 
 def vault_secret(options, loader, default_password_file=None):
@@ -325,11 +370,12 @@ class OpenStore(object):
         self._decrypt, self._encrypt = store_vault(options, loader, default_password_file)
         self._lock = StoreLock(self.path, options['lock_timeout'])
         self.entries = []
+        self.compromised = []
 
     def __enter__(self):
         self._lock.__enter__()
         try:
-            self.entries = read_store(self.path, self._decrypt, is_encrypted)
+            self.entries, self.compromised = read_store(self.path, self._decrypt, is_encrypted)
         except AnsibleError as err:
             self._lock.__exit__(None, None, None)
             raise StoreError('cannot decrypt the secret store %s with its vault secret: %s' % (self.path, err.message)) from None
@@ -341,13 +387,17 @@ class OpenStore(object):
     def __exit__(self, *exc_info):
         return self._lock.__exit__(*exc_info)
 
-    def update(self, put=(), remove_access_key_ids=(), remove_users=()):
-        """Put and remove entries, write the store when it changed: ``{path, added_access_key_ids,
-        removed_access_key_ids, changed}`` (what would change, in check mode)."""
-        entries, added = put_entries(self.entries, put)
+    def update(self, put=(), remove_access_key_ids=(), remove_users=(), compromised=(), now=None):
+        """Record keys as ``compromised`` (``{user_name, access_key_id}``: their entries go), put and remove entries,
+        write the store when it changed: ``{path, added_access_key_ids, removed_access_key_ids,
+        compromised_access_key_ids, changed}`` (what would change, in check mode)."""
+        entries, records, recorded = record_compromised(self.entries, self.compromised, compromised, now or utc_stamp())
+        entries, added = put_entries(entries, put, records)
         entries, removed = remove_entries(entries, access_key_ids=remove_access_key_ids, user_names=remove_users)
-        changed = bool(added or removed)
+        removed = [e['access_key_id'] for e in self.entries if e not in entries and e['access_key_id'] not in added]
+        changed = bool(added or removed or recorded)
         if changed and not self.check_mode:
-            write_store(self.path, entries, self._encrypt)
-        self.entries = entries
-        return {'path': self.path, 'added_access_key_ids': added, 'removed_access_key_ids': removed, 'changed': changed}
+            write_store(self.path, entries, self._encrypt, records)
+        self.entries, self.compromised = entries, records
+        return {'path': self.path, 'added_access_key_ids': added, 'removed_access_key_ids': removed,
+                'compromised_access_key_ids': recorded, 'changed': changed}

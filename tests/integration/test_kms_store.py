@@ -145,7 +145,8 @@ def doomed_run(env, users, step):
     def run_module(run_users, held, check_mode):
         options = {'users': list(run_users), 'held': list(held), 'max_age_days': None, 'on_limit': 'fail',
                    'verify': True, 'prove_held_keys': False, 'parallelism': 2, 'operation': 'reconcile',
-                   'rotate_users': [], 'rotate_older_than_days': None, 'delete_after_days': None}
+                   'rotate_users': [], 'rotate_older_than_days': None, 'delete_after_days': None,
+                   'compromised': {}}
         return reconcile_keys(api, options, check_mode)
 
     def die_at(reached, dummy):

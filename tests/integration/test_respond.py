@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import socket
 
+import pytest
 import yaml
 
 from tests.support.emulator import read_env_file
@@ -53,18 +54,19 @@ def write_inventory(tmp_path, hosts=None, unreachable=(), extra_users=(), extra_
     return path, files
 
 
-def run_playbook(runner, name, playbook, inventory, extra_vars=None, returncode=0, check=False):
+def run_playbook(runner, name, playbook, inventory, extra_vars=None, returncode=0, check=False, env=None):
     plays = [{'ansible.builtin.import_playbook': str(REPO_ROOT / 'playbooks' / playbook)}]
     run = runner.run(name, plays, inventory=str(inventory), extra_vars=extra_vars, save_results=False, check=check,
-                     env={'ANSIBLE_SHOW_CUSTOM_STATS': '1'})
+                     env=dict({'ANSIBLE_SHOW_CUSTOM_STATS': '1'}, **(env or {})))
     assert run.returncode == returncode, runner.failure_text(run, 8000)
     return run
 
 
-def respond(runner, name, inventory, tmp_path, key_ids, returncode=0, check=False, **extra):
+def respond(runner, name, inventory, tmp_path, key_ids, returncode=0, check=False, env=None, **extra):
     out = tmp_path / name
     extra_vars = dict({'leaked_access_key_ids': key_ids, 'respond_output_dir': str(out)}, **extra)
-    run = run_playbook(runner, name, 'respond.yml', inventory, extra_vars=extra_vars, returncode=returncode, check=check)
+    run = run_playbook(runner, name, 'respond.yml', inventory, extra_vars=extra_vars, returncode=returncode, check=check,
+                       env=env)
     report = json.loads((out / 'respond.json').read_text()) if (out / 'respond.json').exists() else None
     return run, report, out
 
@@ -218,6 +220,68 @@ def test_deactivate_first_stops_the_key_before_the_replacement_exists(runner, em
     assert incident['contained_at'] <= incident['replacement']['create_date']
     assert [h['host'] for h in incident['updated_hosts']] == ['ir1'] and incident['proven'] is True
     assert_no_secret_in(emulator, out)
+
+
+def store_options(store):
+    """The secret_store option of the store that the provision role's variables ``store`` configure."""
+    return ({'path': store['provision_secret_store']} if 'provision_secret_store' in store else
+            {'backend': 'kms', 'name_prefix': store['provision_secret_store_name_prefix']})
+
+
+def store_contents(runner, name, store, env, users):
+    """What the secret store holds for ``users``: ({user: stored key id}, [(user, compromised key id)])."""
+    run = runner.tasks(name, [{'name': 'List the store',
+                               'aliyun.ram.secret_store': {'secret_store': store_options(store), 'users': users},
+                               'register': 'listed'}], env=env)
+    listed = run.results['listed']
+    assert not listed.get('failed'), runner.failure_text(run)
+    return (dict((entry['user_name'], entry['access_key_id']) for entry in listed['stored']),
+            sorted((record['user_name'], record['access_key_id']) for record in listed['compromised']))
+
+
+@pytest.mark.parametrize('backend', ['vault_file', 'kms'])
+def test_the_secret_store_records_the_key_as_compromised_and_never_takes_it_back(runner, emulator, tmp_path, backend):
+    """With a secret store the leaked key is recorded there too: the store drops its copy, keeps the replacement, and
+    refuses the leaked key from then on; provision treats it as compromised even once the RAM record is gone."""
+    fresh(emulator)
+    hosts = {'ir1': [APP], 'ir2': [APP]}
+    inventory, files = write_inventory(tmp_path, hosts=hosts)
+    password_file = tmp_path / 'vault-pass'
+    password_file.write_text('respond-store-vault-password\n')
+    password_file.chmod(0o600)
+    env = {'ANSIBLE_VAULT_PASSWORD_FILE': str(password_file)}
+    store = ({'provision_secret_store': str(tmp_path / 'ram-keys.vault.yml')} if backend == 'vault_file' else
+             {'provision_secret_store_backend': 'kms', 'provision_secret_store_name_prefix': 'respond/'})
+    run_playbook(runner, 'provision', 'provision.yml', inventory, extra_vars=store, env=env)
+    leaked = deployed(files, hosts)[('ir1', APP)]
+    assert store_contents(runner, 'store-before', store, env, [APP]) == ({APP: leaked}, [])
+    leaked_env = (files / 'ir1' / ('%s.env' % APP)).read_bytes()
+
+    run, report, out = respond(runner, 'respond', inventory, tmp_path, leaked, env=env, **store)
+    replacement = deployed(files, hosts)[('ir1', APP)]
+    assert replacement != leaked and report['incidents'][0]['decision'] == 'contain'
+    assert store_contents(runner, 'store-after', store, env, [APP]) == ({APP: replacement}, [(APP, leaked)])
+
+    # someone clears the user's Comments (the RAM record is gone) and puts the leaked pair back on a host: provision
+    # with the store still refuses it, and the host gets the replacement again
+    from alibabacloud_ram20150501 import models as ram  # pylint: disable=import-outside-toplevel
+    emulator.ram_client('root').update_user(ram.UpdateUserRequest(user_name=APP, new_comments='web tier'))
+    assert comments_of(emulator, APP) == 'web tier'
+    (files / 'ir1' / ('%s.env' % APP)).write_bytes(leaked_env)
+    again = run_playbook(runner, 'provision-after', 'provision.yml', inventory, extra_vars=store, env=env)
+    assert deployed(files, hosts) == {('ir1', APP): replacement, ('ir2', APP): replacement}
+    assert keys_of(emulator, APP) == {leaked: 'Inactive', replacement: 'Active'}
+    assert 'AccessKey %s of user %s is recorded as compromised' % (leaked, APP) in again.output
+
+    # and the store never takes the leaked key back
+    refused = runner.tasks('store-import', [{
+        'name': 'Import the leaked key', 'aliyun.ram.secret_store': {
+            'secret_store': store_options(store),
+            'access_keys': [{'user_name': APP, 'access_key_id': leaked, 'access_key_secret': 'not-the-real-secret'}]},
+        'register': 'imported'}], env=env)
+    assert refused.results['imported'].get('failed')
+    assert 'AccessKey %s of user %s is recorded as compromised in the secret store' % (leaked, APP) in \
+        refused.results['imported']['msg']
 
 
 def test_keys_that_cannot_be_contained_safely_are_refused_with_what_to_do_and_nothing_changes(runner, emulator, tmp_path):

@@ -230,10 +230,11 @@ class UserId(object):
 
     STS identities are compared by id, never by the spelling of a name in an ARN."""
 
-    def __init__(self, api, user_name):
+    def __init__(self, api, user_name, also_compromised=()):
         self.api = api
         self.user_name = user_name
         self._user = None
+        self._also_compromised = list(also_compromised)
 
     def _read(self):
         if self._user is None:
@@ -250,8 +251,10 @@ class UserId(object):
         return self._read()['UserId']
 
     def compromised(self):
-        """The user's key ids recorded as compromised (its Comments, read with the UserId: one GetUser)."""
-        return compromised_ids(self._read().get('Comments'))
+        """The user's key ids recorded as compromised (its Comments, read with the UserId: one GetUser), and those
+        recorded elsewhere (the secret store, ``also_compromised``)."""
+        recorded = compromised_ids(self._read().get('Comments'))
+        return recorded + [key_id for key_id in self._also_compromised if key_id not in recorded]
 
 
 def caller_identity(api):

@@ -261,7 +261,8 @@ def reconcile_keys(api, options, check_mode, now=None):
     held = options['held']
     secrets = [entry.get('access_key_secret') for entry in held]
     share_backoff(api)
-    user_ids = dict((user_name, UserId(api, user_name)) for user_name in options['users'])
+    user_ids = dict((user_name, UserId(api, user_name, options['compromised'].get(user_name, ())))
+                    for user_name in options['users'])
 
     def phase_one(user_name):
         try:
@@ -319,7 +320,7 @@ def retire_user(api, held, user_name, options, now, check_mode):
     holds any more are deactivated, Inactive keys past their grace period deleted (``plan_retire``)."""
     held_ids = held_ids_of(held, user_name)
     keys = list_access_keys(api, user_name, expect_ids=held_ids)
-    user_id = UserId(api, user_name)
+    user_id = UserId(api, user_name, options['compromised'].get(user_name, ()))
     compromised = user_id.compromised()
     # the end of a rotation proves the deployed key, agreeing copies or not; a compromised key is never the one kept
     candidates = [key_id for key_id in held_active_newest_first(keys, held_ids) if key_id not in compromised]

@@ -182,8 +182,8 @@ def keep_compromised_record(current_comments, wanted_comments):
 
 def compromised_message(user_name, access_key_ids):
     """Why a key is never kept, deployed or reactivated (names the key ids)."""
-    return ('AccessKey %s of user %s is recorded as compromised (the user\'s Comments in RAM, written by '
-            'playbooks/respond.yml): it is never kept, deployed or reactivated; a new key replaces it, and it stays '
+    return ('AccessKey %s of user %s is recorded as compromised (by playbooks/respond.yml, in the user\'s Comments in '
+            'RAM or in the secret store): it is never kept, deployed or reactivated; a new key replaces it, and it stays '
             'Inactive until it is deleted after the investigation' % (', '.join(access_key_ids), user_name))
 
 

@@ -87,6 +87,11 @@ def access_keys_options(params):
         validate.user_name(entry.get('user_name'), 'held[%d].user_name' % index)
         validate.access_key_id(entry.get('access_key_id'), 'held[%d].access_key_id' % index)
         held.append(dict(entry))
+    compromised = {}
+    for index, entry in enumerate(params.get('compromised_access_keys') or []):
+        user_name = validate.user_name(entry.get('user_name'), 'compromised_access_keys[%d].user_name' % index)
+        access_key_id = validate.access_key_id(entry.get('access_key_id'), 'compromised_access_keys[%d].access_key_id' % index)
+        compromised.setdefault(user_name, []).append(access_key_id)
     _check_days(params, 'max_age_days', 1)
     if params.get('on_limit') not in ON_LIMIT_CHOICES:
         raise ValidationError('on_limit must be one of %s' % ', '.join(ON_LIMIT_CHOICES))
@@ -104,7 +109,7 @@ def access_keys_options(params):
                               % (RECONCILE, operation))
     _check_days(params, 'rotate_older_than_days', 1)
     _check_days(params, 'delete_after_days', 0)
-    return {'users': users, 'held': held, 'max_age_days': params.get('max_age_days'), 'on_limit': params['on_limit'],
+    return {'users': users, 'held': held, 'compromised': compromised, 'max_age_days': params.get('max_age_days'), 'on_limit': params['on_limit'],
             'verify': params.get('verify', True), 'prove_held_keys': bool(params.get('prove_held_keys')),
             'parallelism': check_parallelism(params.get('parallelism')),
             'operation': operation, 'rotate_users': rotate_users,

@@ -131,11 +131,39 @@ def test_reconcile_replaces_a_held_compromised_key_and_says_why_naming_it():
     assert [k['Status'] for k in fake.users['app']['keys'] if k['AccessKeyId'] == LEAKED] == ['Active']
 
 
+def test_reconcile_refuses_a_key_the_secret_store_records_as_compromised_though_the_comments_do_not():
+    fake = KeyAwareFakeRam()
+    fake.add_user('app', Comments='web')
+    fake.add_key('app', LEAKED, create_date=OLD)
+    api, dummy = make_api(fake)
+    recorded = [{'user_name': 'app', 'access_key_id': LEAKED}]
+    result = reconcile_keys(api, options(['app'], [holding(fake, 'app', LEAKED)], compromised_access_keys=recorded),
+                            False, now=NOW)
+    entry = result['access_keys']['app']
+    assert entry['created'] and entry['access_key_id'] != LEAKED
+    assert entry['reason'] == 'the held key(s) %s are recorded as compromised' % LEAKED
+    # the same held key without the record is kept
+    again = reconcile_keys(api, options(['app'], [holding(fake, 'app', LEAKED)]), True, now=NOW)
+    assert again['access_keys']['app']['access_key_id'] == LEAKED and not again['access_keys']['app']['created']
+
+
+def test_retire_never_keeps_a_key_the_secret_store_records_as_compromised():
+    fake = KeyAwareFakeRam()
+    fake.add_user('app')
+    fake.add_key('app', LEAKED, create_date=NEWER)
+    fake.add_key('app', OTHER, create_date=OLD)
+    api, dummy = make_api(fake)
+    held = [holding(fake, 'app', LEAKED), holding(fake, 'app', OTHER)]
+    retire = {'verify': True, 'delete_after_days': 0, 'compromised': {'app': [LEAKED]}}
+    result, dummy = retire_user(api, held, 'app', retire, NOW, False)
+    assert result['access_key_id'] == OTHER and LEAKED not in result['deleted_access_key_ids']
+
+
 def test_retire_keeps_the_compromised_key_as_evidence():
     api, fake = _fake_with_leaked_key(status='Inactive')
     fake.add_key('app', OTHER, create_date=NEWER)
     held = [holding(fake, 'app', OTHER)]
-    result, dummy = retire_user(api, held, 'app', {'verify': True, 'delete_after_days': 0}, NOW, False)
+    result, dummy = retire_user(api, held, 'app', {'verify': True, 'delete_after_days': 0, 'compromised': {}}, NOW, False)
     assert result['access_key_id'] == OTHER and result['deleted_access_key_ids'] == []
     assert result['compromised_access_key_ids'] == [LEAKED]
     assert LEAKED in [k['AccessKeyId'] for k in fake.users['app']['keys']]

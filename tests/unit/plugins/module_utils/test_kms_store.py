@@ -193,7 +193,7 @@ def test_wait_delay_is_jittered_and_capped(attempt, rand, expected):
 
 
 @pytest.mark.parametrize('prefix, ok', [('aliyun-ram/', True), ('', True), ('a/b=c+d@e.f_', True), ('has space', False),
-                                        ('bad:colon', False), ('x' * 121, True), ('x' * 122, False)])
+                                        ('bad:colon', False), ('x' * 116, True), ('x' * 117, False)])
 def test_name_prefix(prefix, ok):
     if ok:
         assert kms.check_name_prefix(prefix) == prefix
@@ -257,6 +257,49 @@ def test_remove_entry_only_when_it_names_a_deleted_key():
     assert store.remove_entry('alice', ['LTAI-other']) is False
     assert store.remove_entry('alice', ['LTAI-new-1']) is True
     assert 'test/alice' not in fake.secrets
+
+
+def test_a_compromised_key_is_recorded_once_and_its_entry_leaves_the_store():
+    fake = FakeKms()
+    store = make_store(fake)
+    store.put_entry(entry())
+    assert store.read_compromised('alice') == []
+    assert store.record_compromised('alice', 'LTAI-new-1') is True
+    assert 'test/alice' not in fake.secrets                   # the leaked secret is gone from the store
+    record = fake.secrets['test/compromised/alice']
+    assert {'TagKey': kms.STORE_TAG, 'TagValue': kms.COMPROMISED_KIND} in record['Tags'] and SECRET not in json.dumps(record)
+    writes = len(fake.writes())
+    assert store.record_compromised('alice', 'LTAI-new-1') is False
+    assert len(fake.writes()) == writes                       # recorded already: nothing written
+    assert store.record_compromised('alice', 'LTAI-new-2') is True
+    assert store.read_compromised('alice') == ['LTAI-new-1', 'LTAI-new-2']
+    assert make_store(FakeKms(), check_mode=True).record_compromised('bob', 'LTAI-x') is True
+
+
+def test_two_runs_recording_keys_of_one_user_at_once_both_get_recorded():
+    fake = FakeKms()
+    first, second = make_store(fake), make_store(fake, holder='host-b:2:bbbb')
+    first.record_compromised('alice', 'LTAI-one')
+    # the second run read the record before the first run's next write and writes the same version id
+    real_read = second.read_compromised
+    reads = []
+
+    def stale_once(user_name):
+        reads.append(user_name)
+        return ['LTAI-one'] if len(reads) == 1 else real_read(user_name)
+
+    second.read_compromised = stale_once
+    first.record_compromised('alice', 'LTAI-two')
+    assert second.record_compromised('alice', 'LTAI-three') is True
+    assert real_read('alice') == ['LTAI-one', 'LTAI-two', 'LTAI-three']
+
+
+def test_a_lost_record_response_is_recognised():
+    fake = FakeKms()
+    fake.fail('CreateSecret', read_timeout, after=True)
+    store = make_store(fake)
+    assert store.record_compromised('alice', 'LTAI-one') is True
+    assert store.read_compromised('alice') == ['LTAI-one'] and fake.writes() == ['CreateSecret']
 
 
 def test_a_secret_that_is_not_ours_is_refused_without_quoting_it():

@@ -17,11 +17,13 @@ from ansible_collections.aliyun.ram.plugins.plugin_utils._secret_store import (
     OpenStore,
     StoreError,
     StoreLock,
+    compromised_ids_of,
     created_entries,
     deleted_ids,
     held_from_store,
     parse_store,
     put_entries,
+    record_compromised,
     read_store,
     remove_entries,
     render_store,
@@ -53,7 +55,7 @@ def fake_is_encrypted(data):
 
 def test_render_and_parse_round_trip_sorted_by_user_and_date():
     entries = [entry('v', 'K3'), entry('u', 'K2', create_date='2026-06-01T00:00:00Z'), entry('u', 'K1')]
-    parsed = parse_store(render_store(entries), 'p')
+    parsed, dummy = parse_store(render_store(entries), 'p')
     assert [(e['user_name'], e['access_key_id']) for e in parsed] == [('u', 'K1'), ('u', 'K2'), ('v', 'K3')]
 
 
@@ -66,7 +68,7 @@ class TaggedText(str):
 
 def test_render_takes_strings_tagged_by_the_play():
     tagged = dict((name, TaggedText(value)) for name, value in entry().items())
-    assert parse_store(render_store([tagged]), 'p') == [entry()]
+    assert parse_store(render_store([tagged]), 'p') == ([entry()], [])
 
 
 @pytest.mark.parametrize('text, message', [
@@ -96,6 +98,41 @@ def test_remove_by_id_and_by_user():
     assert removed == ['K1', 'K2'] and kept == [entry('v', 'K3')]
 
 
+def test_a_key_recorded_as_compromised_leaves_the_store_for_good():
+    entries = [entry('u', 'K1'), entry('u', 'K2'), entry('v', 'K3')]
+    kept, records, added = record_compromised(entries, [], [{'user_name': 'u', 'access_key_id': 'K1'}], 'T1')
+    assert added == ['K1'] and [e['access_key_id'] for e in kept] == ['K2', 'K3']
+    assert records == [{'user_name': 'u', 'access_key_id': 'K1', 'recorded_at': 'T1'}]
+    # recorded once, at the first time
+    again, records, added = record_compromised(kept, records, [{'user_name': 'u', 'access_key_id': 'K1'}], 'T2')
+    assert added == [] and again == kept and records[0]['recorded_at'] == 'T1'
+    # the record survives a render and a parse, without any secret
+    text = render_store(kept, records)
+    assert parse_store(text, 'p') == (kept, records)
+    assert compromised_ids_of(records, ['u']) == ['K1'] and compromised_ids_of(records, ['v']) == []
+    with pytest.raises(StoreError, match='AccessKey K1 of user u is recorded as compromised in the secret store'):
+        put_entries(kept, [entry('u', 'K1')], records)
+
+
+def test_open_store_records_compromised_keys_and_reports_them(tmp_path):
+    options = store_options(tmp_path / 'store.vault.yml', vault_password='pw')
+    with OpenStore(options, _loader(), check_mode=False) as store:
+        store.update(put=[entry('u', 'K1'), entry('u', 'K2')])
+    leaked = [{'user_name': 'u', 'access_key_id': 'K1'}]
+    with OpenStore(options, _loader(), check_mode=True) as store:
+        report = store.update(compromised=leaked)
+        assert report['compromised_access_key_ids'] == ['K1'] and report['removed_access_key_ids'] == ['K1']
+    with OpenStore(options, _loader(), check_mode=False) as store:
+        assert store.compromised == [], 'check mode wrote the store'
+        assert store.update(compromised=leaked, now='T')['changed']
+    with OpenStore(options, _loader(), check_mode=False) as store:
+        assert [e['access_key_id'] for e in store.entries] == ['K2']
+        assert store.compromised == [{'user_name': 'u', 'access_key_id': 'K1', 'recorded_at': 'T'}]
+        assert store.update(compromised=leaked) == {
+            'path': str(tmp_path / 'store.vault.yml'), 'added_access_key_ids': [], 'removed_access_key_ids': [],
+            'compromised_access_key_ids': [], 'changed': False}
+
+
 def test_held_from_store_only_for_listed_users():
     held = held_from_store([entry('u', 'K1'), entry('v', 'K3')], ['u'])
     assert held == [{'user_name': 'u', 'access_key_id': 'K1', 'access_key_secret': SECRET, 'host': STORE_HOLDER}]
@@ -109,7 +146,7 @@ def test_write_is_encrypted_0600_atomic_and_reads_back(tmp_path):
     assert SECRET.encode() not in data and fake_is_encrypted(data)
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     assert os.listdir(str(tmp_path)) == ['store.yml']
-    assert read_store(path, fake_decrypt, fake_is_encrypted) == [entry()]
+    assert read_store(path, fake_decrypt, fake_is_encrypted) == ([entry()], [])
 
 
 def test_failed_encryption_leaves_the_old_store_and_no_temp_file(tmp_path):
@@ -121,13 +158,13 @@ def test_failed_encryption_leaves_the_old_store_and_no_temp_file(tmp_path):
 
     with pytest.raises(RuntimeError):
         write_store(path, [entry(key_id='K2')], broken)
-    assert read_store(path, fake_decrypt, fake_is_encrypted) == [entry()]
+    assert read_store(path, fake_decrypt, fake_is_encrypted) == ([entry()], [])
     assert os.listdir(str(tmp_path)) == ['store.yml']
 
 
 def test_missing_or_empty_store_is_empty_and_plain_text_is_refused(tmp_path):
     path = str(tmp_path / 'store.yml')
-    assert read_store(path, fake_decrypt, fake_is_encrypted) == []
+    assert read_store(path, fake_decrypt, fake_is_encrypted) == ([], [])
     with open(path, 'w', encoding='utf-8') as handle:
         handle.write(render_store([entry()]))
     with pytest.raises(StoreError) as err:
@@ -269,7 +306,7 @@ def test_write_replaces_a_symlink_at_the_store_path_never_its_target(tmp_path, v
     before = file_identity(victim)
     write_store(store, [entry()], fake_encrypt)
     assert file_identity(victim) == before
-    assert not os.path.islink(store) and read_store(store, fake_decrypt, fake_is_encrypted) == [entry()]
+    assert not os.path.islink(store) and read_store(store, fake_decrypt, fake_is_encrypted) == ([entry()], [])
 
 
 # The secret_store option: where the vault secret comes from, and the glue between the store and ram_access_keys.
@@ -329,7 +366,7 @@ def test_open_store_locks_reads_and_writes_only_changes(tmp_path):
     with OpenStore(options, _loader(), check_mode=False) as store:
         assert store.entries == [] and os.path.exists(str(tmp_path / 'store.vault.yml.lock'))
         assert store.update() == {'path': str(tmp_path / 'store.vault.yml'), 'added_access_key_ids': [],
-                                  'removed_access_key_ids': [], 'changed': False}
+                                  'removed_access_key_ids': [], 'compromised_access_key_ids': [], 'changed': False}
         assert not (tmp_path / 'store.vault.yml').exists()
         assert store.update(put=[entry('u', 'K1')])['added_access_key_ids'] == ['K1']
     assert SECRET.encode() not in (tmp_path / 'store.vault.yml').read_bytes()
