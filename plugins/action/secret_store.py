@@ -37,7 +37,7 @@ ARGUMENT_SPEC = dict(
         access_key_secret=dict(type='str', required=True, no_log=True),
         create_date=dict(type='str'),
     )),
-    compromised_access_keys=dict(type='list', elements='dict', default=[], options=dict(
+    compromised_access_keys=dict(type='list', elements='dict', default=[], no_log=False, options=dict(
         user_name=dict(type='str', required=True),
         access_key_id=dict(type='str', required=True, no_log=False),
     )),

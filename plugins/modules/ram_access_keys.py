@@ -445,7 +445,7 @@ def main():
                 access_key_secret=dict(type='str', no_log=True),
                 host=dict(type='str'),
             )),
-            compromised_access_keys=dict(type='list', elements='dict', default=[], options=dict(
+            compromised_access_keys=dict(type='list', elements='dict', default=[], no_log=False, options=dict(
                 user_name=dict(type='str', required=True),
                 access_key_id=dict(type='str', required=True, no_log=False),
             )),
