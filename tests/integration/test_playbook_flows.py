@@ -22,7 +22,7 @@ import pytest
 import yaml
 
 from tests.support import policies
-from tests.support.emulator import read_env_file
+from tests.support.emulator import deployed_keys, key_statuses, read_env_file
 from tests.support.fixtures import fresh
 from tests.support.playbook import REPO_ROOT, user_keys
 
@@ -60,22 +60,7 @@ def summary_lines(run):
 
 
 def deployed(files):
-    """{(host, user): key id} of the env files that hold a key (revoke removes our lines, not the file)."""
-    found = {}
-    for host, users in HOSTS.items():
-        for user in users:
-            path = files / host / ('%s.env' % user)
-            key_id = read_env_file(str(path)).get('ALIBABA_CLOUD_ACCESS_KEY_ID') if path.exists() else None
-            if key_id:
-                found[(host, user)] = key_id
-    return found
-
-
-def key_statuses(emulator, user):
-    """{key id: status} of the user's keys in the emulator's latest state."""
-    keys = emulator.state()['access_keys']
-    return dict((key['AccessKeyId'], key['Status']) for key in (keys.values() if isinstance(keys, dict) else keys)
-                if key['owner'] == user)
+    return deployed_keys(files, HOSTS)
 
 
 def recap_changed(run):

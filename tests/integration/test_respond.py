@@ -17,7 +17,7 @@ import socket
 import pytest
 import yaml
 
-from tests.support.emulator import read_env_file
+from tests.support.emulator import deployed_keys, key_statuses, read_env_file
 from tests.support.fixtures import fresh
 from tests.support.playbook import REPO_ROOT
 
@@ -72,22 +72,7 @@ def respond(runner, name, inventory, tmp_path, key_ids, returncode=0, check=Fals
 
 
 def deployed(files, hosts=None):
-    """{(host, user): key id} of the env files that hold a key."""
-    found = {}
-    for host, users in (hosts or HOSTS).items():
-        for user in users:
-            path = files / host / ('%s.env' % user)
-            key_id = read_env_file(str(path)).get('ALIBABA_CLOUD_ACCESS_KEY_ID') if path.exists() else None
-            if key_id:
-                found[(host, user)] = key_id
-    return found
-
-
-def keys_of(emulator, user):
-    """{key id: status} of the user's keys."""
-    keys = emulator.state()['access_keys']
-    return dict((key['AccessKeyId'], key['Status']) for key in (keys.values() if isinstance(keys, dict) else keys)
-                if key['owner'] == user)
+    return deployed_keys(files, hosts or HOSTS)
 
 
 def comments_of(emulator, user):
@@ -133,10 +118,10 @@ def test_replace_first_with_a_host_down_then_the_rerun_finishes_and_a_third_run_
     replacement = now[('ir1', APP)]
     assert replacement != leaked and now[('ir2', APP)] == replacement and now[('ir3', APP)] == leaked
     # deactivated after the reachable hosts were done (respond_max_exposure_minutes 0), never deleted
-    assert keys_of(emulator, APP) == {leaked: 'Inactive', replacement: 'Active'}
+    assert key_statuses(emulator, APP) == {leaked: 'Inactive', replacement: 'Active'}
     assert comments_of(emulator, APP).startswith('[compromised AccessKey: %s]' % leaked)
     # the other user of ir1 is untouched
-    assert now[('ir1', BATCH)] == batch_key and keys_of(emulator, BATCH) == {batch_key: 'Active'}
+    assert now[('ir1', BATCH)] == batch_key and key_statuses(emulator, BATCH) == {batch_key: 'Active'}
 
     incident, = report['incidents']
     assert (incident['decision'], incident['user_name'], incident['status_before'], incident['status_after']) == (
@@ -165,14 +150,14 @@ def test_replace_first_with_a_host_down_then_the_rerun_finishes_and_a_third_run_
 
     # provision does not bring the leaked key back: ir3 (still down) is left, the others keep the replacement
     run_playbook(runner, 'provision-after', 'provision.yml', inventory, returncode=4)
-    assert keys_of(emulator, APP) == {leaked: 'Inactive', replacement: 'Active'}
+    assert key_statuses(emulator, APP) == {leaked: 'Inactive', replacement: 'Active'}
 
     # ir3 is back: the re-run deploys the replacement there and changes nothing else
     inventory, files = write_inventory(tmp_path)
     emulator.reset_counters()
     run, report, out = respond(runner, 'respond-again', inventory, tmp_path, leaked)
     assert deployed(files)[('ir3', APP)] == replacement
-    assert keys_of(emulator, APP) == {leaked: 'Inactive', replacement: 'Active'}
+    assert key_statuses(emulator, APP) == {leaked: 'Inactive', replacement: 'Active'}
     incident, = report['incidents']
     assert incident['decision'] == 'finish' and incident['holders'] == ['ir3']
     assert [h['host'] for h in incident['updated_hosts']] == ['ir3'] and incident['not_updated_hosts'] == []
@@ -203,14 +188,14 @@ def test_deactivate_first_stops_the_key_before_the_replacement_exists(runner, em
     dry, report, out = respond(runner, 'respond-check', inventory, tmp_path, [leaked], check=True,
                                respond_mode='deactivate_first')
     assert emulator.counters()['writes'] == 0 and deployed(files, hosts)[('ir1', BATCH)] == leaked
-    assert keys_of(emulator, BATCH) == {leaked: 'Active'} and comments_of(emulator, BATCH) == ''
+    assert key_statuses(emulator, BATCH) == {leaked: 'Active'} and comments_of(emulator, BATCH) == ''
     assert report['check_mode'] and report['incidents'][0]['decision'] == 'contain'
     emulator.admin('DELETE', 'events')
 
     run, report, out = respond(runner, 'respond-deactivate-first', inventory, tmp_path, [leaked],
                                respond_mode='deactivate_first')
     replacement = deployed(files, hosts)[('ir1', BATCH)]
-    assert replacement != leaked and keys_of(emulator, BATCH) == {leaked: 'Inactive', replacement: 'Active'}
+    assert replacement != leaked and key_statuses(emulator, BATCH) == {leaked: 'Inactive', replacement: 'Active'}
     # the order RAM saw: the leaked key deactivated, then the new key created
     writes = [(e['eventName'], e.get('requestParameters') or {}) for e in emulator.admin('GET', 'events')['events']
               if e['eventName'] in ('UpdateAccessKey', 'CreateAccessKey', 'DeleteAccessKey')]
@@ -257,9 +242,10 @@ def test_the_secret_store_records_the_key_as_compromised_and_never_takes_it_back
     assert store_contents(runner, 'store-before', store, env, [APP]) == ({APP: leaked}, [])
     leaked_env = (files / 'ir1' / ('%s.env' % APP)).read_bytes()
 
-    run, report, out = respond(runner, 'respond', inventory, tmp_path, leaked, env=env, **store)
+    dummy, report, out = respond(runner, 'respond', inventory, tmp_path, leaked, env=env, **store)
     replacement = deployed(files, hosts)[('ir1', APP)]
     assert replacement != leaked and report['incidents'][0]['decision'] == 'contain'
+    assert_no_secret_in(emulator, out)
     assert store_contents(runner, 'store-after', store, env, [APP]) == ({APP: replacement}, [(APP, leaked)])
 
     # someone clears the user's Comments (the RAM record is gone) and puts the leaked pair back on a host: provision
@@ -270,7 +256,7 @@ def test_the_secret_store_records_the_key_as_compromised_and_never_takes_it_back
     (files / 'ir1' / ('%s.env' % APP)).write_bytes(leaked_env)
     again = run_playbook(runner, 'provision-after', 'provision.yml', inventory, extra_vars=store, env=env)
     assert deployed(files, hosts) == {('ir1', APP): replacement, ('ir2', APP): replacement}
-    assert keys_of(emulator, APP) == {leaked: 'Inactive', replacement: 'Active'}
+    assert key_statuses(emulator, APP) == {leaked: 'Inactive', replacement: 'Active'}
     assert 'AccessKey %s of user %s is recorded as compromised' % (leaked, APP) in again.output
 
     # and the store never takes the leaked key back
@@ -309,13 +295,13 @@ def test_keys_that_cannot_be_contained_safely_are_refused_with_what_to_do_and_no
     env_file.chmod(0o600)
     unknown = 'LTAI' + 'Unknown' + '0' * 13
     emulator.admin('POST', 'propagation/flush')
-    before = dict((user, keys_of(emulator, user)) for user in ('ir-two', 'ir-held'))
+    before = dict((user, key_statuses(emulator, user)) for user in ('ir-two', 'ir-held'))
     emulator.reset_counters()
 
     run, report, out = respond(runner, 'respond-refused', inventory, tmp_path,
                                ','.join([root_id, unknown, two_leaked, held_leaked]), returncode=2)
     assert emulator.counters()['writes'] == 0
-    assert dict((user, keys_of(emulator, user)) for user in ('ir-two', 'ir-held')) == before
+    assert dict((user, key_statuses(emulator, user)) for user in ('ir-two', 'ir-held')) == before
     assert env_file.read_text().startswith('ALIBABA_CLOUD_ACCESS_KEY_ID=%s\n' % held_other.access_key_id)
     decisions = dict((i['access_key_id'], i) for i in report['incidents'])
     assert [decisions[k]['decision'] for k in (root_id, unknown, two_leaked, held_leaked)] == [

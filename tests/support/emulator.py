@@ -37,6 +37,26 @@ def read_env_file(path):
     return values
 
 
+def deployed_keys(files, hosts):
+    """{(host, user): key id} of the env files ``files/<host>/<user>.env`` that hold a key (``hosts``: {host: [user]};
+    revoke removes our lines, not the file)."""
+    found = {}
+    for host, users in hosts.items():
+        for user in users:
+            path = files / host / ('%s.env' % user)
+            key_id = read_env_file(str(path)).get('ALIBABA_CLOUD_ACCESS_KEY_ID') if path.exists() else None
+            if key_id:
+                found[(host, user)] = key_id
+    return found
+
+
+def key_statuses(emulator, user):
+    """{key id: status} of the user's keys in the emulator's latest state."""
+    keys = emulator.state()['access_keys']
+    return dict((key['AccessKeyId'], key['Status']) for key in (keys.values() if isinstance(keys, dict) else keys)
+                if key['owner'] == user)
+
+
 # RAM is eventually consistent, so the test suite's emulators show a write to reads (and a new key to STS) only this
 # many seconds later; ALIYUN_RAM_TEST_PROPAGATION_DELAY overrides it (0: at once). Benchmarks run without it.
 SUITE_PROPAGATION_DELAY = float(os.environ.get('ALIYUN_RAM_TEST_PROPAGATION_DELAY', '0.2'))
