@@ -41,3 +41,24 @@ attributes:
     support: N/A
     details: This module does not change anything, so it returns no diff.
 '''
+
+    # For the report writers (audit_report, respond_report): the formats they write and how they run.
+    REPORT = r'''
+options:
+  formats:
+    description: The reports to write.
+    type: list
+    elements: str
+    choices: [markdown, html, json]
+    default: [markdown, html, json]
+attributes:
+  check_mode:
+    support: full
+    details: In check mode the reports are not written; C(changed) says whether they would change.
+  diff_mode:
+    support: none
+  platform:
+    platforms: all
+    support: full
+    details: Runs on the controller (C(delegate_to) C(localhost)).
+'''

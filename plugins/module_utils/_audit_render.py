@@ -20,6 +20,7 @@ import html
 import json
 
 from ansible_collections.aliyun.ram.plugins.module_utils._audit import LAST_USED_LAG_NOTE, LAST_USED_SOURCE, SEVERITY_ORDER
+from ansible_collections.aliyun.ram.plugins.module_utils._report_files import ReportFormats
 
 
 # ---------------------------------------------------------------- cells
@@ -306,18 +307,7 @@ def render_html(report, title):
     return '\n'.join(out) + '\n'
 
 
-# ---------------------------------------------------------------- the formats: name -> renderer(report, title), in the order
-# of the module's choices (and its default: every format)
+# ---------------------------------------------------------------- the formats, in the order of the module's choices
 
-_RENDERERS = {
-    'markdown': render_markdown,
-    'html': render_html,
-    'json': lambda report, title: render_json(report),
-}
-FORMATS = tuple(_RENDERERS)
-FILE_NAMES = {'markdown': 'audit.md', 'html': 'audit.html', 'json': 'audit.json'}
-
-
-def render(report, report_format, title):
-    """The report in one of FORMATS."""
-    return _RENDERERS[report_format](report, title)
+_FORMATS = ReportFormats('audit', render_markdown, render_html, render_json)
+FORMATS, FILE_NAMES, render = _FORMATS.names, _FORMATS.file_names, _FORMATS.render

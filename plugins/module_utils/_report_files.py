@@ -18,6 +18,21 @@ import tempfile
 from ansible.module_utils.common.text.converters import to_bytes
 
 
+class ReportFormats(object):
+    """The formats of one kind of report (the module's ``formats`` choices, in order): its renderers
+    ``(report, title)`` and file names ``<kind>.md``, ``<kind>.html``, ``<kind>.json``."""
+
+    def __init__(self, kind, render_markdown, render_html, render_json):
+        self._renderers = {'markdown': render_markdown, 'html': render_html,
+                           'json': lambda report, title: render_json(report)}
+        self.names = tuple(self._renderers)
+        self.file_names = dict(zip(self.names, ('%s.md' % kind, '%s.html' % kind, '%s.json' % kind)))
+
+    def render(self, report, report_format, title):
+        """The report in one of ``names``."""
+        return self._renderers[report_format](report, title)
+
+
 def write_if_changed(path, content, check_mode):
     """Whether the file changes (in check mode: would)."""
     data = to_bytes(content)

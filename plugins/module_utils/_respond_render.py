@@ -13,6 +13,7 @@ audit's table helpers: every cell escaped, one section per key."""
 from __future__ import annotations
 
 from ansible_collections.aliyun.ram.plugins.module_utils._audit_render import _CSS, _code, _h, _md_table, _nowrap, _table, render_json
+from ansible_collections.aliyun.ram.plugins.module_utils._report_files import ReportFormats
 
 TIMELINE_COLUMNS = (
     ('Time (UTC)', lambda e: e['time'], lambda e: _nowrap(e['time'])),
@@ -117,15 +118,5 @@ def render_html(report, title):
     return '\n'.join(out) + '\n'
 
 
-_RENDERERS = {
-    'markdown': render_markdown,
-    'html': render_html,
-    'json': lambda report, title: render_json(report),
-}
-FORMATS = tuple(_RENDERERS)
-FILE_NAMES = {'markdown': 'respond.md', 'html': 'respond.html', 'json': 'respond.json'}
-
-
-def render(report, report_format, title):
-    """The report in one of FORMATS."""
-    return _RENDERERS[report_format](report, title)
+_FORMATS = ReportFormats('respond', render_markdown, render_html, render_json)
+FORMATS, FILE_NAMES, render = _FORMATS.names, _FORMATS.file_names, _FORMATS.render

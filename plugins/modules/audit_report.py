@@ -99,28 +99,13 @@ options:
         mode 0600, written atomically.
       - When not set, nothing is written.
     type: path
-  formats:
-    description: The reports to write.
-    type: list
-    elements: str
-    choices: [markdown, html, json]
-    default: [markdown, html, json]
   title:
     description: Title of the Markdown and HTML reports.
     type: str
     default: RAM AccessKey audit
-attributes:
-  check_mode:
-    support: full
-    details: In check mode the reports are not written; C(changed) says whether they would change.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-    support: full
-    details: Runs on the controller (C(delegate_to) C(localhost)).
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - aliyun.ram.attributes.report
 notes:
   - Every string option is refused when it contains a control character such as a newline (a trailing one too),
     a carriage return, a tab or NUL, with a message naming the option, before any report is written. O(users),

@@ -103,27 +103,13 @@ options:
   output_dir:
     description: Directory for C(respond.md), C(respond.html) and C(respond.json) (mode 0600); not set, nothing is written.
     type: path
-  formats:
-    description: The reports to write.
-    type: list
-    elements: str
-    choices: [markdown, html, json]
-    default: [markdown, html, json]
   title:
     description: Title of the Markdown and HTML reports.
     type: str
     default: Leaked AccessKey response
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details: In check mode the reports are not written; C(changed) says whether they would change.
-  diff_mode:
-    support: none
-  platform:
-    platforms: all
-    support: full
+  - aliyun.ram.attributes.report
 seealso:
   - module: aliyun.ram.ram_access_key_owner_info
   - module: aliyun.ram.ram_access_key_compromised
