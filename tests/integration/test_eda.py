@@ -6,11 +6,11 @@
 its Java rule engine) against the emulator, as an operator runs them: ``ansible-rulebook -r aliyun.ram.<rulebook>``
 with the collection found through ANSIBLE_COLLECTIONS_PATH.
 
-* A key older than the policy makes rotate_old_keys run the collection's playbooks/rotate.yml on two local
-  pseudo-hosts (the env files of tests/integration/test_playbook_flows.py): both hosts get the new key, the old one
-  is deactivated.
+* A key older than the policy makes rotate_old_keys run the collection's playbooks/rotate.yml on two test hosts
+  (network namespaces with their own sshd, tests/hosts/hostctl), over SSH: both hosts get the new key, the old one is
+  deactivated.
 * An ActionTrail event injected from an address outside the expected networks makes contain_unexpected_use run the
-  collection's playbooks/respond.yml once, although the engine polls again and again: the pseudo-host holding the key
+  collection's playbooks/respond.yml once, although the engine polls again and again: the test host holding the key
   gets a replacement and the key is deactivated; restarted with the same state file it does not run it again.
 
 The engine is stopped by the test (once mode, or SIGTERM to its process group after the condition or a deadline),
@@ -33,8 +33,9 @@ import time
 import pytest
 import yaml
 
-from tests.support.emulator import read_env_file
+from tests.support.emulator import key_statuses
 from tests.support.fixtures import fresh
+from tests.support.netns_hosts import NEEDS_TEST_HOSTS, SSH_OPTIONS, hostctl, hosts_up, ssh
 from tests.support.playbook import REPO_ROOT, PlaybookRunner
 
 BIN_DIR = os.path.dirname(sys.executable)
@@ -53,7 +54,39 @@ def _missing():
     return None
 
 
-pytestmark = pytest.mark.skipif(_missing() is not None, reason=str(_missing()))
+pytestmark = [pytest.mark.skipif(_missing() is not None, reason=str(_missing())), NEEDS_TEST_HOSTS]
+
+HOSTS = {'eda1': '10.99.7.86', 'eda2': '10.99.7.87', 'eda-ir1': '10.99.7.88'}
+ENV_FILE = '/etc/eda/app.env'
+
+
+@pytest.fixture(scope='module')
+def test_hosts():
+    with hosts_up(HOSTS) as hosts:
+        yield hosts
+
+
+def ssh_env():
+    """The environment of every run that reaches the test hosts (the engine's playbooks included)."""
+    return {'ANSIBLE_PRIVATE_KEY_FILE': hostctl('key').strip(), 'ANSIBLE_HOST_KEY_CHECKING': 'false',
+            'ANSIBLE_SSH_ARGS': '-o ControlMaster=auto -o ControlPersist=60s ' + SSH_OPTIONS}
+
+
+def write_inventory(path, users, hosts):
+    """An inventory of test ``hosts``, each with ``ENV_FILE`` for the user of its ``users`` entry."""
+    path.write_text(yaml.safe_dump({'all': {
+        'vars': {'ansible_user': 'root', 'ansible_python_interpreter': '/usr/bin/python3',
+                 'provision_users': [{'name': user} for user in users]},
+        'hosts': dict((host, {'ansible_host': HOSTS[host], 'provision_credentials': [
+            {'user': users[0], 'files': [{'format': 'env', 'path': ENV_FILE}]}]}) for host in hosts)}}))
+    return path
+
+
+def held_key(host):
+    """The key id in ``ENV_FILE`` on the test host (None: no file)."""
+    text = ssh(HOSTS[host], 'cat %s 2>/dev/null' % ENV_FILE, check=False)
+    values = dict(line.split('=', 1) for line in text.splitlines() if '=' in line)
+    return values.get('ALIBABA_CLOUD_ACCESS_KEY_ID')
 
 
 class Engine(object):
@@ -67,11 +100,13 @@ class Engine(object):
     def start(self, rulebook, inventory, variables, cwd):
         vars_file = self.output_path.with_suffix('.vars.yml')
         vars_file.write_text(yaml.safe_dump(variables))
-        env = self.runner.env({'PATH': BIN_DIR + os.pathsep + os.environ.get('PATH', ''),
-                               # the playbooks' own temporary files stay with the test
-                               'ANSIBLE_LOCAL_TEMP': str(cwd / 'ansible-tmp'),
-                               # as a shell sets it: the playbooks' relative report directories are under cwd
-                               'PWD': str(cwd)})
+        env = ssh_env()
+        env.update({'PATH': BIN_DIR + os.pathsep + os.environ.get('PATH', ''),
+                    # the playbooks' own temporary files stay with the test
+                    'ANSIBLE_LOCAL_TEMP': str(cwd / 'ansible-tmp'),
+                    # as a shell sets it: the playbooks' relative report directories are under cwd
+                    'PWD': str(cwd)})
+        env = self.runner.env(env)
         cmd = [ANSIBLE_RULEBOOK, '-r', 'aliyun.ram.%s' % rulebook, '-i', str(inventory), '-e', str(vars_file),
                '--print-events', '--shutdown-delay', str(ENGINE_TIMEOUT)]
         with open(self.output_path, 'wb') as output:
@@ -121,36 +156,28 @@ def engine(engine_runner, run_dir, name):
     return Engine(engine_runner, run_dir, name)
 
 
-def key_statuses(emulator, user):
-    keys = emulator.state()['access_keys']
-    return dict((key['AccessKeyId'], key['Status']) for key in (keys.values() if isinstance(keys, dict) else keys)
-                if key['owner'] == user)
-
-
 def set_clock(emulator, offset_seconds):
     emulator.admin('POST', 'clock', {'offset_seconds': offset_seconds})
 
 
-def test_an_old_key_is_rotated_by_the_rotate_rulebook(emulator, engine_runner, run_dir, tmp_path):
+def provision(engine_runner, name, inventory):
+    return engine_runner.run(name, [{'ansible.builtin.import_playbook': str(REPO_ROOT / 'playbooks' / 'provision.yml')}],
+                             inventory=str(inventory), diff=False, save_results=False, env=ssh_env())
+
+
+def test_an_old_key_is_rotated_by_the_rotate_rulebook(emulator, engine_runner, run_dir, tmp_path, test_hosts):
     fresh(emulator)
-    files = tmp_path / 'files'
     hosts = ('eda1', 'eda2')
-    inventory = tmp_path / 'inventory.yml'
-    inventory.write_text(yaml.safe_dump({'all': {
-        'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
-                 'provision_users': [{'name': APP}]},
-        'hosts': dict((host, {'provision_credentials': [
-            {'user': APP, 'files': [{'format': 'env', 'path': str(files / host / 'app.env')}]}]}) for host in hosts)}}))
+    inventory = write_inventory(tmp_path / 'inventory.yml', [APP], hosts)
 
     def deployed():
-        return dict((host, read_env_file(str(files / host / 'app.env')).get('ALIBABA_CLOUD_ACCESS_KEY_ID')) for host in hosts)
+        return dict((host, held_key(host)) for host in hosts)
 
     # provisioned 100 days ago (the emulator's clock), so the key is 100 days old now
     set_clock(emulator, -100 * 86400)
-    provision = engine_runner.run('eda-provision', [{'ansible.builtin.import_playbook': str(REPO_ROOT / 'playbooks' / 'provision.yml')}],
-                                  inventory=str(inventory), diff=False, save_results=False)
+    provisioned = provision(engine_runner, 'eda-provision', inventory)
     set_clock(emulator, 0)
-    assert provision.returncode == 0, engine_runner.failure_text(provision)
+    assert provisioned.returncode == 0, engine_runner.failure_text(provisioned)
     old = deployed()
     assert old['eda1'] == old['eda2'] and key_statuses(emulator, APP) == {old['eda1']: 'Active'}
 
@@ -167,30 +194,20 @@ def test_an_old_key_is_rotated_by_the_rotate_rulebook(emulator, engine_runner, r
     assert 'PLAY RECAP' in output and 'failed=0' in output and 'failed=1' not in output, run.tail()
 
 
-def test_unexpected_use_is_contained_once(emulator, engine_runner, run_dir, tmp_path):
-    """The rule runs the collection's playbooks/respond.yml for the key: the pseudo-host holding it gets a replacement
+def test_unexpected_use_is_contained_once(emulator, engine_runner, run_dir, tmp_path, test_hosts):
+    """The rule runs the collection's playbooks/respond.yml for the key: the test host holding it gets a replacement
     and the key is deactivated and recorded as compromised, once, although the engine polls again and again."""
     fresh(emulator)
-    client = emulator.ram_client()
-    from alibabacloud_ram20150501 import models  # pylint: disable=import-outside-toplevel
-    client.create_user(models.CreateUserRequest(user_name=LEAKY))
-    leaked = client.create_access_key(models.CreateAccessKeyRequest(user_name=LEAKY)).body.access_key
-    key_id = leaked.access_key_id
-    env_file = tmp_path / 'files' / 'leaky.env'
-    env_file.parent.mkdir()
-    env_file.write_text('ALIBABA_CLOUD_ACCESS_KEY_ID=%s\nALIBABA_CLOUD_ACCESS_KEY_SECRET=%s\n' % (key_id, leaked.access_key_secret))
-    env_file.chmod(0o600)
+    inventory = write_inventory(tmp_path / 'inventory.yml', [LEAKY], ['eda-ir1'])
+    provisioned = provision(engine_runner, 'eda-provision-leaky', inventory)
+    assert provisioned.returncode == 0, engine_runner.failure_text(provisioned)
+    key_id = held_key('eda-ir1')
+    assert key_statuses(emulator, LEAKY) == {key_id: 'Active'}
     # used from the loopback (expected), then from an address nobody expects
     emulator.admin('POST', 'events', {'events': [
         {'access_key_id': key_id, 'source_ip': '127.0.0.1', 'event_name': 'GetUser'},
         {'access_key_id': key_id, 'source_ip': UNEXPECTED_IP, 'event_name': 'ListUsers'}]})
     emulator.admin('POST', 'propagation/flush')
-    inventory = tmp_path / 'inventory.yml'
-    inventory.write_text(yaml.safe_dump({'all': {
-        'vars': {'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable,
-                 'provision_users': [{'name': LEAKY}]},
-        'hosts': {'eda-ir1': {'provision_credentials': [
-            {'user': LEAKY, 'files': [{'format': 'env', 'path': str(env_file)}]}]}}}}))
     report = tmp_path / 'respond-report' / 'respond.json'
     state_file = tmp_path / 'eda-state.json'
     variables = {'aliyun_ram_expected_source_cidrs': ['127.0.0.0/8'], 'aliyun_ram_poll_interval': 1,
@@ -215,7 +232,7 @@ def test_unexpected_use_is_contained_once(emulator, engine_runner, run_dir, tmp_
 
     run.wait(until=three_more_polls)
     run.scan()
-    replacement = read_env_file(str(env_file))['ALIBABA_CLOUD_ACCESS_KEY_ID']
+    replacement = held_key('eda-ir1')
     assert replacement != key_id and key_statuses(emulator, LEAKY) == {key_id: 'Inactive', replacement: 'Active'}, run.tail()
     assert created() == 1, run.tail()
     incident, = json.loads(report.read_text())['incidents']
