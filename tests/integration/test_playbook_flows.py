@@ -271,6 +271,21 @@ def test_declarations_of_two_groups_both_reach_a_host_in_both(runner, emulator, 
     assert ours == {APP: [keys[('flow1', APP)]], BATCH: [keys[('flow1', BATCH)]]}
 
 
+def test_a_first_host_without_declarations_leaves_the_others_theirs(runner, emulator, tmp_path):
+    """The play's first host (whose view of the play's variables the role reads them through) declares nothing: the
+    other hosts still get their own files (a role default must not pass for a value the play sets for every host)."""
+    fresh(emulator)
+    files = tmp_path / 'files'
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {
+        'vars': {'ansible_connection': 'local'},
+        'hosts': {'aaa-bare': {},
+                  'flow1': {'provision_users': [{'name': APP}], 'provision_credentials': [
+                      {'user': APP, 'files': [{'format': 'env', 'path': str(files / 'flow1' / ('%s.env' % APP))}]}]}}}}))
+    run_playbook(runner, 'provision-bare-first', 'provision.yml', inventory)
+    assert deployed(files) == {('flow1', APP): user_keys(emulator.state())[APP][0]}
+
+
 def test_one_file_declared_for_two_users_fails_before_any_call_or_change(runner, emulator, tmp_path):
     fresh(emulator)
     inventory, files = write_group_inventory(tmp_path, conflict=True)
