@@ -155,7 +155,9 @@ def test_replace_first_with_a_host_down_then_the_rerun_finishes_and_a_third_run_
     # ir3 is back: the re-run deploys the replacement there and changes nothing else
     inventory, files = write_inventory(tmp_path)
     emulator.reset_counters()
-    run, report, out = respond(runner, 'respond-again', inventory, tmp_path, leaked)
+    # limited to the hosts not updated, as the report's finish command is (aliyun_ram_hosts narrows the play as
+    # --limit does): the hosts updated before are neither read nor reported as not updated
+    run, report, out = respond(runner, 'respond-again', inventory, tmp_path, leaked, aliyun_ram_hosts='ir3')
     assert deployed(files)[('ir3', APP)] == replacement
     assert key_statuses(emulator, APP) == {leaked: 'Inactive', replacement: 'Active'}
     incident, = report['incidents']
