@@ -245,9 +245,15 @@ def _walk(components, owner, create_directories):
                     os.close(parent_fd)
                 return _components(posixpath.join(directory, target, *components[index + 1:]))
             if entry is None:
-                child_fd = _make_directory(dir_fd, name, here, create_directories, directory_owner, owner)
-                created.append((os.dup(dir_fd), name))
-            else:
+                try:
+                    child_fd = _make_directory(dir_fd, name, here, create_directories, directory_owner, owner)
+                except FileExistsError:
+                    # another writer (a parallel host's task on a shared filesystem, another run) made it since the
+                    # stat: it is checked below like any existing entry, and a link or a file put there is refused
+                    entry = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                else:
+                    created.append((os.dup(dir_fd), name))
+            if entry is not None:
                 if not stat.S_ISDIR(entry.st_mode):
                     raise UnsafePathError('%s is %s, not a directory' % (here, _kind(entry.st_mode)))
                 child_fd = os.open(name, _DIRECTORY_FLAGS, dir_fd=dir_fd)

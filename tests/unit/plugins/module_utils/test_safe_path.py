@@ -188,6 +188,37 @@ def test_a_directory_swapped_for_a_link_after_mkdir_is_not_chowned(home, tmp_pat
     assert snapshot(target) == before and os.listdir(target) == []
 
 
+def test_a_directory_another_writer_makes_first_is_used_and_a_link_in_its_place_refused(home, tmp_path, monkeypatch):
+    """Two hosts' tasks on one filesystem (or two runs) create the same parent at once: the one whose mkdir finds it
+    made checks it like any existing directory, and a link planted there instead is refused, its target untouched."""
+    directory, dummy = home
+    real_mkdir = os.mkdir
+
+    def made_by_another_writer(name, mode=0o777, *, dir_fd=None):
+        real_mkdir(name, 0o700, dir_fd=dir_fd)
+        os.chown(name, USER, USER, dir_fd=dir_fd)
+        real_mkdir(name, mode, dir_fd=dir_fd)      # FileExistsError, as the loser of the race gets it
+
+    monkeypatch.setattr(os, 'mkdir', made_by_another_writer)
+    write(directory / 'shared' / 'cred')
+    monkeypatch.undo()
+    assert (directory / 'shared' / 'cred').read_bytes() == b'new'
+
+    target = tmp_path / 'target'
+    target.mkdir(mode=0o755)
+    before = snapshot(target)
+
+    def link_made_by_another_writer(name, mode=0o777, *, dir_fd=None):
+        os.symlink(str(target), name, dir_fd=dir_fd)
+        real_mkdir(name, mode, dir_fd=dir_fd)
+
+    monkeypatch.setattr(os, 'mkdir', link_made_by_another_writer)
+    with pytest.raises(UnsafePathError, match='not a directory'):
+        write(directory / 'linked' / 'cred')
+    monkeypatch.undo()
+    assert snapshot(target) == before and os.listdir(target) == []
+
+
 def test_a_file_owner_must_be_the_paths_owner(home):
     directory, dummy = home
     with pytest.raises(UnsafePathError, match='expected root or'):
