@@ -393,7 +393,8 @@ class OpenStore(object):
         compromised_access_key_ids, changed}`` (what would change, in check mode)."""
         entries, records, recorded = record_compromised(self.entries, self.compromised, compromised, now or utc_stamp())
         entries, added = put_entries(entries, put, records)
-        entries, removed = remove_entries(entries, access_key_ids=remove_access_key_ids, user_names=remove_users)
+        entries, dummy = remove_entries(entries, access_key_ids=remove_access_key_ids, user_names=remove_users)
+        # removed by either step: recorded as compromised, or asked for
         removed = [e['access_key_id'] for e in self.entries if e not in entries and e['access_key_id'] not in added]
         changed = bool(added or removed or recorded)
         if changed and not self.check_mode:
