@@ -256,36 +256,87 @@ def _check_mode_allowed(request, plan):
         raise _Failure(problem)
 
 
+def _apply(request, plans, check_mode):
+    """Write (or, for unchanged content, fix the owner, group and mode of) the planned files: (changed, diffs)."""
+    changed, diffs = False, []
+    for plan in plans:
+        if plan.content_changed:
+            changed = True
+            diffs.append({'before_header': plan.path, 'after_header': plan.path,
+                          'before': request.redacted(plan.before), 'after': request.redacted(plan.after)})
+            if not check_mode:
+                _write(request, plan)
+        elif plan.status is not None and request.state == 'present':
+            attribute_diff = _set_attributes(request, plan, check_mode)
+            if attribute_diff is not None:
+                changed = True
+                diffs.append(attribute_diff)
+    return changed, diffs
+
+
+def _planned(params):
+    """(request, plans) of one file entry, every check made and nothing written; raises on the first problem."""
+    request = _Request(params)
+    plans = [_plan_file(request, path, params['force']) for path in request.paths]
+    for plan in plans:
+        _check_mode_allowed(request, plan)
+    return request, plans
+
+
+def _result(request, plans, changed):
+    return {'changed': changed, 'path': plans[0].path, 'paths': [plan.path for plan in plans],
+            'profile': request.spec.profile if request.spec else None, 'format': request.fmt}
+
+
+def _error_message(exc, where):
+    if isinstance(exc, (CredentialFileError, UnsafePathError, _Failure)):
+        return str(exc)
+    return 'cannot write %s: %s' % (exc.filename or where, exc.strerror or exc)
+
+
 def run_credential_file(module):
     params = module.params
+    if params['files'] is not None:
+        return _run_credential_files(module)
+    if params['format'] is None:
+        module.fail_json(msg='one of format or files is required')
+    plans = []
     try:
-        request = _Request(params)
-        plans = [_plan_file(request, path, params['force']) for path in request.paths]
-        for plan in plans:
-            _check_mode_allowed(request, plan)
-        changed, diffs = False, []
-        for plan in plans:
-            if plan.content_changed:
-                changed = True
-                diffs.append({'before_header': plan.path, 'after_header': plan.path,
-                              'before': request.redacted(plan.before), 'after': request.redacted(plan.after)})
-                if not module.check_mode:
-                    _write(request, plan)
-            elif plan.status is not None and request.state == 'present':
-                attribute_diff = _set_attributes(request, plan, module.check_mode)
-                if attribute_diff is not None:
-                    changed = True
-                    diffs.append(attribute_diff)
-    except (CredentialFileError, UnsafePathError, _Failure) as exc:
-        module.fail_json(msg=str(exc))
-    except OSError as exc:
-        where = exc.filename if exc.filename else (plans[0].path if 'plans' in locals() and plans else params['path'])
-        module.fail_json(msg='cannot write %s: %s' % (where, exc.strerror or exc))
-
-    result = {'changed': changed, 'path': plans[0].path, 'paths': [plan.path for plan in plans],
-              'profile': request.spec.profile if request.spec else None, 'format': request.fmt}
+        request, plans = _planned(params)
+        changed, diffs = _apply(request, plans, module.check_mode)
+    except (CredentialFileError, UnsafePathError, _Failure, OSError) as exc:
+        module.fail_json(msg=_error_message(exc, plans[0].path if plans else params['path']))
+    result = _result(request, plans, changed)
     if module._diff:
         result['diff'] = diffs
+    module.exit_json(**result)
+
+
+def _run_credential_files(module):
+    """Several files in one run: one round trip to the host however many files it has. Every entry is checked and
+    planned before any file is written, so bad input in one entry changes no file; each file is then written
+    atomically, and a failure names the file and says which files were already written (RV(results))."""
+    entries = module.params['files']
+    planned = []
+    for index, entry in enumerate(entries):
+        try:
+            planned.append(_planned(entry))
+        except (CredentialFileError, UnsafePathError, _Failure, OSError) as exc:
+            module.fail_json(msg='files[%d]: %s; no file was changed' % (index, _error_message(exc, entry['path'])))
+    results, all_diffs = [], []
+    for index, (entry, (request, plans)) in enumerate(zip(entries, planned)):
+        try:
+            changed, diffs = _apply(request, plans, module.check_mode)
+        except (CredentialFileError, UnsafePathError, _Failure, OSError) as exc:
+            written = [path for result in results if result['changed'] for path in result['paths']]
+            module.fail_json(msg='files[%d]: %s; %s' % (index, _error_message(exc, plans[0].path), (
+                'written before it: %s' % ', '.join(written)) if written else 'no file was changed before it'),
+                results=results)
+        results.append(dict(_result(request, plans, changed), item=entry['item']))
+        all_diffs.extend(diffs)
+    result = {'changed': any(result['changed'] for result in results), 'results': results}
+    if module._diff:
+        result['diff'] = all_diffs
     module.exit_json(**result)
 
 

@@ -64,8 +64,9 @@ def _key_problem(name, key):
         name, describe_character(match.group()), match.start())
 
 
-def _value_problem(name, value, spec, secret):
-    """The first problem in one option's value; ``spec`` is its argument spec entry (None for free-form data)."""
+def _value_problem(name, value, spec, secret, skip=()):
+    """The first problem in one option's value; ``spec`` is its argument spec entry (None for free-form data);
+    ``skip`` names suboptions of this option (of each of its elements, for a list) that are not checked."""
     if value is None:
         return None
     secret = secret or bool(spec and spec.get('no_log'))
@@ -74,6 +75,8 @@ def _value_problem(name, value, spec, secret):
     suboptions = spec.get('options') if spec else None
     if isinstance(value, dict):
         for key, item in value.items():
+            if key in skip:
+                continue
             problem = _key_problem(name, key) if isinstance(key, str) else None
             if problem:
                 return problem
@@ -86,7 +89,7 @@ def _value_problem(name, value, spec, secret):
     if isinstance(value, (list, tuple)):
         element_spec = {'options': suboptions, 'no_log': secret}
         for index, item in enumerate(value):
-            problem = _value_problem('%s[%d]' % (name, index), item, element_spec, secret)
+            problem = _value_problem('%s[%d]' % (name, index), item, element_spec, secret, skip)
             if problem:
                 return problem
     return None
@@ -97,13 +100,15 @@ def control_character_problem(argument_spec, params, exempt=()):
 
     ``params`` are the validated module parameters; strings inside lists and dictionaries are checked too, and
     keys of free-form dictionaries. A ``no_log`` option, or a free-form key that names a secret, is checked but
-    its message never shows where the character is. ``exempt`` names top-level options that legitimately hold
-    multi-line text; the module declares them (with the reason) next to its argument spec.
+    its message never shows where the character is. ``exempt`` names options that legitimately hold multi-line text,
+    top-level (``content``) or one level down (``files.content``: that suboption of every element of ``files``); the
+    module declares them (with the reason) next to its argument spec.
     """
     for name, spec in argument_spec.items():
         if name in exempt:
             continue
-        problem = _value_problem(name, params.get(name), spec, False)
+        skip = set(exempted.split('.', 1)[1] for exempted in exempt if exempted.startswith(name + '.'))
+        problem = _value_problem(name, params.get(name), spec, False, skip)
         if problem:
             return problem
     return None
@@ -147,7 +152,7 @@ class CheckedModule(AnsibleModule):
 
     The check runs before AnsibleModule logs anything, the invocation first (a NUL would otherwise fail inside syslog with a
     message that names no option) and, when the task is no_log and nothing is logged, at the end of __init__:
-    either way before the module does anything. ``multiline_options`` names the top-level options that
+    either way before the module does anything. ``multiline_options`` names the options (``files.content`` for a suboption) that
     legitimately hold multi-line text; the module says why next to its argument spec.
     """
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: credential_file
-short_description: Write or remove one Alibaba Cloud AccessKey profile in one credential file
+short_description: Write or remove an Alibaba Cloud AccessKey profile in one credential file, or in several at once
 version_added: 1.0.0
 author: aliyun.ram contributors (@aliyun-ram)
 description:
@@ -44,8 +44,8 @@ options:
       - V(env) is a C(NAME=value) file for systemd C(EnvironmentFile=) or a shell.
       - V(template) writes O(content) as the whole file (the text of the user's own template, rendered on the controller;
         the R(aliyun.ram.credentials,ansible_collections.aliyun.ram.credentials_role) role uses it), with the same path rules; V(state=absent) removes the file.
+      - Required unless O(files) is given.
     type: str
-    required: true
     choices: [aliyun_cli, sdk, ossutil, ossfs, env, template]
   path:
     description:
@@ -130,6 +130,93 @@ options:
       - Group of the credential file and of parent directories this module creates.
       - Defaults to the primary group of O(owner) for a new file when O(owner) is given; an existing file keeps its group.
     type: str
+  files:
+    description:
+      - Write several files in one run (one round trip to the host) instead of the one given by the other options.
+      - Every entry is checked, and every file read and planned, before any file is written, so an entry with bad input
+        or a file that cannot be used fails the task with no file changed. Each file is then written atomically as for
+        one file; if a write fails, the message names the file and the files already written (RV(results) lists them).
+      - The result is RV(results), one entry per file in this order, each as the module returns for one file; the diff
+        lists the files in this order.
+    type: list
+    elements: dict
+    suboptions:
+      format:
+        description: As O(format).
+        type: str
+        required: true
+        choices: [aliyun_cli, sdk, ossutil, ossfs, env, template]
+      path:
+        description: As O(path).
+        type: path
+      profile:
+        description: As O(profile).
+        type: str
+      access_key_id:
+        description: As O(access_key_id).
+        type: str
+      access_key_secret:
+        description: As O(access_key_secret). Never returned and never shown in diffs or error messages.
+        type: str
+      content:
+        description: As O(content). Not logged.
+        type: str
+      region:
+        description: As O(region).
+        type: str
+      extra:
+        description: As O(extra).
+        type: dict
+        suboptions:
+          current:
+            description: As O(extra.current).
+            type: bool
+          output_format:
+            description: As O(extra.output_format).
+            type: str
+          language:
+            description: As O(extra.language).
+            type: str
+          ossutil_version:
+            description: As O(extra.ossutil_version).
+            type: int
+            choices: [1, 2]
+          endpoint:
+            description: As O(extra.endpoint).
+            type: str
+          access_key_id_var:
+            description: As O(extra.access_key_id_var).
+            type: str
+          access_key_secret_var:
+            description: As O(extra.access_key_secret_var).
+            type: str
+          region_var:
+            description: As O(extra.region_var).
+            type: str
+          export:
+            description: As O(extra.export).
+            type: bool
+      state:
+        description: As O(state).
+        type: str
+        choices: [present, absent]
+        default: present
+      force:
+        description: As O(force).
+        type: bool
+        default: false
+      mode:
+        description: As O(mode).
+        type: raw
+      owner:
+        description: As O(owner).
+        type: str
+      group:
+        description: As O(group).
+        type: str
+      item:
+        description: Returned as it is with the entry's result (RV(results[].item)), to tell the results apart.
+        type: raw
 extends_documentation_fragment:
   - aliyun.ram.credential_file
   - ansible.builtin.action_common_attributes
@@ -217,23 +304,23 @@ EXAMPLES = r"""
 RETURN = r"""
 path:
   description: The file written, or the first of them for O(format=sdk) with the default paths.
-  returned: always
+  returned: without O(files)
   type: str
   sample: /home/app/.aliyun/config.json
 paths:
   description: Every file handled.
-  returned: always
+  returned: without O(files)
   type: list
   elements: str
   sample: [/home/app/.alibabacloud/credentials.ini, /home/app/.alibabacloud/credentials]
 profile:
   description: The profile (bucket name for O(format=ossfs)) after defaults were applied.
-  returned: always
+  returned: without O(files)
   type: str
   sample: default
 format:
   description: The value of O(format).
-  returned: always
+  returned: without O(files)
   type: str
   sample: aliyun_cli
 state:
@@ -256,6 +343,21 @@ group:
   returned: when RV(path) exists
   type: str
   sample: app
+results:
+  description:
+    - With O(files), one entry per file, in the order of O(files), each with RV(path), RV(paths), RV(profile), RV(format)
+      and C(changed) for that file, and C(item) (O(files[].item)).
+    - When a write fails, the entries of the files handled before it.
+  returned: when O(files) is given
+  type: list
+  elements: dict
+  contains:
+    item:
+      description: The O(files[].item) of the entry.
+      type: raw
+    changed:
+      description: Whether this file (its content, owner, group or mode) changed.
+      type: bool
 """
 
 from ansible_collections.aliyun.ram.plugins.module_utils._credential_file import EXTRA_OPTIONS, FORMATS
@@ -264,13 +366,16 @@ from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import Ch
 
 # content is the whole rendered template of format=template: several lines by nature. It is written as given and
 # masked in the diff (redact_generic); every other option is a single value that must not break a line.
-MULTILINE_OPTIONS = ('content',)
+MULTILINE_OPTIONS = ('content', 'files.content')
+
+SINGLE_FILE_OPTIONS = ('format', 'path', 'profile', 'access_key_id', 'access_key_secret', 'content', 'region', 'extra',
+                       'state', 'force', 'owner', 'group', 'mode')
 
 
 def main():
     module = CheckedModule(
         argument_spec=dict(
-            format=dict(type='str', required=True, choices=list(FORMATS) + [TEMPLATE_FORMAT]),
+            format=dict(type='str', choices=list(FORMATS) + [TEMPLATE_FORMAT]),
             path=dict(type='path'),
             profile=dict(type='str'),
             access_key_id=dict(type='str', no_log=False),
@@ -283,7 +388,25 @@ def main():
             owner=dict(type='str'),
             group=dict(type='str'),
             mode=dict(type='raw'),
+            files=dict(type='list', elements='dict', options=dict(
+                format=dict(type='str', required=True, choices=list(FORMATS) + [TEMPLATE_FORMAT]),
+                path=dict(type='path'),
+                profile=dict(type='str'),
+                access_key_id=dict(type='str', no_log=False),
+                access_key_secret=dict(type='str', no_log=True),
+                content=dict(type='str', no_log=True),
+                region=dict(type='str'),
+                extra=dict(type='dict', options=EXTRA_OPTIONS),
+                state=dict(type='str', choices=['present', 'absent'], default='present'),
+                force=dict(type='bool', default=False),
+                owner=dict(type='str'),
+                group=dict(type='str'),
+                mode=dict(type='raw'),
+                item=dict(type='raw'),
+            )),
         ),
+        mutually_exclusive=[(name, 'files') for name in SINGLE_FILE_OPTIONS],
+        required_one_of=[('format', 'files')],
         multiline_options=MULTILINE_OPTIONS,
         supports_check_mode=True,
     )

@@ -339,3 +339,73 @@ def test_info_needs_format_or_files_but_not_both(run, tmp_path):
     assert neither['failed'] and 'format' in neither['msg'] and 'files' in neither['msg']
     both, dummy = run(credential_file_info, {'format': 'env', 'path': str(tmp_path / 'a.env'), 'files': []})
     assert both['failed'] and 'mutually exclusive' in both['msg']
+
+
+def entry(path, fmt='env', **kwargs):
+    """One entry of credential_file's files option."""
+    return dict(present(path, fmt), item=str(path), **kwargs)
+
+
+def test_files_writes_several_files_in_one_run_then_changes_nothing(run, tmp_path):
+    env, ini = tmp_path / 'app' / 'app.env', tmp_path / 'sdk' / 'credentials.ini'
+    template = tmp_path / 'tpl' / 'app.conf'
+    files = [entry(env), entry(ini, 'sdk'),
+             {'format': 'template', 'path': str(template), 'content': 'id=%s\nsecret=%s\n' % (KEY_ID, SECRET),
+              'access_key_secret': SECRET, 'item': 'mine'}]
+    result, out = run(credential_file, {'files': files})
+    assert result['changed'] is True and SECRET not in out
+    assert [(entry['item'], entry['changed'], entry['paths']) for entry in result['results']] == [
+        (str(env), True, [str(env)]), (str(ini), True, [str(ini)]), ('mine', True, [str(template)])]
+    assert [diff['after_header'] for diff in result['diff']] == [str(env), str(ini), str(template)]
+    assert SECRET in env.read_text() and SECRET in ini.read_text() and template.read_text().endswith('secret=%s\n' % SECRET)
+    assert {file_mode(env), file_mode(ini), file_mode(template)} == {0o600}
+
+    again, dummy = run(credential_file, {'files': files})
+    assert again['changed'] is False and again['diff'] == [] and not any(entry['changed'] for entry in again['results'])
+
+
+def test_files_with_one_bad_entry_change_no_file(run, tmp_path):
+    first, second = tmp_path / 'first.env', tmp_path / 'second' / 'bucket-pass'
+    result, out = run(credential_file, {'files': [entry(first), entry(second, 'ossfs', access_key_secret='has:colon')]})
+    assert result['failed'] is True and result['msg'].startswith('files[1]: ') and result['msg'].endswith('no file was changed')
+    assert 'has:colon' not in out
+    assert not first.exists() and not second.parent.exists()
+
+
+def test_files_failing_write_names_the_file_and_those_written_before_it(run, tmp_path, monkeypatch):
+    first, second = tmp_path / 'first.env', tmp_path / 'second.env'
+    real_rename = os.rename
+
+    def rename_first_only(src, dst, **kwargs):
+        if dst == 'second.env':
+            raise OSError(28, 'No space left on device')
+        return real_rename(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, 'rename', rename_first_only)
+    result, out = run(credential_file, {'files': [entry(first), entry(second)]})
+    assert result['failed'] is True and SECRET not in out
+    assert result['msg'] == 'files[1]: cannot write %s: No space left on device; written before it: %s' % (second, first)
+    assert [entry['item'] for entry in result['results']] == [str(first)]
+    assert SECRET in first.read_text() and not second.exists() and leftovers(tmp_path) == []
+
+
+def test_files_check_mode_writes_nothing(run, tmp_path):
+    path = tmp_path / 'dir' / 'app.env'
+    result, dummy = run(credential_file, {'files': [entry(path)]}, check=True)
+    assert result['changed'] is True and result['results'][0]['changed'] is True and not path.parent.exists()
+
+
+def test_files_content_may_hold_lines_but_no_other_option_may(run, tmp_path):
+    template = tmp_path / 'app.conf'
+    ok, dummy = run(credential_file, {'files': [{'format': 'template', 'path': str(template), 'content': 'a\nb\n'}]})
+    assert ok['changed'] is True and template.read_text() == 'a\nb\n'
+    bad, dummy = run(credential_file, {'files': [entry(tmp_path / 'x.env', profile='default\n')]})
+    assert bad['failed'] is True and 'files[0].profile' in bad['msg'] and 'control characters' in bad['msg']
+    assert not (tmp_path / 'x.env').exists()
+
+
+def test_writer_needs_format_or_files_but_not_both(run, tmp_path):
+    neither, dummy = run(credential_file, {})
+    assert neither['failed'] and 'format' in neither['msg'] and 'files' in neither['msg']
+    both, dummy = run(credential_file, {'format': 'env', 'path': str(tmp_path / 'a.env'), 'files': []})
+    assert both['failed'] and 'mutually exclusive' in both['msg']
