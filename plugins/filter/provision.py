@@ -268,6 +268,44 @@ def keyed_credential_files(credentials, access_keys, region=None, check_mode=Fal
     return files
 
 
+# The options of a file spec (credentials role) that aliyun.ram.credential_file takes as they are.
+_WRITE_OPTIONS = ('format', 'path', 'profile', 'access_key_id', 'access_key_secret', 'region', 'extra', 'owner', 'group',
+                  'mode', 'force')
+
+
+def credential_file_label(file_spec):
+    """How a file is named in results: its ``dest`` for a template, else its format and path."""
+    if file_spec.get('template') is not None:
+        return file_spec.get('dest')
+    return '%s %s' % (file_spec.get('format'), file_spec.get('path') or '(default path)')
+
+
+def credential_file_writes(files, rendered=None):
+    """The ``files`` option of aliyun.ram.credential_file for file specs that carry their key pairs (as
+    ``keyed_credential_files`` makes them), so that one module run writes all the files of a host.
+
+    A user's own template becomes ``format: template`` with its rendered text as ``content``, taken in order from
+    ``rendered`` (the texts of the templated specs, in their order). Each entry's ``item`` is its label (a
+    template's ``dest``, else format and path).
+    """
+    contents = list(rendered or [])
+    writes = []
+    for file_spec in files or []:
+        if not isinstance(file_spec, Mapping):
+            raise AnsibleFilterError('credential_file_writes: each file must be a dict, got %s' % type(file_spec).__name__)
+        if file_spec.get('template') is not None:
+            if not contents:
+                raise AnsibleFilterError('credential_file_writes: the template for %s was not rendered' % file_spec.get('dest'))
+            entry = {'format': 'template', 'path': file_spec.get('dest'), 'content': contents.pop(0),
+                     'access_key_secret': file_spec.get('access_key_secret')}
+            entry.update((name, file_spec[name]) for name in ('owner', 'group', 'mode') if file_spec.get(name) is not None)
+        else:
+            entry = dict((name, file_spec[name]) for name in _WRITE_OPTIONS if file_spec.get(name) is not None)
+        entry['item'] = credential_file_label(file_spec)
+        writes.append(entry)
+    return writes
+
+
 _NAME_SEPARATORS = re.compile(r'[,\s]+')
 
 
@@ -332,6 +370,7 @@ class FilterModule:
         return {
             'credential_file_batch_reads': credential_file_batch_reads,
             'credential_file_reads': credential_file_reads,
+            'credential_file_writes': credential_file_writes,
             'held_credentials': held_credentials,
             'keyed_credential_files': keyed_credential_files,
             'held_credential_problems': held_credential_problems,

@@ -48,9 +48,27 @@ def _lost_stage(state, host_vars):
     """How far a host that failed (or was unreachable) got, from what the role recorded of it on the way."""
     if 'read' not in state:
         return 'not reached: unreachable, or failed before its files were read'
-    if 'credentials_changed_paths' not in host_vars and 'credentials_unchanged_paths' not in host_vars:
+    changed, write = _written(host_vars)
+    if write is None or (not changed and _mapping(write).get('failed')):
         return 'failed before its files were written'
     return 'failed after some of its files were written'
+
+
+def _written(host_vars):
+    """(paths that changed, the write or None) of one host: the provision role's one write of all its files (the
+    registered ``provision_written``, whose ``results`` say per file whether it changed) or what the credentials role
+    recorded (``credentials_changed_paths`` / ``credentials_unchanged_paths``)."""
+    changed = list(host_vars.get('credentials_changed_paths') or [])
+    write = None
+    if 'credentials_changed_paths' in host_vars or 'credentials_unchanged_paths' in host_vars:
+        write = {}
+    written = host_vars.get('provision_written')
+    if isinstance(written, Mapping) and not written.get('skipped'):
+        write = written
+        for result in written.get('results') or []:
+            if isinstance(result, Mapping) and result.get('changed'):
+                changed.extend(result.get('paths') or [])
+    return list(dict.fromkeys(changed)), write
 
 
 def _users_part(users_result, user_names):
@@ -95,8 +113,8 @@ def run_summary(hostvars, kind, all_hosts, play_hosts, users=None, keys=None, ro
     ``users`` is the registered ram_users result, ``keys`` the registered ram_access_keys result of the reconcile,
     ``rotation`` the rotation_report and ``revocation`` the revocation_report (each when the run has one);
     ``user_names`` every user the run ensured, to count the unchanged ones; ``hosts`` the role's ``provision_hosts``
-    (each host's users, and whether its files were read). Per host, the credentials role's
-    ``credentials_changed_paths`` / ``credentials_unchanged_paths`` say which files changed; a host of ``all_hosts``
+    (each host's users, and whether its files were read). Per host, the role's write (``provision_written``) or the
+    credentials role's ``credentials_changed_paths`` / ``credentials_unchanged_paths`` say which files changed; a host of ``all_hosts``
     that is not in ``play_hosts`` failed or was unreachable, and its users' keys are named in ``consequences``.
     """
     if kind not in KINDS:
@@ -119,7 +137,7 @@ def run_summary(hostvars, kind, all_hosts, play_hosts, users=None, keys=None, ro
         host_vars = _host_vars(hostvars, host)
         if host not in play:
             lost[host] = _lost_stage(_host_state(hosts, host), host_vars)
-        paths = list(host_vars.get('credentials_changed_paths') or [])
+        paths = _written(host_vars)[0]
         if paths:
             changed[host] = paths
         elif host in play:

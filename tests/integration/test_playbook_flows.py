@@ -115,7 +115,7 @@ def test_provision_rotate_audit_revoke(runner, emulator, tmp_path):
         'Files that would change: flow1 (%s, %s), flow2 (%s)' % (app_env, batch_env, files / 'flow2' / ('%s.env' % APP)),
         'Hosts failed or unreachable: none']
     # per host and file, the would-be change, with the key that does not exist yet as a placeholder
-    assert 'changed: [flow2] => (item=env %s)' % (files / 'flow2' / ('%s.env' % APP)) in dry.output
+    assert '+++ after: %s' % (files / 'flow2' / ('%s.env' % APP)) in dry.output
     assert '+ALIBABA_CLOUD_ACCESS_KEY_ID=NewAccessKeyWouldBeCreated' in dry.output
 
     run = run_playbook(runner, 'provision', 'provision.yml', inventory, diff=True)
@@ -125,8 +125,10 @@ def test_provision_rotate_audit_revoke(runner, emulator, tmp_path):
     ours = dict((user, ids) for user, ids in user_keys(emulator.state()).items() if user in (APP, BATCH))
     assert ours == {APP: [keys[('flow1', APP)]], BATCH: [keys[('flow1', BATCH)]]}
     # which file changed on which host, with a diff that names the key id and masks the secret
-    assert 'changed: [flow1] => (item=env %s)' % app_env in run.output
-    assert 'changed: [flow2] => (item=env %s)' % (files / 'flow2' / ('%s.env' % APP)) in run.output
+    assert '+++ after: %s' % app_env in run.output and '+++ after: %s' % batch_env in run.output
+    assert '+++ after: %s' % (files / 'flow2' / ('%s.env' % APP)) in run.output
+    # one module run per host writes all its files (flow1 has two)
+    assert host_round_trips(run) == {'flow1': 2, 'flow2': 2}
     assert '+ALIBABA_CLOUD_ACCESS_KEY_ID=%s' % keys[('flow1', APP)] in run.output
     assert '+ALIBABA_CLOUD_ACCESS_KEY_SECRET=********' in run.output
     assert 'AccessKeys created: %s %s, %s %s' % (APP, keys[('flow1', APP)], BATCH, keys[('flow1', BATCH)]) in summary_lines(run)
@@ -144,7 +146,7 @@ def test_provision_rotate_audit_revoke(runner, emulator, tmp_path):
         'Hosts failed or unreachable: none']
     # converged: each host is read once (all its files in one module run) and not contacted again
     assert host_round_trips(again) == {'flow1': 1, 'flow2': 1}
-    assert '(item=env %s)' % app_env not in again.output
+    assert hosts_by_task(again)['aliyun.ram.provision : Write the credential files of this host (one module run for all its files)'] <= {'flow1'}
     # and only Ansible's argument check of the role and the read run on each host: a task on each host costs a worker
     # process per host even when every host skips it (benchmarks/README.md, "Fleet"), the others run once
     per_host = sorted(task.split(' : ', 1)[-1][:24] for task, names in hosts_by_task(again).items() if len(names) > 1)
@@ -520,3 +522,46 @@ def test_provision_runs_under_exactly_the_documented_least_privilege_policy(runn
     assert 'ram:CreateUser' in failed.output and 'NoPermission' in failed.output, runner.failure_text(failed, 6000)
     # the refused calls are counted as writes; what counts is that none changed anything
     assert not set(users) & set(emulator.state()['users']) and not (files / ('%s.env' % users[0])).exists()
+
+
+def test_changed_hosts_notify_the_public_topic_and_only_hosts_with_services_restart_them(runner, emulator, tmp_path):
+    """One module run writes all the files of a host, a user's own template among them. A play's handler listening
+    to aliyun_ram_credentials_changed runs on the hosts whose files changed; the restart handler runs only on the host
+    that names services (here one that does not exist, so its restart fails, naming it) and on no other host."""
+    fresh(emulator)
+    files = tmp_path / 'files'
+    template = tmp_path / 'app.conf.j2'
+    template.write_text('host={{ inventory_hostname }}\nid={{ credentials_access_key_id }}\n'
+                        'secret={{ credentials_access_key_secret }}\n')
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {
+        'vars': {'ansible_connection': 'local', 'provision_users': [{'name': APP}]},
+        'hosts': {
+            'flow1': {'provision_credentials': [{'user': APP, 'files': [
+                {'format': 'env', 'path': str(files / 'flow1' / 'app.env')},
+                {'template': str(template), 'dest': str(files / 'flow1' / 'app.conf')}]}]},
+            'flow2': {'provision_services_to_restart': ['aliyun-ram-test-no-such-service'],
+                      'provision_credentials': [{'user': APP, 'files': [
+                          {'format': 'env', 'path': str(files / 'flow2' / 'app.env')}]}]}}}}))
+    plays = [{'hosts': 'all', 'gather_facts': False,
+              'roles': [{'role': 'aliyun.ram.provision'}],
+              'handlers': [{'name': 'Tell the application', 'listen': 'aliyun_ram_credentials_changed',
+                            'ansible.builtin.debug': {'msg': 'credentials changed on {{ inventory_hostname }}'}}]}]
+    run = runner.run('provision-handlers', plays, inventory=str(inventory), save_results=False)
+    assert run.returncode == 2, runner.failure_text(run, 8000)
+    key_id = user_keys(emulator.state())[APP][0]
+    conf = (files / 'flow1' / 'app.conf').read_text()
+    assert conf.startswith('host=flow1\nid=%s\nsecret=' % key_id) and len(conf.splitlines()[2]) > len('secret=')
+    assert read_env_file(files / 'flow1' / 'app.env')['ALIBABA_CLOUD_ACCESS_KEY_ID'] == key_id
+    assert read_env_file(files / 'flow2' / 'app.env')['ALIBABA_CLOUD_ACCESS_KEY_ID'] == key_id
+    ran = hosts_by_task(run)
+    # the role's handlers come first: flow2 fails restarting the service, and a failed host runs no further handler
+    assert ran['aliyun.ram.provision : Restart the services that read the credentials'] == {'flow2'}
+    assert ran['Tell the application'] == {'flow1'}
+    assert 'aliyun-ram-test-no-such-service' in run.output and recap_changed(run)['flow1'] >= 1
+
+    again = runner.run('provision-handlers-again', plays, inventory=str(inventory), save_results=False)
+    assert again.returncode == 0, runner.failure_text(again, 8000)
+    # templates cannot be read back: flow1's is written again (and is unchanged), flow2 is not contacted again
+    assert host_round_trips(again) == {'flow1': 2, 'flow2': 1}
+    assert 'Tell the application' not in hosts_by_task(again) and recap_changed(again) == {'flow1': 0, 'flow2': 0}

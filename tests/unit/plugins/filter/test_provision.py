@@ -11,6 +11,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.aliyun.ram.plugins.filter.provision import (
     credential_file_batch_reads,
     credential_file_reads,
+    credential_file_writes,
     held_credential_problems,
     held_credentials,
     held_secrets,
@@ -278,3 +279,17 @@ def test_keyed_files_use_a_placeholder_for_a_key_to_be_created_only_in_a_dry_run
     assert {(f['access_key_id'], f['access_key_secret']) for f in files} == {('NewAccessKeyWouldBeCreated', 'new-secret')}
     with pytest.raises(AnsibleFilterError, match='no AccessKey for user app'):
         keyed_credential_files(HOST_CREDENTIALS[:1], {'app': {}}, None)
+
+
+def test_writes_turn_keyed_files_into_one_module_run_with_templates_rendered_in_order():
+    files = keyed_credential_files(HOST_CREDENTIALS, {'app': APP_KEY}, 'cn-hangzhou')
+    writes = credential_file_writes(files, ['rendered app.j2'])
+    assert [entry['item'] for entry in writes] == [
+        '%s %s' % (files[0]['format'], files[0]['path']), '%s %s' % (files[1]['format'], files[1].get('path', '(default path)')),
+        files[2]['dest'], '%s %s' % (files[3]['format'], files[3].get('path', '(default path)'))]
+    assert writes[2] == {'format': 'template', 'path': files[2]['dest'], 'content': 'rendered app.j2',
+                         'access_key_secret': 'app-secret', 'item': files[2]['dest']}
+    assert writes[0]['access_key_secret'] == 'app-secret' and writes[0]['mode'] == '0640' and 'template' not in writes[0]
+    assert writes[3]['access_key_id'] == 'LTAIexplicit0001' and writes[3]['region'] == 'cn-hangzhou'
+    with pytest.raises(AnsibleFilterError, match='was not rendered'):
+        credential_file_writes(files)

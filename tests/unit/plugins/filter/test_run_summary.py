@@ -122,3 +122,21 @@ def test_a_reconcile_contacts_no_host_and_says_nothing_about_files():
     keys = {'access_keys': {'app': key('NEW1', created=True)}}
     summary = run_summary(HOSTVARS, 'reconcile', PLAY, PLAY, keys=keys, hosts=HOSTS)
     assert summary['lines'] == ['Reconcile summary', 'AccessKeys created: app NEW1', 'Hosts failed: none']
+
+
+def test_the_roles_one_write_says_which_files_changed_and_how_far_a_lost_host_got():
+    hostvars = {
+        'web1': {'provision_written': {'changed': True, 'results': [
+            {'changed': True, 'paths': ['/etc/a.env']}, {'changed': False, 'paths': ['/etc/b.env']}]}},
+        'web2': {'provision_written': {'skipped': True}},
+        # failed on its second file, after writing the first
+        'db1': {'provision_written': {'failed': True, 'results': [{'changed': True, 'paths': ['/etc/db.env']}]}},
+        # failed on its first file
+        'db2': {'provision_written': {'failed': True, 'results': []}},
+    }
+    hosts = dict((host, {'read': [], 'user_names': ['app']}) for host in hostvars)
+    summary = run_summary(hostvars, 'provision', list(hostvars), ['web1', 'web2'], hosts=hosts)
+    assert summary['hosts_changed'] == {'web1': ['/etc/a.env'], 'db1': ['/etc/db.env']}
+    assert summary['hosts_unchanged'] == ['web2']
+    assert summary['hosts_failed'] == {'db1': 'failed after some of its files were written',
+                                       'db2': 'failed before its files were written'}
