@@ -158,7 +158,9 @@ class _KeyLineFormat(CredentialFormat):
 
 
 def test_a_new_format_is_one_class_and_one_table_entry(monkeypatch):
-    monkeypatch.setitem(cf.FORMATS, 'key_line', _KeyLineFormat())
+    # a new format: its class, its name in the table and its branch in the table's loader
+    monkeypatch.setattr(type(cf.FORMATS), 'NAMES', cf.FORMATS.NAMES + ('key_line',))
+    monkeypatch.setattr(cf, '_load_format', lambda name: _KeyLineFormat() if name == 'key_line' else cf.FORMATS[name])
     spec = cf.build_spec('key_line', 'prod', KEY_ID, SECRET)
     text = cf.merge(spec, '# mine\nother LTAIother hunter2\n')
     assert text == '# mine\nother LTAIother hunter2\nprod %s %s\n' % (KEY_ID, SECRET)
@@ -170,3 +172,16 @@ def test_a_new_format_is_one_class_and_one_table_entry(monkeypatch):
         cf.build_spec('key_line', 'prod', KEY_ID, 'two words')
     with pytest.raises(cf.CredentialFileError, match='extra keys not supported by format key_line: region_var'):
         cf.build_spec('key_line', 'prod', KEY_ID, SECRET, extra={'region_var': 'R'})
+
+
+def test_the_format_table_loads_only_the_formats_used(monkeypatch):
+    loaded = []
+    real_load = cf._load_format
+    monkeypatch.setattr(cf, 'FORMATS', type(cf.FORMATS)())
+    monkeypatch.setattr(cf, '_load_format', lambda name: loaded.append(name) or real_load(name))
+    assert list(cf.FORMATS) == ['aliyun_cli', 'sdk', 'ossutil', 'ossfs', 'env'] and 'env' in cf.FORMATS and loaded == []
+    cf.merge(cf.build_spec('env', None, KEY_ID, SECRET), '')
+    cf.build_spec('env', None, KEY_ID, SECRET)
+    assert loaded == ['env'] and 'nope' not in cf.FORMATS
+    with pytest.raises(cf.CredentialFileError, match='format must be one of aliyun_cli, sdk, ossutil, ossfs, env'):
+        cf.build_spec('nope')
