@@ -293,6 +293,21 @@ EXAMPLES = r"""
       access_key_secret_var: OSS_ACCESS_KEY_SECRET
   no_log: true
 
+- name: The same key for the aliyun CLI and a service, in one round trip to the host
+  aliyun.ram.credential_file:
+    files:
+      - format: aliyun_cli
+        owner: app
+        access_key_id: "{{ ram_key.access_key_id }}"
+        access_key_secret: "{{ ram_key.access_key_secret }}"
+        region: cn-hangzhou
+      - format: env
+        path: /etc/myapp/alibaba.env
+        owner: myapp
+        access_key_id: "{{ ram_key.access_key_id }}"
+        access_key_secret: "{{ ram_key.access_key_secret }}"
+  no_log: true
+
 - name: Remove the profile again
   aliyun.ram.credential_file:
     format: aliyun_cli
