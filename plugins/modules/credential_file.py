@@ -383,44 +383,34 @@ from ansible_collections.aliyun.ram.plugins.module_utils._input_checks import Ch
 # masked in the diff (redact_generic); every other option is a single value that must not break a line.
 MULTILINE_OPTIONS = ('content', 'files.content')
 
-SINGLE_FILE_OPTIONS = ('format', 'path', 'profile', 'access_key_id', 'access_key_secret', 'content', 'region', 'extra',
-                       'state', 'force', 'owner', 'group', 'mode')
+
+def file_options(format_required):
+    """The options of one file: the module's own, and those of each entry of files (where format is required)."""
+    return dict(
+        format=dict(type='str', required=format_required, choices=list(FORMATS) + [TEMPLATE_FORMAT]),
+        path=dict(type='path'),
+        profile=dict(type='str'),
+        access_key_id=dict(type='str', no_log=False),
+        access_key_secret=dict(type='str', no_log=True),
+        content=dict(type='str', no_log=True),
+        region=dict(type='str'),
+        extra=dict(type='dict', options=EXTRA_OPTIONS),
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        force=dict(type='bool', default=False),
+        owner=dict(type='str'),
+        group=dict(type='str'),
+        mode=dict(type='raw'),
+    )
 
 
 def main():
+    single_file = file_options(format_required=False)
     module = CheckedModule(
         argument_spec=dict(
-            format=dict(type='str', choices=list(FORMATS) + [TEMPLATE_FORMAT]),
-            path=dict(type='path'),
-            profile=dict(type='str'),
-            access_key_id=dict(type='str', no_log=False),
-            access_key_secret=dict(type='str', no_log=True),
-            content=dict(type='str', no_log=True),
-            region=dict(type='str'),
-            extra=dict(type='dict', options=EXTRA_OPTIONS),
-            state=dict(type='str', choices=['present', 'absent'], default='present'),
-            force=dict(type='bool', default=False),
-            owner=dict(type='str'),
-            group=dict(type='str'),
-            mode=dict(type='raw'),
-            files=dict(type='list', elements='dict', options=dict(
-                format=dict(type='str', required=True, choices=list(FORMATS) + [TEMPLATE_FORMAT]),
-                path=dict(type='path'),
-                profile=dict(type='str'),
-                access_key_id=dict(type='str', no_log=False),
-                access_key_secret=dict(type='str', no_log=True),
-                content=dict(type='str', no_log=True),
-                region=dict(type='str'),
-                extra=dict(type='dict', options=EXTRA_OPTIONS),
-                state=dict(type='str', choices=['present', 'absent'], default='present'),
-                force=dict(type='bool', default=False),
-                owner=dict(type='str'),
-                group=dict(type='str'),
-                mode=dict(type='raw'),
-                item=dict(type='raw'),
-            )),
+            single_file,
+            files=dict(type='list', elements='dict', options=dict(file_options(format_required=True), item=dict(type='raw'))),
         ),
-        mutually_exclusive=[(name, 'files') for name in SINGLE_FILE_OPTIONS],
+        mutually_exclusive=[(name, 'files') for name in single_file],
         required_one_of=[('format', 'files')],
         multiline_options=MULTILINE_OPTIONS,
         supports_check_mode=True,
