@@ -37,7 +37,6 @@ __all__ = ('EXTRA_OPTIONS', 'FORMATS', 'REDACTED', 'CredentialFileError', 'Crede
            'redact', 'redact_generic', 'resolve_mode')
 
 
-
 def _load_format(name):
     """The format called ``name``. The imports are static, so that Ansible packs every format with the modules that
     use this one, and inside the function, so that a module run imports only the formats it uses."""
