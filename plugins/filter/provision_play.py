@@ -6,8 +6,9 @@
 
 A task that runs on each host costs a worker process per host even when it only sets a fact or is skipped; on a
 fleet those tasks, not SSH, were most of a converged run. So the role computes what it needs for all hosts in one
-``run_once`` task (``provision_play_plan`` before the read, ``provision_play_reads`` after it,
-``provision_play_writes`` after the reconcile), keyed by host name, and only the read and the writes run per host.
+``run_once`` task (``provision_play_plan`` first, ``provision_play_new_users`` once the users are ensured,
+``provision_play_reads`` after the read, ``provision_play_writes`` after the reconcile), keyed by host name, and only
+the read and the writes run per host.
 """
 
 from __future__ import annotations
@@ -175,6 +176,30 @@ def provision_play_reads(plan, hostvars, hosts, registered_as):
     return updated
 
 
+def provision_play_new_users(plan, user_names):
+    """``plan`` with the reads of the files of ``user_names`` taken out of every host's ``reads``: users that this run
+    created (or, in a dry run, would create). Such a user has no key yet, so nothing a host holds for it can be used,
+    and reading it would only tell the controller to write: its files are written without a read, and a host with
+    nothing else to read is contacted once on a cold run. The entries without a user (explicit key pairs) are still
+    read. Each host's entry also gets ``unread_users``, the names whose reads it lost."""
+    new_names = set(name for name in user_names or [] if isinstance(name, str))
+    updated = dict(plan or {})
+    if not new_names:
+        return updated
+    for host, entry in updated.items():
+        reads = (entry or {}).get('reads') or []
+        kept = [read for read in reads if _read_user(read) not in new_names]
+        if len(kept) != len(reads):
+            updated[host] = dict(entry, reads=kept, unread_users=sorted(set(_read_user(read) for read in reads) & new_names))
+    return updated
+
+
+def _read_user(read):
+    """The user of one ``reads`` entry (its ``item``, as ``credential_file_batch_reads`` made it), None for an explicit key."""
+    item = read.get('item') if isinstance(read, Mapping) else None
+    return item.get('user') if isinstance(item, Mapping) else None
+
+
 def provision_play_writes(plan, hosts, access_keys, region=None, check_mode=False):
     """``{host: files}``: for each of ``hosts`` whose files a write would change, those files with their key pairs,
     as the credentials role takes them (``pending_credential_writes`` then ``keyed_credential_files``). A host whose
@@ -189,10 +214,44 @@ def provision_play_writes(plan, hosts, access_keys, region=None, check_mode=Fals
     return writes
 
 
+def _received(written):
+    """Whether a host's registered write may have left a new key in one of its files: it succeeded, or it failed after
+    changing some file (in doubt, a key is kept)."""
+    if not isinstance(written, Mapping) or written.get('skipped'):
+        return False
+    if not written.get('failed') and not written.get('unreachable'):
+        return True
+    return any(isinstance(result, Mapping) and result.get('changed') for result in written.get('results') or [])
+
+
+def provision_play_undelivered_keys(plan, access_keys, hostvars, hosts, registered_as):
+    """``[{user, access_key_id}]``: the keys this run created for the users it created (a host's ``unread_users``, see
+    ``provision_play_new_users``) that no host of ``hosts`` received, because each host of the user failed or was
+    unreachable before or during its write (its write registered as ``registered_as``). Nothing else can hold such
+    a key: the role deletes it rather than leave an Active key nobody has, and the next run makes the user's key
+    again."""
+    plan = plan if isinstance(plan, Mapping) else {}
+    keys = access_keys if isinstance(access_keys, Mapping) else {}
+    new_users = []
+    for host in hosts or []:
+        new_users.extend(name for name in (plan.get(host) or {}).get('unread_users') or [] if name not in new_users)
+    undelivered = []
+    for user in new_users:
+        key = keys.get(user)
+        if not isinstance(key, Mapping) or not key.get('created') or not key.get('access_key_id'):
+            continue
+        holders = [host for host in hosts or [] if user in ((plan.get(host) or {}).get('user_names') or [])]
+        if not any(_received(_host_vars(hostvars, host).get(registered_as)) for host in holders):
+            undelivered.append({'user': user, 'access_key_id': key['access_key_id']})
+    return undelivered
+
+
 class FilterModule:
     def filters(self):
         return {
             'provision_play_plan': provision_play_plan,
+            'provision_play_new_users': provision_play_new_users,
             'provision_play_reads': provision_play_reads,
+            'provision_play_undelivered_keys': provision_play_undelivered_keys,
             'provision_play_writes': provision_play_writes,
         }

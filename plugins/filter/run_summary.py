@@ -49,7 +49,7 @@ def _lost_stage(state, host_vars):
     if 'read' not in state:
         return 'not reached: unreachable, or failed before its files were read'
     changed, write = _written(host_vars)
-    if write is None or (not changed and _mapping(write).get('failed')):
+    if write is None or (not changed and (_mapping(write).get('failed') or _mapping(write).get('unreachable'))):
         return 'failed before its files were written'
     return 'failed after some of its files were written'
 
@@ -106,14 +106,26 @@ def _keys_part(keys_result):
             'keys_failed': failed, 'rotation_decisions': decisions}
 
 
+def _withdrawn(results):
+    """``{user: key id}`` of the new keys that the role deleted again because no host received them (the results of
+    its deletion loop, each ``item`` a ``{user, access_key_id}``)."""
+    withdrawn = {}
+    for result in results or []:
+        item = _mapping(_mapping(result).get('item'))
+        if item.get('user') and not result.get('failed') and not result.get('skipped'):
+            withdrawn[item['user']] = item.get('access_key_id')
+    return withdrawn
+
+
 def run_summary(hostvars, kind, all_hosts, play_hosts, users=None, keys=None, rotation=None, revocation=None,
-                user_names=None, check_mode=False, hosts=None):
+                user_names=None, check_mode=False, hosts=None, withdrawn=None):
     """``{playbook, check_mode, users_*, keys_*, hosts_*, consequences, lines}`` for one run of ``kind``.
 
     ``users`` is the registered ram_users result, ``keys`` the registered ram_access_keys result of the reconcile,
     ``rotation`` the rotation_report and ``revocation`` the revocation_report (each when the run has one);
     ``user_names`` every user the run ensured, to count the unchanged ones; ``hosts`` the role's ``provision_hosts``
-    (each host's users, and whether its files were read). Per host, the role's write (``provision_written``) or the
+    (each host's users, and whether its files were read); ``withdrawn`` the results of the deletion of new keys that no
+    host received. Per host, the role's write (``provision_written``) or the
     credentials role's ``credentials_changed_paths`` / ``credentials_unchanged_paths`` say which files changed; a host of ``all_hosts``
     that is not in ``play_hosts`` failed or was unreachable, and its users' keys are named in ``consequences``.
     """
@@ -123,6 +135,9 @@ def run_summary(hostvars, kind, all_hosts, play_hosts, users=None, keys=None, ro
     summary = {'playbook': kind, 'check_mode': bool(check_mode)}
     summary.update(_users_part(users, user_names))
     summary.update(_keys_part(keys))
+    summary['keys_withdrawn'] = _withdrawn(withdrawn)
+    for user in summary['keys_withdrawn']:
+        summary['keys_created'].pop(user, None)
     rotation, revocation = _mapping(rotation), _mapping(revocation)
     summary['keys_deactivated'] = list(rotation.get('deactivated') or [])
     deleted = summary['keys_deleted'] + list(rotation.get('deleted') or []) + list(revocation.get('deleted') or [])
@@ -191,6 +206,7 @@ def _lines(summary):
         ('AccessKeys ' + did('created'), pairs(summary['keys_created'])),
         ('AccessKeys ' + did('replaced'), ['%s %s -> %s' % (user, pair['from'], pair['to'] or '(new key)')
                                            for user, pair in summary['keys_rotated'].items()]),
+        ('AccessKeys created and deleted again, as no host received them', pairs(summary['keys_withdrawn'])),
         ('AccessKeys kept', pairs(summary['keys_kept'])),
         ('AccessKeys ' + did('deactivated'), summary['keys_deactivated']),
         ('AccessKeys kept Inactive until their grace period ends', summary['keys_pending_deletion']),

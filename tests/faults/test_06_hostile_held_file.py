@@ -115,8 +115,39 @@ class Hosts:
             assert self.path(host).read_bytes() == content, 'the file of %s was changed' % host
 
 
+def create_user(emu, name):
+    from alibabacloud_ram20150501 import models  # pylint: disable=import-outside-toplevel
+    emu.ram_client().create_user(models.CreateUserRequest(user_name=name))
+
+
 def provision_plays():
     return yaml.safe_load((REPO_ROOT / 'playbooks' / 'provision.yml').read_text())
+
+
+def test_hostile_files_of_a_user_created_now_are_written_over_or_fail_their_host_and_are_never_evaluated(ansible, emu, tmp_path):
+    """A user that this run creates has no key, so its files are not read: they are written. What they held is never
+    evaluated; a file that parses gets the new key, one that cannot be merged fails its host alone, naming the file."""
+    hosts = Hosts(tmp_path)
+
+    run = ansible.run('hostile-file-new-user', provision_plays(), inventory=str(hosts.inventory))
+
+    assert [marker.name for marker in hosts.markers if marker.exists()] == [], 'a Jinja expression from a host was evaluated'
+    counters = recap(run.output)
+    key_ids = user_keys(emu.state()).get(USER)
+    assert len(key_ids) == 1, key_ids
+    outcome = {}
+    for host in [GOOD] + sorted(hosts.files):
+        if counters.get(host, {}).get('failed'):
+            messages = failure_messages(run.output, host)
+            assert any(str(hosts.path(host)) in message for message in messages), (host, messages)
+            assert hosts.path(host).read_bytes() == hosts.files[host], 'the file of %s was changed' % host
+            outcome[host] = 'failed'
+        else:
+            assert read_env(hosts.path(host))[ID_VAR] == key_ids[0], host
+            outcome[host] = 'written'
+    assert outcome == {GOOD: 'written', 'hostile-jinja': 'written', 'hostile-raw': 'written', 'hostile-statement': 'written',
+                       'hostile-control': 'written', 'hostile-binary': 'failed', 'hostile-unparseable': 'failed'}, \
+        (outcome, failure_text(run, emu))
 
 
 def test_hostile_held_file_fails_only_its_host_and_is_never_evaluated(ansible, emu, tmp_path):
@@ -125,6 +156,8 @@ def test_hostile_held_file_fails_only_its_host_and_is_never_evaluated(ansible, e
     the good host never got its key; and an unparseable file failed its host with the message hidden by no_log (no
     host, no file). The marker files guard against any path that evaluates a value read from a host."""
     hosts = Hosts(tmp_path)
+    # the user exists (without a key), so what the hosts hold could be its key and is read
+    create_user(emu, USER)
 
     run = ansible.run('hostile-held-file', provision_plays(), inventory=str(hosts.inventory))
 
@@ -142,6 +175,7 @@ def test_hostile_held_file_outside_the_play_is_reported_and_not_used(ansible, em
     Fails without the fix because those reads went unchecked into the held keys of the controller step, which then
     refused them and failed the run; with it, each unusable file is reported by host and file, and not used."""
     hosts = Hosts(tmp_path)
+    create_user(emu, USER)
 
     run = ansible.run('hostile-held-file-outside', provision_plays(), inventory=str(hosts.inventory),
                       extra_vars={'aliyun_ram_hosts': GOOD})

@@ -8,8 +8,10 @@ hosts in one controller task."""
 from __future__ import annotations
 
 from ansible_collections.aliyun.ram.plugins.filter.provision_play import (
+    provision_play_new_users,
     provision_play_plan,
     provision_play_reads,
+    provision_play_undelivered_keys,
     provision_play_writes,
 )
 
@@ -109,6 +111,21 @@ def test_writes_leave_out_converged_hosts_and_carry_each_changed_file_with_its_k
     assert [(f['path'], f['access_key_secret']) for f in writes['web2']] == [('/etc/app.env', 'app-secret')]
 
 
+def test_the_files_of_a_user_this_run_created_are_written_without_a_read():
+    """A new user has no key: its files are not read, a host with nothing else to read skips the read (a cold host is
+    contacted once), and the write step writes them all; an explicit key pair is still read."""
+    plan = provision_play_plan(HOSTVARS, HOSTS, region='cn-hangzhou')
+    fresh = provision_play_new_users(plan, ['app'])
+    assert fresh['web2']['reads'] == [] and fresh['web2']['unread_users'] == ['app']
+    assert [read['item'].get('access_key_id') for read in fresh['web1']['reads']] == ['LTAIexplicit0001']
+    # the plan it came from is not changed, and no name (or no created user) changes nothing
+    assert len(plan['web2']['reads']) == 1
+    assert provision_play_new_users(plan, []) == plan and provision_play_new_users(plan, ['other']) == plan
+    state = provision_play_reads(fresh, {'web2': {'provision_read': {'skipped': True}}}, ['web2'], 'provision_read')
+    writes = provision_play_writes(state, ['web2'], {'app': APP_KEY}, 'cn-hangzhou')
+    assert [(f['path'], f['access_key_id']) for f in writes['web2']] == [('/etc/app.env', 'LTAIapp000000001')]
+
+
 def test_a_dry_run_writes_a_key_to_be_created_as_the_placeholder():
     plan = provision_play_plan(HOSTVARS, ['web2'])
     state = provision_play_reads(plan, {'web2': {'provision_read': {'skipped': True}}}, ['web2'], 'provision_read')
@@ -138,3 +155,30 @@ def test_file_specs_are_checked_against_the_credentials_roles_spec_for_every_hos
     assert len(problems) == 2 and all(problem.startswith('host web1: the files of app: ') for problem in problems)
     assert 'unknown option files.pth' in ' '.join(problems) and 'got: yaml' in ' '.join(problems)
     assert provision_play_plan(HOSTVARS, ['web1', 'web2'])['web1']['problems'] == []
+
+
+def test_the_new_key_of_a_new_user_that_no_host_received_is_undelivered():
+    """Only keys created now for users created now (unread_users), and only when every host of the user lost it."""
+    plan = {'web1': {'user_names': ['app', 'old'], 'unread_users': ['app']},
+            'web2': {'user_names': ['app'], 'unread_users': ['app']},
+            'db1': {'user_names': ['db'], 'unread_users': ['db']},
+            'db2': {'user_names': ['db'], 'unread_users': ['db']}}
+    keys = {'app': {'access_key_id': 'NEWAPP', 'created': True}, 'db': {'access_key_id': 'NEWDB', 'created': True},
+            # an existing user's new key (a rotation) is never taken back here
+            'old': {'access_key_id': 'NEWOLD', 'created': True}}
+    hosts = list(plan)
+
+    def undelivered(**written):
+        hostvars = dict((host, {'provision_written': result}) for host, result in written.items())
+        return provision_play_undelivered_keys(plan, keys, hostvars, hosts, 'provision_written')
+
+    ok, lost, refused = {'changed': True}, {'unreachable': True, 'changed': False}, {'failed': True, 'results': []}
+    assert undelivered(web1=ok, web2=lost, db1=ok, db2=lost) == []
+    assert undelivered(web1=lost, web2=refused, db1=lost) == [
+        {'user': 'app', 'access_key_id': 'NEWAPP'}, {'user': 'db', 'access_key_id': 'NEWDB'}]
+    # a write that failed after changing a file may have left the key there: kept
+    partial = {'failed': True, 'results': [{'changed': True}]}
+    assert undelivered(web1=lost, web2=partial, db1=ok) == []
+    # a dry run creates nothing (no id), and an uncreated key is not touched
+    assert provision_play_undelivered_keys(plan, {'app': {'access_key_id': None, 'created': True}}, {}, hosts, 'w') == []
+    assert provision_play_undelivered_keys(plan, {'app': {'access_key_id': 'KEPT', 'created': False}}, {}, hosts, 'w') == []

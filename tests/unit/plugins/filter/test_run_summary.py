@@ -140,3 +140,21 @@ def test_the_roles_one_write_says_which_files_changed_and_how_far_a_lost_host_go
     assert summary['hosts_unchanged'] == ['web2']
     assert summary['hosts_failed'] == {'db1': 'failed after some of its files were written',
                                        'db2': 'failed before its files were written'}
+
+
+def test_a_new_key_that_no_host_received_is_said_deleted_again_not_created():
+    """The role deletes the new key of a new user whose every host failed or was unreachable at its write."""
+    hostvars = {'web1': {'provision_written': {'changed': True, 'results': [{'changed': True, 'paths': ['/etc/a.env']}]}},
+                'db1': {'provision_written': {'unreachable': True, 'changed': False, 'msg': 'Failed to connect'}}}
+    hosts = {'web1': {'read': [], 'user_names': ['app']}, 'db1': {'read': [], 'user_names': ['db']}}
+    keys = {'access_keys': {'app': key('NEW1', created=True), 'db': key('NEW2', created=True)}}
+    withdrawn = [{'item': {'user': 'db', 'access_key_id': 'NEW2'}, 'changed': True}]
+    summary = run_summary(hostvars, 'provision', ['web1', 'db1'], ['web1'], keys=keys, hosts=hosts, withdrawn=withdrawn)
+    assert summary['keys_created'] == {'app': 'NEW1'} and summary['keys_withdrawn'] == {'db': 'NEW2'}
+    # unreachable at the write, which changed nothing
+    assert summary['hosts_failed'] == {'db1': 'failed before its files were written'}
+    assert 'AccessKeys created and deleted again, as no host received them: db NEW2' in summary['lines']
+    # a deletion that failed is not said done
+    failed = [{'item': {'user': 'db', 'access_key_id': 'NEW2'}, 'failed': True}]
+    assert run_summary(hostvars, 'provision', ['web1', 'db1'], ['web1'], keys=keys, hosts=hosts,
+                       withdrawn=failed)['keys_created'] == {'app': 'NEW1', 'db': 'NEW2'}
