@@ -19,7 +19,9 @@ from pathlib import Path
 
 import yaml
 
+from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.common.parameters import remove_values
 from ansible.module_utils.errors import UnsupportedError
 
 from ansible_collections.aliyun.ram.plugins.filter.declarations import CREDENTIALS, USERS, declaration_variables, merge_declarations
@@ -78,6 +80,44 @@ def _file_spec_problems(host, entries, checked):
     return problems
 
 
+# The provision role's own options, checked here for every host at once: the playbooks import the role with
+# rolespec_validate false, since Ansible's check of a role's arguments is a task on each host (a worker process per
+# host, a tenth of a converged fleet run).
+_ROLE_SPECS = Path(__file__).resolve().parents[2] / 'roles' / 'provision' / 'meta' / 'argument_specs.yml'
+_ROLE_OPTIONS = {}
+_ROLE_DEFAULTS_FILE = _ROLE_SPECS.parents[1] / 'defaults' / 'main.yml'
+_ROLE_DEFAULTS = {}
+
+
+def _role_options(entry_point):
+    """(option names, validator) of one entry point of the provision role."""
+    if not _ROLE_OPTIONS:
+        for name, spec in yaml.safe_load(_ROLE_SPECS.read_text(encoding='utf-8'))['argument_specs'].items():
+            _ROLE_OPTIONS[name] = (list(spec['options']), ArgumentSpecValidator(spec['options']))
+    if entry_point not in _ROLE_OPTIONS:
+        raise AnsibleFilterError('provision_play_plan: the provision role has no entry point %r' % (entry_point,))
+    return _ROLE_OPTIONS[entry_point]
+
+
+def _role_option_problems(host, variables, entry_point, checked):
+    """What Ansible's check of the role's arguments (entry point ``entry_point``) would refuse in ``variables``, the
+    values this host's tasks see, one message each, without any value of an option marked no_log."""
+    names, validator = _role_options(entry_point)
+    values = dict((name, variables[name]) for name in names if name in variables)
+    try:
+        text = json.dumps(values, sort_keys=True, default=str)
+    except (TypeError, ValueError):
+        text = None
+    key = (entry_point, text)
+    if text is None or key not in checked:
+        result = validator.validate(json.loads(text) if text is not None else values)
+        messages = [remove_values(error.msg, result._no_log_values) for error in result.errors]
+        if text is None:
+            return ['host %s: %s' % (host, message) for message in messages]
+        checked[key] = messages
+    return ['host %s: %s' % (host, message) for message in checked[key]]
+
+
 def _input_problems(host, declared, checked):
     """What the declarations of ``host`` lack, one message each (the role used to assert these per host)."""
     credentials, users = declared['credentials'], declared['users']
@@ -98,24 +138,40 @@ def _input_problems(host, declared, checked):
     return problems + _file_spec_problems(host, entries, checked)
 
 
-def _declared_variables(hostvars, host, shared):
-    """The declaration variables of ``host``: its own (inventory, group_vars, host_vars, extra vars), then ``shared``."""
+def _declared_variables(hostvars, host, shared, option_names=()):
+    """The declaration variables of ``host`` and its values of ``option_names``: its own (inventory, group_vars,
+    host_vars, extra vars), then ``shared``."""
     host_vars = _host_vars(hostvars, host)
     names = declaration_variables(host_vars, CREDENTIALS) + declaration_variables(host_vars, USERS)
+    names += [name for name in option_names if name in host_vars and name not in names]
     variables = dict((name, host_vars.get(name)) for name in names)
     variables.update(shared)
     return variables
 
 
+def _role_defaults():
+    if not _ROLE_DEFAULTS:
+        _ROLE_DEFAULTS.update(yaml.safe_load(_ROLE_DEFAULTS_FILE.read_text(encoding='utf-8')) or {})
+    return _ROLE_DEFAULTS
+
+
 def _play_level(play_vars, hostvars, context_host):
-    """The declaration variables that the play or role sets (not the inventory): those ``play_vars`` (the values the
-    task on ``context_host`` sees) has that ``hostvars`` of ``context_host`` lacks or has with another value."""
+    """The variables that the play or role sets (not the inventory): those ``play_vars`` (the values the task on
+    ``context_host`` sees) has that ``hostvars`` of ``context_host`` lacks or has with another value. A value that
+    ``context_host`` does not set and that is the role's default is the default, not the play's: each host may set its
+    own (hostvars has no role defaults either)."""
     own = _host_vars(hostvars, context_host)
-    return dict((name, value) for name, value in (play_vars or {}).items()
-                if name not in own or own.get(name) != value)
+    defaults = _role_defaults()
+
+    def set_by_play(name, value):
+        if name in own:
+            return own.get(name) != value
+        return not (name in defaults and defaults[name] == value)
+
+    return dict((name, value) for name, value in (play_vars or {}).items() if set_by_play(name, value))
 
 
-def provision_play_plan(hostvars, hosts, region=None, play_vars=None, context_host=None):
+def provision_play_plan(hostvars, hosts, region=None, play_vars=None, context_host=None, entry_point=None):
     """``{host: {credentials, users, user_names, explicit_keys, reads, problems}}`` for each of ``hosts``.
 
     ``credentials`` and ``users`` are the host's merged declarations (see ``provision_declarations``), ``users`` only
@@ -127,13 +183,21 @@ def provision_play_plan(hostvars, hosts, region=None, play_vars=None, context_ho
     ``hostvars`` has no play or role variables: the declaration variables that the running task sees (``play_vars``,
     on ``context_host``) and that do not come from that host's inventory are the play's or role's, and apply to every
     host (templated once, for ``context_host``).
+
+    With ``entry_point``, each host's values of the role's options of that entry point are also checked against the
+    role's argument spec, as Ansible checks them when the role is imported without ``rolespec_validate: false``:
+    ``play_vars`` then also carries the options the task sees.
     """
     plan = {}
     shared = _play_level(play_vars, hostvars, context_host)
+    option_names = _role_options(entry_point)[0] if entry_point else []
     checked = {}
     for host in hosts or []:
-        declared = merge_declarations(_declared_variables(hostvars, host, shared), host)
+        variables = _declared_variables(hostvars, host, shared, option_names)
+        declared = merge_declarations(variables, host)
         problems = list(declared['problems']) + _input_problems(host, declared, checked)
+        if entry_point:
+            problems += _role_option_problems(host, variables, entry_point, checked)
         credentials = [entry for entry in declared['credentials'] if isinstance(entry, Mapping)]
         plan[host] = {
             'credentials': credentials,

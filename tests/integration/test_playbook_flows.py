@@ -147,10 +147,11 @@ def test_provision_rotate_audit_revoke(runner, emulator, tmp_path):
     # converged: each host is read once (all its files in one module run) and not contacted again
     assert host_round_trips(again) == {'flow1': 1, 'flow2': 1}
     assert hosts_by_task(again)['aliyun.ram.provision : Write the credential files of this host (one module run for all its files)'] <= {'flow1'}
-    # and only Ansible's argument check of the role and the read run on each host: a task on each host costs a worker
-    # process per host even when every host skips it (benchmarks/README.md, "Fleet"), the others run once
+    # and only the read runs on each host: a task on each host costs a worker process per host even when every host
+    # skips it (benchmarks/README.md, "Fleet"), the others run once (the role's options too: playbooks/provision.yml
+    # imports it with rolespec_validate false, and its first task checks every host's options at once)
     per_host = sorted(task.split(' : ', 1)[-1][:24] for task, names in hosts_by_task(again).items() if len(names) > 1)
-    assert per_host == ['Read the key id and secr', 'Validating arguments aga'], hosts_by_task(again)
+    assert per_host == ['Read the key id and secr'], hosts_by_task(again)
 
     # one file of one host no longer what a write would leave (its mode): that host alone is written, that file alone
     flow2_env = files / 'flow2' / ('%s.env' % APP)
@@ -305,6 +306,34 @@ def test_a_first_host_without_declarations_leaves_the_others_theirs(runner, emul
                       {'user': APP, 'files': [{'format': 'env', 'path': str(files / 'flow1' / ('%s.env' % APP))}]}]}}}}))
     run_playbook(runner, 'provision-bare-first', 'provision.yml', inventory)
     assert deployed(files) == {('flow1', APP): user_keys(emulator.state())[APP][0]}
+
+
+def test_a_wrong_role_option_fails_its_host_alone_before_any_call_and_a_wrong_play_value_every_host(runner, emulator, tmp_path):
+    """playbooks/provision.yml imports the role with rolespec_validate false; the role checks every host's options at
+    once. A wrong value in one host's inventory fails that host alone, before any API call; the others converge. The
+    same value given to the whole run (-e) fails every host, naming the option, and calls nothing."""
+    fresh(emulator)
+    files = tmp_path / 'files'
+    inventory = tmp_path / 'inventory.yml'
+    inventory.write_text(yaml.safe_dump({'all': {
+        'vars': {'ansible_connection': 'local', 'provision_users': [{'name': APP}]},
+        'hosts': dict((host, dict({'provision_credentials': [
+            {'user': APP, 'files': [{'format': 'env', 'path': str(files / host / ('%s.env' % APP))}]}]},
+            **({'provision_on_limit': 'bogus'} if host == 'flow2' else {}))) for host in ('flow1', 'flow2'))}}))
+    plays = [{'ansible.builtin.import_playbook': str(REPO_ROOT / 'playbooks' / 'provision.yml')}]
+    run = runner.run('provision-bad-option', plays, inventory=str(inventory), diff=False, save_results=False)
+    assert run.returncode == 2, runner.failure_text(run, 8000)
+    assert 'host flow2: value of provision_on_limit must be one of: fail, delete_inactive, got: bogus' in run.output
+    assert recap_changed(run)['flow1'] >= 1 and recap_changed(run)['flow2'] == 0 and set(deployed(files)) == {('flow1', APP)}
+
+    emulator.reset_counters()
+    inventory.write_text(inventory.read_text().replace('bogus', 'fail'))
+    run = runner.run('provision-bad-play-option', plays, inventory=str(inventory), diff=False, save_results=False,
+                     extra_vars={'provision_max_age_days': 'soon'})
+    assert run.returncode == 2, runner.failure_text(run, 8000)
+    for host in ('flow1', 'flow2'):
+        assert re.search(r"host %s: argument 'provision_max_age_days' is of type str" % host, run.output), run.output[-3000:]
+    assert emulator.counters()['writes'] == 0 and emulator.counters()['reads'] == 0
 
 
 def test_one_file_declared_for_two_users_fails_before_any_call_or_change(runner, emulator, tmp_path):

@@ -7,6 +7,14 @@ hosts in one controller task."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ansible.errors import AnsibleFilterError
+
 from ansible_collections.aliyun.ram.plugins.filter.provision_play import (
     provision_play_new_users,
     provision_play_plan,
@@ -182,3 +190,44 @@ def test_the_new_key_of_a_new_user_that_no_host_received_is_undelivered():
     # a dry run creates nothing (no id), and an uncreated key is not touched
     assert provision_play_undelivered_keys(plan, {'app': {'access_key_id': None, 'created': True}}, {}, hosts, 'w') == []
     assert provision_play_undelivered_keys(plan, {'app': {'access_key_id': 'KEPT', 'created': False}}, {}, hosts, 'w') == []
+
+
+ROLE = Path(__file__).resolve().parents[4] / 'roles' / 'provision'
+
+
+def test_the_role_options_are_checked_per_host_and_a_play_value_for_every_host():
+    """The playbooks import the role with rolespec_validate false: this check stands in for Ansible's, per host."""
+    hostvars = {'web1': dict(HOSTVARS['web2']),
+                'web2': dict(HOSTVARS['web2'], provision_max_age_days='abc', provision_on_limit='bogus',
+                             provision_secret_store_vault_password={'nested': 'the-vault-password'},
+                             provision_secret_store_lease_seconds='the-vault-password')}
+    plan = provision_play_plan(hostvars, ['web1', 'web2'], entry_point='main')
+    assert plan['web1']['problems'] == [] and plan['web2']['reads'] == []
+    problems = plan['web2']['problems']
+    assert any("'provision_max_age_days' is of type str" in problem for problem in problems), problems
+    assert 'host web2: value of provision_on_limit must be one of: fail, delete_inactive, got: bogus' in problems
+    # a value of an option marked no_log never appears, wherever it is quoted
+    assert all(problem.startswith('host web2: ') and 'the-vault-password' not in problem for problem in problems)
+    # what the play sets (seen by the task on web1, not in web1's inventory) applies to every host
+    plan = provision_play_plan(hostvars, ['web1', 'web2'], entry_point='rotate', context_host='web1',
+                               play_vars={'provision_rotate_older_than_days': 'soon'})
+    assert all(any('provision_rotate_older_than_days' in problem for problem in plan[host]['problems']) for host in plan)
+    # the role's default, which the task on web1 sees, is not a value the play sets: web2's own value is checked
+    plan = provision_play_plan(hostvars, ['web1', 'web2'], entry_point='main', context_host='web1',
+                               play_vars={'provision_on_limit': 'fail', 'provision_max_age_days': 0})
+    assert plan['web1']['problems'] == [] and len(plan['web2']['problems']) == len(problems)
+    # without an entry point the options are not checked; an unknown one is refused
+    assert provision_play_plan(hostvars, ['web2'])['web2']['problems'] == []
+    with pytest.raises(AnsibleFilterError, match="no entry point 'nope'"):
+        provision_play_plan(hostvars, ['web2'], entry_point='nope')
+
+
+def test_the_option_pattern_names_every_option_of_the_role_and_none_of_its_own_facts():
+    pattern = yaml.safe_load((ROLE / 'vars' / 'main.yml').read_text())['provision_option_pattern']
+    specs = yaml.safe_load((ROLE / 'meta' / 'argument_specs.yml').read_text())['argument_specs']
+    options = set(name for spec in specs.values() for name in spec['options'])
+    assert sorted(name for name in options if not re.search(pattern, name)) == []
+    tasks = ' '.join(path.read_text() for path in (ROLE / 'tasks').glob('*.yml'))
+    own = set(re.findall(r'^\s+(provision_\w+):', tasks, re.M)) | set(re.findall(r'register: (provision_\w+)', tasks))
+    own |= set(yaml.safe_load((ROLE / 'vars' / 'main.yml').read_text()))
+    assert own - options and sorted(name for name in own - options if re.search(pattern, name)) == []
