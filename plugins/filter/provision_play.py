@@ -90,19 +90,42 @@ _ROLE_DEFAULTS = {}
 
 
 def _role_options(entry_point):
-    """(option names, validator) of one entry point of the provision role."""
+    """(option names, validator, options spec) of one entry point of the provision role."""
     if not _ROLE_OPTIONS:
         for name, spec in yaml.safe_load(_ROLE_SPECS.read_text(encoding='utf-8'))['argument_specs'].items():
-            _ROLE_OPTIONS[name] = (list(spec['options']), ArgumentSpecValidator(spec['options']))
+            _ROLE_OPTIONS[name] = (list(spec['options']), ArgumentSpecValidator(spec['options']), spec['options'])
     if entry_point not in _ROLE_OPTIONS:
         raise AnsibleFilterError('provision_play_plan: the provision role has no entry point %r' % (entry_point,))
     return _ROLE_OPTIONS[entry_point]
 
 
+def _leaves(value):
+    if isinstance(value, Mapping):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, (list, tuple)):
+        return [leaf for item in value for leaf in _leaves(item)]
+    return [] if value is None or isinstance(value, bool) else ['%s' % (value,)]
+
+
+def _no_log_values(spec, values):
+    """Every value in ``values`` of an option (or suboption, at any depth) that ``spec`` marks no_log, as text."""
+    secrets = set()
+    for name, option in (spec or {}).items():
+        value = values.get(name) if isinstance(values, Mapping) else None
+        if value is None or not isinstance(option, Mapping):
+            continue
+        if option.get('no_log'):
+            secrets.update(leaf for leaf in _leaves(value) if leaf)
+        elif option.get('options'):
+            for item in value if isinstance(value, list) else [value]:
+                secrets |= _no_log_values(option['options'], item)
+    return secrets
+
+
 def _role_option_problems(host, variables, entry_point, checked):
     """What Ansible's check of the role's arguments (entry point ``entry_point``) would refuse in ``variables``, the
     values this host's tasks see, one message each, without any value of an option marked no_log."""
-    names, validator = _role_options(entry_point)
+    names, validator, spec = _role_options(entry_point)
     values = dict((name, variables[name]) for name in names if name in variables)
     try:
         text = json.dumps(values, sort_keys=True, default=str)
@@ -111,7 +134,8 @@ def _role_option_problems(host, variables, entry_point, checked):
     key = (entry_point, text)
     if text is None or key not in checked:
         result = validator.validate(json.loads(text) if text is not None else values)
-        messages = [remove_values(error.msg, result._no_log_values) for error in result.errors]
+        secrets = _no_log_values(spec, json.loads(text) if text is not None else values)
+        messages = [remove_values(error.msg, secrets) for error in result.errors]
         if text is None:
             return ['host %s: %s' % (host, message) for message in messages]
         checked[key] = messages

@@ -231,3 +231,10 @@ def test_the_option_pattern_names_every_option_of_the_role_and_none_of_its_own_f
     own = set(re.findall(r'^\s+(provision_\w+):', tasks, re.M)) | set(re.findall(r'register: (provision_\w+)', tasks))
     own |= set(yaml.safe_load((ROLE / 'vars' / 'main.yml').read_text()))
     assert own - options and sorted(name for name in own - options if re.search(pattern, name)) == []
+
+
+def test_a_secret_of_a_credential_entry_never_appears_in_an_option_problem():
+    entry = dict(EXPLICIT, access_key_secret='entry-secret-value')
+    hostvars = {'web1': {'provision_credentials': [entry], 'provision_on_limit': 'entry-secret-value'}}
+    problems = provision_play_plan(hostvars, ['web1'], entry_point='main')['web1']['problems']
+    assert problems == ['host web1: value of provision_on_limit must be one of: fail, delete_inactive, got: ********']
