@@ -204,7 +204,7 @@ def test_the_role_options_are_checked_per_host_and_a_play_value_for_every_host()
     plan = provision_play_plan(hostvars, ['web1', 'web2'], entry_point='main')
     assert plan['web1']['problems'] == [] and plan['web2']['reads'] == []
     problems = plan['web2']['problems']
-    assert any("'provision_max_age_days' is of type str" in problem for problem in problems), problems
+    assert any("'provision_max_age_days' is of type" in problem for problem in problems), problems
     assert 'host web2: value of provision_on_limit must be one of: fail, delete_inactive, got: bogus' in problems
     # a value of an option marked no_log never appears, wherever it is quoted
     assert all(problem.startswith('host web2: ') and 'the-vault-password' not in problem for problem in problems)
